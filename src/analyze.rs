@@ -1,0 +1,228 @@
+//! The per-document stage: text in, a [`DocSketch`] out. Tokenise once; sketch
+//! the whole document (MinHash over word shingles) and each segment (exact
+//! hash, template hash, and a smaller MinHash for segments long enough); find
+//! repeats inside the document and apply the structural boilerplate rules.
+//!
+//! It needs no other document, so it runs in parallel over a batch, and would
+//! run unchanged inside a map step of a distributed engine.
+
+use crate::boilerplate::structural::{self, SegmentView};
+use crate::config::Config;
+use crate::plan::Removal;
+use crate::repeats::{self, RepeatParams, SegmentKey};
+use crate::sketch::shingle::combine;
+use crate::sketch::{shingles, MinHasher};
+use crate::text::{segment, Segment, Tokenizer, Tokens};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// One segment's sketch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentSketch {
+    pub span: Segment,
+    /// Normalised words.
+    pub words: u32,
+    /// Hash of the normalised words, digits masked (corpus templates).
+    pub template: u64,
+    /// Whether the segment has a row in [`DocSketch::segment_signatures`].
+    pub signed: bool,
+}
+
+/// Everything later stages need from one document; the text is not kept.
+#[derive(Debug, Clone)]
+pub struct DocSketch {
+    /// xxh3 of the original bytes, to check that a second read sees the same.
+    pub text_hash: u64,
+    pub bytes: u32,
+    /// Normalised words in the whole document.
+    pub words: u32,
+    /// Hash of the whole normalised word sequence (exact duplicates).
+    pub exact: u64,
+    /// Document signature; all `u32::MAX` when the document has no words.
+    pub signature: Vec<u32>,
+    pub segments: Vec<SegmentSketch>,
+    /// Rows of segment signatures, one per segment with `signed`, in order.
+    pub segment_signatures: Vec<u32>,
+    /// Local verdicts: one per segment.
+    pub removals: Vec<Option<Removal>>,
+}
+
+/// Builds [`DocSketch`]es for one configuration.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    config: Config,
+    tokenizer: Tokenizer,
+    doc_hasher: MinHasher,
+    segment_hasher: MinHasher,
+    repeat: RepeatParams,
+}
+
+/// Buffers reused between documents on one thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    tokens: Tokens,
+    shingles: Vec<u32>,
+    segment_shingles: Vec<Vec<u32>>,
+}
+
+impl Analyzer {
+    pub fn new(config: &Config) -> Self {
+        Analyzer {
+            config: config.clone(),
+            tokenizer: Tokenizer::new(config.doc_sketch.seed),
+            doc_hasher: MinHasher::new(config.doc_sketch),
+            segment_hasher: MinHasher::new(config.segment_sketch),
+            repeat: RepeatParams {
+                min_words: config.min_segment_words,
+                threshold: config.segment_threshold,
+                lsh: config.segment_lsh(),
+                seed: config.segment_sketch.seed,
+            },
+        }
+    }
+
+    /// Sketches document number `doc` with text `text` (shorter than 4 GiB).
+    pub fn analyze(&self, doc: u32, text: &str, scratch: &mut Scratch) -> DocSketch {
+        let tokens = &mut scratch.tokens;
+        self.tokenizer.tokenize(text, tokens);
+
+        scratch.shingles.clear();
+        shingles(
+            &tokens.hashes,
+            self.config.doc_sketch.shingle_size,
+            &mut scratch.shingles,
+        );
+        let mut signature = vec![0; self.config.doc_sketch.permutations];
+        self.doc_hasher.sign(&scratch.shingles, &mut signature);
+
+        let spans = segment(text);
+        let seg_perm = self.config.segment_sketch.permutations;
+        let mut segments = Vec::with_capacity(spans.len());
+        let mut segment_signatures = Vec::new();
+        let mut exact = Vec::with_capacity(spans.len());
+        let mut ranges = Vec::with_capacity(spans.len());
+        scratch.segment_shingles.resize_with(spans.len(), Vec::new);
+        for (i, span) in spans.iter().enumerate() {
+            let range = tokens.range(span.start as usize, span.end as usize);
+            let words = range.len();
+            let set = &mut scratch.segment_shingles[i];
+            set.clear();
+            let signed = words >= self.config.min_segment_words;
+            if signed {
+                shingles(
+                    &tokens.hashes[range.clone()],
+                    self.config.segment_sketch.shingle_size,
+                    set,
+                );
+                set.sort_unstable();
+                set.dedup();
+                let row = segment_signatures.len();
+                segment_signatures.resize(row + seg_perm, 0);
+                self.segment_hasher
+                    .sign(set, &mut segment_signatures[row..]);
+            }
+            exact.push(combine(&tokens.hashes[range.clone()]));
+            segments.push(SegmentSketch {
+                span: *span,
+                words: words as u32,
+                template: combine(&tokens.masked[range.clone()]),
+                signed,
+            });
+            ranges.push(range);
+        }
+
+        let mut removals = vec![None; segments.len()];
+        let mut row = 0;
+        let keys: Vec<SegmentKey> = segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let signature = s.signed.then(|| {
+                    row += seg_perm;
+                    &segment_signatures[row - seg_perm..row]
+                });
+                SegmentKey {
+                    words: s.words as usize,
+                    exact: exact[i],
+                    signature,
+                    shingles: &scratch.segment_shingles[i],
+                }
+            })
+            .collect();
+        repeats::find(doc, &keys, &self.repeat, &mut removals);
+
+        if self.config.structural_rules {
+            let views: Vec<SegmentView> = spans
+                .iter()
+                .zip(&ranges)
+                .map(|(s, r)| SegmentView {
+                    text: &text[s.range()],
+                    tokens: r.clone(),
+                })
+                .collect();
+            structural::apply(&views, tokens, &mut removals);
+        }
+
+        DocSketch {
+            text_hash: xxh3_64(text.as_bytes()),
+            bytes: text.len() as u32,
+            words: tokens.len() as u32,
+            exact: combine(&tokens.hashes),
+            signature,
+            segments,
+            segment_signatures,
+            removals,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Rule;
+
+    #[test]
+    fn doubled_body_keeps_first_copy() {
+        let para = |n: usize| {
+            format!(
+                "Paragraph number {n} tells a different part of the long story in enough words."
+            )
+        };
+        let body: Vec<String> = (0..4).map(para).collect();
+        let mut text = format!("Headline\n{}\n", body.join("\n"));
+        text.push_str(&body[1..].join("\n"));
+        let a = Analyzer::new(&Config::default().validate().unwrap());
+        let sketch = a.analyze(0, &text, &mut Scratch::default());
+        let rules: Vec<Option<Rule>> = sketch.removals.iter().map(|r| r.map(|r| r.rule)).collect();
+        assert_eq!(
+            rules,
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Rule::ExactRepeat),
+                Some(Rule::ExactRepeat),
+                Some(Rule::ExactRepeat)
+            ]
+        );
+        let twin = sketch.removals[5].unwrap().twin.unwrap();
+        assert_eq!((twin.doc, twin.segment), (0, 2));
+    }
+
+    #[test]
+    fn near_repeat_with_small_edit() {
+        let a = "The ministry said on Tuesday that the talks would resume next week in Geneva with both delegations present.";
+        let b = "The ministry said on Tuesday that talks would resume next week in Geneva, with both delegations present.";
+        let text = format!(
+            "{a}\nSomething else entirely is said in this other paragraph of the article.\n{b}"
+        );
+        let an = Analyzer::new(&Config::default().validate().unwrap());
+        let sketch = an.analyze(3, &text, &mut Scratch::default());
+        let r = sketch.removals[2].expect("near repeat found");
+        assert_eq!(r.rule, Rule::NearRepeat);
+        let twin = r.twin.unwrap();
+        assert_eq!((twin.doc, twin.segment), (3, 0));
+        assert!(twin.similarity >= 0.7 && twin.similarity < 1.0);
+    }
+}

@@ -1,0 +1,582 @@
+//! Structural boilerplate rules. Each describes a kind of text by its shape and
+//! place in the document: short, no sentence punctuation, a marker word that
+//! news templates in many languages use, position before or after the body,
+//! vocabulary unrelated to the body. None of them removes a line that ends a
+//! sentence and is long enough to be prose.
+//!
+//! | rule | what it removes |
+//! |---|---|
+//! | `social_embed` | "— Name (@handle) date" under an embedded post, and the post line above it when it carries the platform's link |
+//! | `byline` | a short line that starts with a by-marker ("By", "Von", "Par", "Por", "Автор"...) followed by names, or "Reporting by ..." |
+//! | `timestamp` | a short date/time line, or a bare "Published"/"Updated" label, in the header, after the body, or next to a byline |
+//! | `credit_line` | "Photo: ...", "Source: ...", "Image credit: ..." label lines, and lines that are only a parenthesised credit |
+//! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
+//! | `trailing_block` | the short non-sentence lines after the last prose paragraph, when their vocabulary is unrelated to the body ("You may also like" lists, "Source link") |
+
+use crate::plan::{Removal, Rule};
+use crate::text::segment::ends_sentence;
+use crate::text::Tokens;
+use regex::Regex;
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// One segment as the rules see it.
+#[derive(Debug, Clone)]
+pub struct SegmentView<'a> {
+    /// The original text of the segment.
+    pub text: &'a str,
+    /// Its tokens in the document's [`Tokens`].
+    pub tokens: Range<usize>,
+}
+
+impl SegmentView<'_> {
+    fn words(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Ends a sentence and has at least three words, or is long.
+    fn is_prose(&self) -> bool {
+        (ends_sentence(self.text) && self.words() >= 3) || self.words() >= 25
+    }
+}
+
+/// Words that introduce an author's name.
+const BY_MARKERS: &[&str] = &[
+    "by",
+    "von",
+    "par",
+    "por",
+    "door",
+    "av",
+    "af",
+    "przez",
+    "di",
+    "автор",
+    "авторы",
+];
+/// Words that can stand before "by" in a credit line ("Reporting by ...").
+const BY_VERBS: &[&str] = &[
+    "written",
+    "reporting",
+    "reported",
+    "story",
+    "words",
+    "text",
+    "edited",
+    "editing",
+    "compiled",
+    "additional",
+    "photos",
+    "published",
+    "posted",
+];
+/// Labels that introduce an author: "Author: ...".
+const AUTHOR_LABELS: &[&str] = &[
+    "author",
+    "authors",
+    "autor",
+    "autore",
+    "auteur",
+    "автор",
+    "作者",
+    "记者",
+];
+/// Labels of publication and update times, in the major languages.
+const DATE_LABELS: &[&str] = &[
+    "published",
+    "updated",
+    "last",
+    "posted",
+    "modified",
+    "first",
+    "on",
+    "at",
+    "date",
+    "time",
+    "veröffentlicht",
+    "aktualisiert",
+    "zuletzt",
+    "am",
+    "um",
+    "publié",
+    "mis",
+    "à",
+    "jour",
+    "le",
+    "publicado",
+    "actualizado",
+    "el",
+    "pubblicato",
+    "aggiornato",
+    "il",
+    "gepubliceerd",
+    "bijgewerkt",
+    "op",
+    "opublikowano",
+    "zaktualizowano",
+    "опубликовано",
+    "обновлено",
+    "発行",
+    "更新",
+    "发布",
+    "时间",
+];
+/// The label words that on their own make a line a timestamp label.
+const DATE_LABEL_CORES: &[&str] = &[
+    "published",
+    "updated",
+    "posted",
+    "modified",
+    "veröffentlicht",
+    "aktualisiert",
+    "publié",
+    "publicado",
+    "actualizado",
+    "pubblicato",
+    "aggiornato",
+    "gepubliceerd",
+    "bijgewerkt",
+    "opublikowano",
+    "zaktualizowano",
+    "опубликовано",
+    "обновлено",
+    "更新",
+    "发布",
+];
+/// Labels of credit lines: "Photo: ...", "Source: ...".
+const CREDIT_LABELS: &[&str] = &[
+    "photo",
+    "photos",
+    "photograph",
+    "image",
+    "images",
+    "picture",
+    "pictures",
+    "source",
+    "sources",
+    "credit",
+    "credits",
+    "illustration",
+    "video",
+    "foto",
+    "fotos",
+    "bild",
+    "bilder",
+    "quelle",
+    "fuente",
+    "fonte",
+    "источник",
+    "фото",
+    "图片",
+    "来源",
+    "摄影",
+];
+/// Words that mark a parenthesised photo credit.
+const CREDIT_CUES: &[&str] = &[
+    "via",
+    "photo",
+    "photos",
+    "photograph",
+    "image",
+    "images",
+    "picture",
+    "pictures",
+    "credit",
+    "file",
+    "getty",
+    "ap",
+    "afp",
+    "reuters",
+    "epa",
+    "pa",
+    "dpa",
+    "xinhua",
+    "shutterstock",
+    "istock",
+    "alamy",
+    "bloomberg",
+    "foto",
+    "bild",
+    "фото",
+];
+/// Function words that say nothing about topic, for the vocabulary overlap.
+const STOP_WORDS: &[&str] = &[
+    "about", "after", "again", "also", "been", "before", "being", "could", "does", "down", "each",
+    "from", "have", "here", "into", "just", "like", "more", "most", "much", "must", "only",
+    "other", "over", "said", "same", "should", "some", "such", "than", "that", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "under", "very", "were", "what",
+    "when", "where", "which", "while", "will", "with", "would", "your", "year", "years", "says",
+];
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)";
+    Regex::new(&format!(
+        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}\b|\b\d+\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+    ))
+    .expect("valid regex")
+});
+static FILLER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:\d+|am|pm|a\.m\.|p\.m\.|gmt|utc|[ecmp][sd]t|bst|cet|cest|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ago)\b")
+        .expect("valid regex")
+});
+static HANDLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]{1,30}\b").expect("valid regex"));
+static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:pic\.twitter\.com|t\.co|instagram\.com/p|x\.com/\w+/status)/\S+\s*$")
+        .expect("valid regex")
+});
+
+/// Lower-cased words of a line, split on white space and punctuation.
+fn raw_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn is_social_embed_attribution(text: &str) -> bool {
+    text.starts_with(['—', '–', '―', '-']) && HANDLE.is_match(text)
+}
+
+fn is_byline(s: &SegmentView) -> bool {
+    if s.words() > 10 || s.words() == 0 || ends_sentence(s.text) {
+        return false;
+    }
+    let words = raw_words(s.text);
+    let first = words[0].as_str();
+    let label = s.text[..s.text.find([':', '：']).unwrap_or(0)]
+        .trim()
+        .to_lowercase();
+    if AUTHOR_LABELS.contains(&label.as_str()) {
+        return true;
+    }
+    let names_from = if BY_MARKERS.contains(&first) {
+        1
+    } else if BY_VERBS.contains(&first)
+        && words
+            .get(1)
+            .is_some_and(|w| BY_MARKERS.contains(&w.as_str()))
+    {
+        2
+    } else {
+        return false;
+    };
+    // The rest is names: mostly capitalised words.
+    let rest: Vec<&str> = s.text.split_whitespace().skip(names_from).collect();
+    let capitalised = rest
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    !rest.is_empty() && capitalised * 2 >= rest.len()
+}
+
+fn is_timestamp(s: &SegmentView) -> bool {
+    if s.words() == 0 || s.words() > 12 || s.is_prose() {
+        return false;
+    }
+    let words = raw_words(s.text);
+    let labels_only = words.iter().all(|w| DATE_LABELS.contains(&w.as_str()));
+    if labels_only {
+        return words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
+    }
+    if !DATE.is_match(s.text) {
+        return false;
+    }
+    let rest = DATE.replace_all(s.text, " ");
+    let rest = FILLER.replace_all(&rest, " ");
+    let other = raw_words(&rest)
+        .into_iter()
+        .filter(|w| !DATE_LABELS.contains(&w.as_str()))
+        .count();
+    other <= 3
+}
+
+fn is_credit_line(s: &SegmentView) -> bool {
+    if s.words() == 0 || s.words() > 12 {
+        return false;
+    }
+    if let Some(colon) = s.text.find([':', '：', '|']) {
+        let label = s.text[..colon].trim().to_lowercase();
+        let label_words = raw_words(&label);
+        if !label_words.is_empty()
+            && label_words.len() <= 2
+            && label_words
+                .iter()
+                .all(|w| CREDIT_LABELS.contains(&w.as_str()) || w == "by")
+        {
+            return true;
+        }
+    }
+    let t = s.text.trim();
+    t.starts_with('(') && t.ends_with(')') && has_credit_cue(&t[1..t.len() - 1])
+}
+
+fn has_credit_cue(text: &str) -> bool {
+    text.contains(['/', '©'])
+        || raw_words(text)
+            .iter()
+            .any(|w| CREDIT_CUES.contains(&w.as_str()))
+}
+
+/// A line without sentence punctuation that ends in a parenthesised credit.
+fn is_caption(s: &SegmentView) -> bool {
+    let t = s.text.trim_end();
+    if s.words() < 4 || s.words() > 40 || !t.ends_with(')') {
+        return false;
+    }
+    let Some(open) = t.rfind('(') else {
+        return false;
+    };
+    let (before, inside) = (&t[..open], &t[open + 1..t.len() - 1]);
+    !before.trim().is_empty()
+        && !ends_sentence(before)
+        && raw_words(inside).len() <= 10
+        && has_credit_cue(inside)
+}
+
+/// The image text above a caption: a sentence-case line without final
+/// punctuation (title-case lines are headings and stay).
+fn is_caption_lead(s: &SegmentView) -> bool {
+    if s.words() < 3 || s.words() > 30 || ends_sentence(s.text) || s.text.ends_with(':') {
+        return false;
+    }
+    let long: Vec<&str> = s
+        .text
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .collect();
+    let capitalised = long
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    capitalised * 10 < long.len() * 6
+}
+
+/// Applies the structural rules to one document. `removals` has one entry per
+/// segment; segments already removed are skipped and never changed.
+pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Removal>]) {
+    let kept = |removals: &[Option<Removal>]| -> Vec<usize> {
+        (0..segs.len())
+            .filter(|&i| removals[i].is_none() && segs[i].words() > 0)
+            .collect()
+    };
+    let mark = |removals: &mut [Option<Removal>], i: usize, rule: Rule| {
+        if removals[i].is_none() {
+            removals[i] = Some(Removal::new(rule));
+        }
+    };
+
+    // Line rules.
+    let order = kept(removals);
+    for (p, &i) in order.iter().enumerate() {
+        let s = &segs[i];
+        if is_social_embed_attribution(s.text) {
+            mark(removals, i, Rule::SocialEmbed);
+            if let Some(&prev) = p.checked_sub(1).and_then(|q| order.get(q)) {
+                if POST_LINK.is_match(segs[prev].text) {
+                    mark(removals, prev, Rule::SocialEmbed);
+                }
+            }
+        } else if is_byline(s) {
+            mark(removals, i, Rule::Byline);
+        } else if is_credit_line(s) {
+            mark(removals, i, Rule::CreditLine);
+        } else if is_caption(s) {
+            mark(removals, i, Rule::Caption);
+            if let Some(&prev) = p.checked_sub(1).and_then(|q| order.get(q)) {
+                if prev > 0 && removals[prev].is_none() && is_caption_lead(&segs[prev]) {
+                    mark(removals, prev, Rule::Caption);
+                }
+            }
+        }
+    }
+
+    // Timestamps: in the header (before the third prose paragraph), after the
+    // body, or next to a byline or another timestamp.
+    let order = kept(removals);
+    let prose: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| segs[i].is_prose())
+        .collect();
+    let head_end = prose.get(2).copied().unwrap_or(usize::MAX);
+    let body_end = prose.last().copied().unwrap_or(usize::MAX);
+    let near_byline = |removals: &[Option<Removal>], i: usize| {
+        [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .any(|n| {
+                removals
+                    .get(n)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|r| matches!(r.rule, Rule::Byline | Rule::Timestamp))
+            })
+    };
+    for _ in 0..2 {
+        for &i in &order {
+            if removals[i].is_none()
+                && is_timestamp(&segs[i])
+                && (i < head_end || i > body_end || near_byline(removals, i))
+            {
+                mark(removals, i, Rule::Timestamp);
+            }
+        }
+    }
+
+    trailing_block(segs, tokens, removals, &kept(removals));
+}
+
+/// The short lines after the last prose paragraph go when most of their
+/// content words never occur in the body.
+fn trailing_block(
+    segs: &[SegmentView],
+    tokens: &Tokens,
+    removals: &mut [Option<Removal>],
+    kept: &[usize],
+) {
+    let lead_in = |s: &SegmentView| s.words() >= 3 && s.text.trim_end().ends_with([':', '：']);
+    let Some(p) = kept
+        .iter()
+        .rposition(|&i| segs[i].is_prose() || lead_in(&segs[i]))
+    else {
+        return;
+    };
+    let tail = &kept[p + 1..];
+    // A list introduced by the body ("The plan covers:") is the body's.
+    if tail.is_empty() || lead_in(&segs[kept[p]]) {
+        return;
+    }
+    let content = |i: usize| {
+        segs[i]
+            .tokens
+            .clone()
+            .map(|t| tokens.word(t))
+            .filter(|w| w.chars().count() >= 4 && !STOP_WORDS.contains(w))
+    };
+    let body: HashSet<&str> = kept[..=p].iter().flat_map(|&i| content(i)).collect();
+    let tail_words: HashSet<&str> = tail.iter().flat_map(|&i| content(i)).collect();
+    let shared = tail_words.iter().filter(|w| body.contains(*w)).count();
+    if shared * 2 < tail_words.len() || tail_words.is_empty() {
+        for &i in tail {
+            removals[i] = Some(Removal::new(Rule::TrailingBlock));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{segment, Tokenizer};
+
+    /// Runs the rules on `text`; returns the rule per line (None = kept).
+    fn rules(text: &str) -> Vec<(String, Option<Rule>)> {
+        let segments = segment(text);
+        let mut tokens = Tokens::default();
+        Tokenizer::new(1).tokenize(text, &mut tokens);
+        let views: Vec<SegmentView> = segments
+            .iter()
+            .map(|s| SegmentView {
+                text: &text[s.range()],
+                tokens: tokens.range(s.start as usize, s.end as usize),
+            })
+            .collect();
+        let mut removals = vec![None; views.len()];
+        apply(&views, &tokens, &mut removals);
+        views
+            .iter()
+            .zip(removals)
+            .map(|(v, r)| (v.text.to_string(), r.map(|r| r.rule)))
+            .collect()
+    }
+
+    fn removed(text: &str) -> Vec<(String, Rule)> {
+        rules(text)
+            .into_iter()
+            .filter_map(|(t, r)| r.map(|r| (t, r)))
+            .collect()
+    }
+
+    const BODY: &str = "The council approved the new budget on Monday after a long debate.\n\
+        Members argued over spending on roads, schools and the city library.\n\
+        The mayor said the budget would keep taxes flat for another year.\n";
+
+    #[test]
+    fn byline_block_goes_but_headline_stays() {
+        let text = format!(
+            "Council passes budget\n\nBy Jane Roe and John Doe\nPublished\nLast updated\n\n{BODY}"
+        );
+        assert_eq!(
+            removed(&text),
+            [
+                ("By Jane Roe and John Doe".to_string(), Rule::Byline),
+                ("Published".to_string(), Rule::Timestamp),
+                ("Last updated".to_string(), Rule::Timestamp),
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_in_header_and_german_byline() {
+        let text = format!("Haushalt beschlossen\nVon Anna Schmidt\n12.03.2024, 14:05 Uhr\n{BODY}");
+        let r = removed(&text);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r[0].1, Rule::Byline);
+        assert_eq!(r[1].1, Rule::Timestamp);
+    }
+
+    #[test]
+    fn trailing_unrelated_list_goes_related_list_stays() {
+        let unrelated = format!("{BODY}More stories\nLocal team wins derby in extra time\nCelebrity chef opens seaside restaurant");
+        let r = removed(&unrelated);
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(r.iter().all(|(_, rule)| *rule == Rule::TrailingBlock));
+        let related = format!(
+            "{BODY}Budget spending on schools and roads\nCouncil members debate the library budget"
+        );
+        assert!(removed(&related).is_empty());
+        let introduced = format!("{BODY}The plan covers:\nnew bus lanes\nlonger library hours");
+        assert!(removed(&introduced).is_empty());
+    }
+
+    #[test]
+    fn caption_with_credit_and_its_image_text() {
+        let text = format!("{BODY}Firefighters work at the scene in the old town\nSmoke rises over the market square (John Smith via AP)\n{BODY}");
+        let r = removed(&text);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(r.iter().all(|(_, rule)| *rule == Rule::Caption));
+    }
+
+    #[test]
+    fn title_case_heading_before_caption_stays() {
+        let text = format!("{BODY}Mayor Defends Spending Plan Amid Protests\nProtesters gather outside the hall (Photo: Reuters)\n{BODY}");
+        let r = removed(&text);
+        assert_eq!(r.len(), 1, "{r:?}");
+    }
+
+    #[test]
+    fn credit_and_social_embed_lines() {
+        let text = format!("{BODY}Source: City Council\nWe passed it! pic.twitter.com/abc123\n— Jane Roe (@janeroe) April 9, 2025\n{BODY}");
+        let r = removed(&text);
+        assert_eq!(
+            r.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [Rule::CreditLine, Rule::SocialEmbed, Rule::SocialEmbed]
+        );
+    }
+
+    #[test]
+    fn prose_and_headings_are_never_touched() {
+        let text = format!("Budget Day In The City\n{BODY}What Comes Next\nBy then, the council said, the work would be done.\n{BODY}");
+        assert!(removed(&text).is_empty());
+    }
+
+    #[test]
+    fn russian_byline() {
+        let text = format!("Заголовок статьи\nАвтор: Иван Петров\n{BODY}");
+        assert_eq!(
+            removed(&text),
+            [("Автор: Иван Петров".to_string(), Rule::Byline)]
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Command-line flags, parsed by clap and turned into a library [`Config`].
+
+use clap::{Args, Parser, Subcommand};
+use neardup::config::{Config, LshParams};
+use std::path::PathBuf;
+
+/// Find and remove repeated paragraphs, boilerplate and near-duplicate
+/// documents in scraped text corpora.
+#[derive(Debug, Parser)]
+#[command(name = "neardup", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a cleaned copy of the corpus and report.json into --out.
+    Clean {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output folder. It must not be an input or inside one; an existing
+        /// non-empty folder is replaced only with --force. It appears only
+        /// when complete.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Replace an existing, non-empty output folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run the same detection and write only the report.
+    Scan {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Where to write report.json; standard output when not given.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Folders (walked for .txt files, one document each) and JSONL files
+    /// (.jsonl, .jsonl.gz, .jsonl.zst; one JSON object per line).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Documents whose word-shingle Jaccard similarity reaches this are
+    /// near-duplicates; the first in input order is kept.
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// MinHash permutations per document signature. More is more exact and slower.
+    #[arg(long, default_value_t = 128)]
+    pub permutations: usize,
+    /// Words per shingle for documents. Smaller finds looser copies.
+    #[arg(long, default_value_t = 5)]
+    pub shingle_size: usize,
+    /// Seed of every hash; runs compare only with the same seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// LSH bands; with --rows, overrides the choice made from --threshold.
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// LSH rows per band; with --bands.
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+
+    /// Paragraphs whose shingle Jaccard similarity reaches this are repeats
+    /// (inside a document) or shared passages (across documents).
+    #[arg(long, default_value_t = 0.7)]
+    pub segment_threshold: f64,
+    /// Paragraphs with fewer words are matched only exactly, and a short
+    /// repeat is removed only inside a repeated block.
+    #[arg(long, default_value_t = 8)]
+    pub min_segment_words: usize,
+    /// A paragraph (digits ignored) found in at least this many kept
+    /// documents is a template and is removed from all of them. 0: off.
+    #[arg(long, default_value_t = 10)]
+    pub template_min_docs: usize,
+    /// Do not apply the structural boilerplate rules (bylines, dates,
+    /// captions, credit lines, trailing link lists).
+    #[arg(long)]
+    pub no_structural: bool,
+    /// Remove passages shared with an earlier kept document (by default they
+    /// are only reported, since removing them can break articles).
+    #[arg(long)]
+    pub remove_shared: bool,
+
+    /// JSONL field that holds the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// JSONL field that holds the document id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// Worker threads (0: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl InputArgs {
+    pub fn config(&self) -> Config {
+        let mut c = Config {
+            threshold: self.threshold,
+            segment_threshold: self.segment_threshold,
+            min_segment_words: self.min_segment_words,
+            template_min_docs: self.template_min_docs,
+            structural_rules: !self.no_structural,
+            remove_shared: self.remove_shared,
+            text_field: self.text_field.clone(),
+            id_field: self.id_field.clone(),
+            ..Config::default()
+        };
+        c.doc_sketch.permutations = self.permutations;
+        c.doc_sketch.shingle_size = self.shingle_size;
+        c.doc_sketch.seed = self.seed;
+        c.segment_sketch.seed = self.seed;
+        if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
+            c.doc_lsh = Some(LshParams { bands, rows });
+        }
+        c
+    }
+}

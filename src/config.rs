@@ -1,0 +1,226 @@
+//! Options for a run, with defaults and validation, and the choice of LSH bands
+//! and rows from a Jaccard threshold.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// How documents and segments are sketched: the parameters written into every
+/// report so that results can be compared only when they match.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SketchParams {
+    /// Number of MinHash permutations (signature length).
+    pub permutations: usize,
+    /// Words per shingle.
+    pub shingle_size: usize,
+    /// Seed of every hash: tokens, shingles, permutations and bands.
+    pub seed: u64,
+}
+
+/// LSH banding: `bands` groups of `rows` signature values each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LshParams {
+    pub bands: usize,
+    pub rows: usize,
+}
+
+impl LshParams {
+    /// The bands and rows that minimise the sum of the false-positive area
+    /// (below `threshold`) and the false-negative area (above it) under the
+    /// LSH S-curve `1 - (1 - s^r)^b`, with `b * r <= permutations`. This is the
+    /// rule datasketch uses, with equal weights.
+    pub fn optimal(threshold: f64, permutations: usize) -> LshParams {
+        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: 1 });
+        for bands in 1..=permutations {
+            for rows in 1..=permutations / bands {
+                let (b, r) = (bands as f64, rows as i32);
+                let hit = |s: f64| 1.0 - (1.0 - s.powi(r)).powf(b);
+                let false_pos = integrate(hit, 0.0, threshold);
+                let false_neg = integrate(|s| 1.0 - hit(s), threshold, 1.0);
+                let error = 0.5 * false_pos + 0.5 * false_neg;
+                if error < best.0 {
+                    best = (error, LshParams { bands, rows });
+                }
+            }
+        }
+        best.1
+    }
+
+    /// Probability that a pair with Jaccard similarity `s` shares a band.
+    pub fn candidate_probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+}
+
+/// Composite Simpson's rule; the integrands here are smooth on [0, 1].
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 200;
+    let h = (b - a) / STEPS as f64;
+    let inner: f64 = (1..STEPS)
+        .map(|i| f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    (f(a) + f(b) + inner) * h / 3.0
+}
+
+/// Everything a run needs to know. Build it with [`Config::default`], change
+/// fields, then call [`Config::validate`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// Near-duplicate documents: Jaccard threshold on word shingles.
+    pub threshold: f64,
+    /// Document sketches.
+    pub doc_sketch: SketchParams,
+    /// Document LSH; `None` chooses from `threshold` with [`LshParams::optimal`].
+    pub doc_lsh: Option<LshParams>,
+
+    /// Near-duplicate segments (paragraphs): Jaccard threshold.
+    pub segment_threshold: f64,
+    /// Segment sketches (smaller shingles: paragraphs are short).
+    pub segment_sketch: SketchParams,
+    /// Segments with fewer words than this are matched only exactly, and a
+    /// repeated short segment is removed only inside a repeated block.
+    pub min_segment_words: usize,
+
+    /// A segment whose normalised text (digits masked) occurs in at least this
+    /// many kept documents is corpus boilerplate, removed from all of them.
+    /// 0 turns the rule off.
+    pub template_min_docs: usize,
+    /// Apply the structural boilerplate rules (bylines, captions, trailing lists...).
+    pub structural_rules: bool,
+    /// Remove passages shared with another kept document (reported either way).
+    pub remove_shared: bool,
+
+    /// JSONL field that holds the text.
+    pub text_field: String,
+    /// JSONL field that holds the document id.
+    pub id_field: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            threshold: 0.8,
+            doc_sketch: SketchParams {
+                permutations: 128,
+                shingle_size: 5,
+                seed: 42,
+            },
+            doc_lsh: None,
+            segment_threshold: 0.7,
+            segment_sketch: SketchParams {
+                permutations: 32,
+                shingle_size: 3,
+                seed: 42,
+            },
+            min_segment_words: 8,
+            template_min_docs: 10,
+            structural_rules: true,
+            remove_shared: false,
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks ranges and fills the LSH parameters that were left to choose.
+    pub fn validate(mut self) -> Result<Self> {
+        for (name, t) in [
+            ("threshold", self.threshold),
+            ("segment threshold", self.segment_threshold),
+        ] {
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(Error::Config(format!("{name} must be in (0, 1], got {t}")));
+            }
+        }
+        for (name, s) in [
+            ("document", self.doc_sketch),
+            ("segment", self.segment_sketch),
+        ] {
+            if s.permutations == 0 || s.permutations > 4096 {
+                return Err(Error::Config(format!(
+                    "{name} permutations must be in 1..=4096, got {}",
+                    s.permutations
+                )));
+            }
+            if s.shingle_size == 0 || s.shingle_size > 32 {
+                return Err(Error::Config(format!(
+                    "{name} shingle size must be in 1..=32, got {}",
+                    s.shingle_size
+                )));
+            }
+        }
+        if self.min_segment_words == 0 {
+            return Err(Error::Config(
+                "minimum segment words must be at least 1".into(),
+            ));
+        }
+        if self.text_field.is_empty() || self.id_field.is_empty() {
+            return Err(Error::Config("JSONL field names must not be empty".into()));
+        }
+        let lsh = match self.doc_lsh {
+            Some(l) => l,
+            None => LshParams::optimal(self.threshold, self.doc_sketch.permutations),
+        };
+        if lsh.bands == 0 || lsh.rows == 0 || lsh.bands * lsh.rows > self.doc_sketch.permutations {
+            return Err(Error::Config(format!(
+                "bands x rows ({} x {}) must be at least 1 and at most the {} permutations",
+                lsh.bands, lsh.rows, self.doc_sketch.permutations
+            )));
+        }
+        self.doc_lsh = Some(lsh);
+        Ok(self)
+    }
+
+    /// Document LSH parameters (after [`Config::validate`]).
+    pub fn doc_lsh(&self) -> LshParams {
+        self.doc_lsh
+            .unwrap_or_else(|| LshParams::optimal(self.threshold, self.doc_sketch.permutations))
+    }
+
+    /// Segment LSH parameters. Segment signatures are short, so the banding
+    /// aims 0.15 below the segment threshold for recall; every candidate is
+    /// verified against the threshold itself afterwards.
+    pub fn segment_lsh(&self) -> LshParams {
+        let aim = (self.segment_threshold - 0.15).max(0.05);
+        LshParams::optimal(aim, self.segment_sketch.permutations)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimal_bands_rows_fit_and_center_on_threshold() {
+        for &(t, p) in &[(0.8, 128), (0.5, 128), (0.9, 256), (0.7, 32)] {
+            let l = LshParams::optimal(t, p);
+            assert!(l.bands * l.rows <= p);
+            // The S-curve is steep around the threshold: far below it pairs are
+            // rarely candidates, far above it they almost always are.
+            assert!(l.candidate_probability(t - 0.3) < 0.2, "{t} {p} {l:?}");
+            assert!(
+                l.candidate_probability((t + 0.15).min(1.0)) > 0.8,
+                "{t} {p} {l:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn validate_rejects_out_of_range() {
+        let bad = Config {
+            threshold: 1.5,
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
+        let bad = Config {
+            doc_lsh: Some(LshParams {
+                bands: 20,
+                rows: 10,
+            }),
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
+        let ok = Config::default().validate().unwrap();
+        assert!(ok.doc_lsh.is_some());
+    }
+}

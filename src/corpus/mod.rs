@@ -1,0 +1,215 @@
+//! Reading a corpus: input paths become a stream of [`Document`]s, in a fixed
+//! order (inputs in the order given, files of a folder sorted by path, JSONL
+//! records in file order), so that "first in input order" is well defined and
+//! every run sees the same sequence.
+
+mod jsonl;
+
+pub use jsonl::JsonRecord;
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Compression of a JSONL input (and of its cleaned copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// What an input path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputKind {
+    /// A folder walked recursively for `.txt` files; `files` are relative
+    /// paths, sorted; `ignored` counts the other files in it.
+    TextDir { files: Vec<PathBuf>, ignored: usize },
+    /// One `.txt` file: one document.
+    TextFile,
+    /// One JSON object per line.
+    Jsonl(Compression),
+}
+
+/// One input path and what it holds.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub kind: InputKind,
+}
+
+/// A document: an id, where it came from, and its original text.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Relative path for text files; the id field (or `file:line`) for JSONL.
+    pub id: String,
+    /// Index of the [`Input`] it came from.
+    pub input: u32,
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// Its line in that file (1 for a text file).
+    pub line: u64,
+    pub text: String,
+    /// For JSONL, the original line, to write back with only the text changed.
+    pub record: Option<JsonRecord>,
+}
+
+/// Which JSONL fields hold the text and the id.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub text: String,
+    pub id: String,
+}
+
+/// Resolves the input paths: what each is and, for folders, which files.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    paths.iter().map(|p| discover_one(p)).collect()
+}
+
+fn discover_one(path: &Path) -> Result<Input> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::io(path, e),
+    })?;
+    let kind = if meta.is_dir() {
+        walk(path)?
+    } else {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match () {
+            _ if name.ends_with(".jsonl") || name.ends_with(".ndjson") => {
+                InputKind::Jsonl(Compression::None)
+            }
+            _ if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") => {
+                InputKind::Jsonl(Compression::Gzip)
+            }
+            _ if name.ends_with(".jsonl.zst") || name.ends_with(".ndjson.zst") => {
+                InputKind::Jsonl(Compression::Zstd)
+            }
+            _ if name.ends_with(".txt") => InputKind::TextFile,
+            _ => {
+                return Err(Error::UnsupportedInput {
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+    };
+    Ok(Input {
+        path: path.to_path_buf(),
+        kind,
+    })
+}
+
+fn is_txt(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+}
+
+fn walk(root: &Path) -> Result<InputKind> {
+    let mut files = Vec::new();
+    let mut ignored = 0;
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            let message = e.to_string();
+            match e.into_io_error() {
+                Some(io) => Error::io(&path, io),
+                None => Error::Output { path, message },
+            }
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        if is_txt(entry.path()) {
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .expect("walkdir yields paths under its root");
+            files.push(rel.to_path_buf());
+        } else {
+            ignored += 1;
+        }
+    }
+    Ok(InputKind::TextDir { files, ignored })
+}
+
+/// Reads every document of `input` (number `index`) in order, handing each to
+/// `sink`. Stops at the first error, which names the file and line.
+pub fn read(
+    input: &Input,
+    index: u32,
+    fields: &Fields,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    match &input.kind {
+        InputKind::TextDir { files, .. } => {
+            for rel in files {
+                let file = input.path.join(rel);
+                let text = read_text(&file)?;
+                sink(Document {
+                    id: id_of(rel),
+                    input: index,
+                    file,
+                    line: 1,
+                    text,
+                    record: None,
+                })?;
+            }
+            Ok(())
+        }
+        InputKind::TextFile => {
+            let text = read_text(&input.path)?;
+            let name = input.path.file_name().map(Path::new).unwrap_or(&input.path);
+            sink(Document {
+                id: id_of(name),
+                input: index,
+                file: input.path.clone(),
+                line: 1,
+                text,
+                record: None,
+            })
+        }
+        InputKind::Jsonl(compression) => {
+            jsonl::read(&input.path, *compression, index, fields, sink)
+        }
+    }
+}
+
+/// A relative path as an id: `/`-separated on every platform.
+fn id_of(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads a whole text file as UTF-8.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let len = bytes.len() as u64;
+    if len > u32::MAX as u64 {
+        return Err(Error::DocumentTooLarge {
+            path: path.to_path_buf(),
+            line: 1,
+            bytes: len,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| utf8_error(path, 0, e.as_bytes(), e.utf8_error()))
+}
+
+/// An invalid-UTF-8 error for `bytes` that start on line `line0 + 1`.
+fn utf8_error(path: &Path, line0: u64, bytes: &[u8], e: std::str::Utf8Error) -> Error {
+    let at = e.valid_up_to();
+    let newlines = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    Error::InvalidUtf8 {
+        path: path.to_path_buf(),
+        line: line0 + newlines + 1,
+        offset: at as u64,
+    }
+}

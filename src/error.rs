@@ -1,0 +1,78 @@
+//! The library's typed errors. Every error that comes from data names the file
+//! and, where there is one, the line or byte offset, so that a user can find the
+//! bad record without reading our source.
+
+use std::path::{Path, PathBuf};
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input path that does not exist.
+    #[error("{path}: no such file or directory")]
+    NotFound { path: PathBuf },
+
+    /// A path that is neither a folder, a `.txt` file nor a JSONL file.
+    #[error("{path}: not a folder, a .txt file or a .jsonl[.gz|.zst] file")]
+    UnsupportedInput { path: PathBuf },
+
+    /// An operating-system error while reading or writing a path.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Bytes that are not UTF-8.
+    #[error("{path}:{line}: invalid UTF-8 at byte offset {offset}")]
+    InvalidUtf8 {
+        path: PathBuf,
+        line: u64,
+        offset: u64,
+    },
+
+    /// A JSONL line that is not a JSON object, or whose fields are not usable.
+    #[error("{path}:{line}: {message}")]
+    Json {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// A document larger than the span arithmetic supports.
+    #[error("{path}:{line}: document of {bytes} bytes is larger than the 4 GiB neardup supports")]
+    DocumentTooLarge {
+        path: PathBuf,
+        line: u64,
+        bytes: u64,
+    },
+
+    /// An input changed between the two passes over it.
+    #[error("{path}: changed while neardup was reading it; run again on a stable copy")]
+    InputChanged { path: PathBuf },
+
+    /// Options that do not make sense together, or out of range.
+    #[error("invalid option: {0}")]
+    Config(String),
+
+    /// An output location that would be unsafe to write.
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
+
+    /// Two sketches built with different parameters were compared.
+    #[error("sketch parameters differ: {0}")]
+    SketchMismatch(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

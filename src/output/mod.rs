@@ -1,0 +1,352 @@
+//! Writing results: cleaned copies of the corpus and the report.
+//!
+//! Outputs are built in a staging folder beside the destination and renamed
+//! into place only when complete, so an interrupted run never leaves a
+//! half-written output that looks finished. Inputs are only ever read.
+
+pub mod report;
+
+use crate::corpus::{self, Compression, Document, Fields, InputKind};
+use crate::error::{Error, Result};
+use crate::pipeline::Analysis;
+use crate::plan::{apply, cuts, Cut, Fate};
+use report::{ReportWriter, Summary};
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What the second pass hands on, in order.
+enum Step<'a> {
+    /// Input number `i` starts.
+    Input(usize),
+    /// Document number `index`, read again, with the cuts to apply to it.
+    Document(usize, &'a Document, &'a [Cut]),
+}
+
+/// Reads every document again, in the first pass's order, checking that it is
+/// unchanged, and hands it to `f` with its cuts.
+fn reread(analysis: &Analysis, mut f: impl FnMut(Step) -> Result<()>) -> Result<()> {
+    let fields = Fields {
+        text: analysis.config.text_field.clone(),
+        id: analysis.config.id_field.clone(),
+    };
+    let mut index = 0;
+    for (i, input) in analysis.inputs.iter().enumerate() {
+        f(Step::Input(i))?;
+        corpus::read(input, i as u32, &fields, &mut |doc| {
+            let rec = analysis.docs.get(index).filter(|r| {
+                r.text_hash == xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes()) && r.id == doc.id
+            });
+            let Some(rec) = rec else {
+                return Err(Error::InputChanged {
+                    path: doc.file.clone(),
+                });
+            };
+            let doc_cuts = match rec.plan.fate {
+                Fate::Kept => cuts(&rec.segments, &rec.plan.removals),
+                Fate::Dropped { .. } => Vec::new(),
+            };
+            f(Step::Document(index, &doc, &doc_cuts))?;
+            index += 1;
+            Ok(())
+        })?;
+    }
+    if index != analysis.docs.len() {
+        let path = analysis
+            .inputs
+            .last()
+            .map(|i| i.path.clone())
+            .unwrap_or_default();
+        return Err(Error::InputChanged { path });
+    }
+    Ok(())
+}
+
+/// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
+pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -> Result<Summary> {
+    let summary = Summary::of(analysis);
+    match dest {
+        Some(path) => {
+            let tmp = temp_sibling(path)?;
+            let result = (|| {
+                let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+                stream_report(analysis, &summary, BufWriter::new(file), &tmp)?
+                    .into_inner()
+                    .map_err(|e| Error::io(&tmp, e.into_error()))?
+                    .sync_all()
+                    .map_err(|e| Error::io(&tmp, e))?;
+                fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+            })();
+            if result.is_err() {
+                let _ = fs::remove_file(&tmp);
+            }
+            result?;
+        }
+        None => {
+            stream_report(analysis, &summary, out, Path::new("<stdout>"))?;
+        }
+    }
+    Ok(summary)
+}
+
+fn stream_report<W: Write>(
+    analysis: &Analysis,
+    summary: &Summary,
+    out: W,
+    path: &Path,
+) -> Result<W> {
+    let io = |e| Error::io(path, e);
+    let mut report = ReportWriter::begin(out, analysis, summary).map_err(io)?;
+    reread(analysis, |step| match step {
+        Step::Input(_) => Ok(()),
+        Step::Document(i, doc, c) => report.document(i, &doc.text, c).map_err(io),
+    })?;
+    report.finish().map_err(io)
+}
+
+/// A name beside `path` for writing before the final rename.
+fn temp_sibling(path: &Path) -> Result<PathBuf> {
+    sibling(path, "tmp")
+}
+
+/// `path` with `.neardup-<tag>-<pid>` appended to its file name.
+fn sibling(path: &Path, tag: &str) -> Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| Error::Output {
+        path: path.to_path_buf(),
+        message: "not a file name".into(),
+    })?;
+    let mut tmp = name.to_os_string();
+    tmp.push(format!(".neardup-{tag}-{}", std::process::id()));
+    Ok(path.with_file_name(tmp))
+}
+
+/// Where each input goes under the output folder: with one input, its
+/// contents at the top; with several, each under its own name.
+fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
+    let single = analysis.inputs.len() == 1;
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for input in &analysis.inputs {
+        let name = match input.path.file_name() {
+            Some(n) => PathBuf::from(n),
+            None => fs::canonicalize(&input.path)
+                .ok()
+                .and_then(|p| p.file_name().map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("input")),
+        };
+        let root = match (&input.kind, single) {
+            (InputKind::TextDir { .. }, true) => PathBuf::new(),
+            _ => name,
+        };
+        if roots.contains(&root) {
+            return Err(Error::Output {
+                path: input.path.clone(),
+                message: "two inputs have the same name; clean them in separate runs".into(),
+            });
+        }
+        roots.push(root);
+    }
+    Ok(roots)
+}
+
+/// Refuses an output folder that is an input, inside one, or holds one, and a
+/// non-empty one unless `force`.
+fn check_destination(analysis: &Analysis, out: &Path, force: bool) -> Result<()> {
+    let err = |message: &str| Error::Output {
+        path: out.to_path_buf(),
+        message: message.into(),
+    };
+    let abs_out = absolute(out)?;
+    for input in &analysis.inputs {
+        let abs_in = fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
+        if abs_out == abs_in || abs_out.starts_with(&abs_in) {
+            return Err(err("the output folder must not be an input or inside one"));
+        }
+        if abs_in.starts_with(&abs_out) {
+            return Err(err("the output folder must not contain an input"));
+        }
+    }
+    match fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && !force {
+                return Err(err("exists and is not empty; pass --force to replace it"));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(out, e)),
+    }
+    Ok(())
+}
+
+/// `path` made absolute with symbolic links resolved, for a path that may not
+/// exist yet (its parent must).
+fn absolute(path: &Path) -> Result<PathBuf> {
+    if let Ok(p) = fs::canonicalize(path) {
+        return Ok(p);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| Error::Output {
+        path: path.to_path_buf(),
+        message: "not a folder name".into(),
+    })?;
+    Ok(fs::canonicalize(parent)
+        .map_err(|e| Error::io(parent, e))?
+        .join(name))
+}
+
+/// Removes the staging folder unless the run completed.
+struct Staging {
+    path: PathBuf,
+    done: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+enum Sink {
+    None,
+    Plain(BufWriter<fs::File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<fs::File>>),
+    Zstd(zstd::Encoder<'static, BufWriter<fs::File>>),
+}
+
+impl Sink {
+    fn open(path: &Path, compression: Compression) -> Result<Sink> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let file = BufWriter::new(fs::File::create(path).map_err(|e| Error::io(path, e))?);
+        Ok(match compression {
+            Compression::None => Sink::Plain(file),
+            Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::default(),
+            )),
+            Compression::Zstd => {
+                Sink::Zstd(zstd::Encoder::new(file, 3).map_err(|e| Error::io(path, e))?)
+            }
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::None => Ok(()),
+            Sink::Plain(w) => w.write_all(bytes),
+            Sink::Gzip(w) => w.write_all(bytes),
+            Sink::Zstd(w) => w.write_all(bytes),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        let file = match self {
+            Sink::None => return Ok(()),
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w.finish()?,
+            Sink::Zstd(w) => w.finish()?,
+        };
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
+}
+
+/// Writes the cleaned corpus and `report.json` into `out`.
+pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summary> {
+    check_destination(analysis, out, force)?;
+    let roots = layout(analysis)?;
+    let summary = Summary::of(analysis);
+    let staging_path = temp_sibling(&absolute(out)?)?;
+    if staging_path.exists() {
+        fs::remove_dir_all(&staging_path).map_err(|e| Error::io(&staging_path, e))?;
+    }
+    fs::create_dir_all(&staging_path).map_err(|e| Error::io(&staging_path, e))?;
+    let mut staging = Staging {
+        path: staging_path.clone(),
+        done: false,
+    };
+
+    let report_path = staging_path.join("report.json");
+    let report_file = fs::File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
+    let io_report = |e| Error::io(&report_path, e);
+    let mut report =
+        ReportWriter::begin(BufWriter::new(report_file), analysis, &summary).map_err(io_report)?;
+    let mut sink = Sink::None;
+    let mut sink_path = PathBuf::new();
+    reread(analysis, |step| {
+        let (index, doc, doc_cuts) = match step {
+            Step::Input(i) => {
+                std::mem::replace(&mut sink, Sink::None)
+                    .finish()
+                    .map_err(|e| Error::io(&sink_path, e))?;
+                if let InputKind::Jsonl(compression) = analysis.inputs[i].kind {
+                    sink_path = staging_path.join(&roots[i]);
+                    sink = Sink::open(&sink_path, compression)?;
+                }
+                return Ok(());
+            }
+            Step::Document(index, doc, doc_cuts) => (index, doc, doc_cuts),
+        };
+        {
+            report
+                .document(index, &doc.text, doc_cuts)
+                .map_err(io_report)?;
+            if !matches!(analysis.docs[index].plan.fate, Fate::Kept) {
+                return Ok(());
+            }
+            let cleaned = apply(&doc.text, doc_cuts);
+            match &doc.record {
+                Some(record) => {
+                    let line = if doc_cuts.is_empty() {
+                        record.line.clone()
+                    } else {
+                        record.with_text(&cleaned)
+                    };
+                    let mut bytes = line.into_bytes();
+                    if record.newline {
+                        bytes.push(b'\n');
+                    }
+                    sink.write(&bytes).map_err(|e| Error::io(&sink_path, e))
+                }
+                None => {
+                    let input = &analysis.inputs[doc.input as usize];
+                    let rel = match input.kind {
+                        InputKind::TextDir { .. } => {
+                            doc.file.strip_prefix(&input.path).unwrap_or(&doc.file)
+                        }
+                        _ => Path::new(""),
+                    };
+                    let path = staging_path.join(&roots[doc.input as usize]).join(rel);
+                    if let Some(parent) = path.parent() {
+                        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                    }
+                    fs::write(&path, cleaned).map_err(|e| Error::io(&path, e))
+                }
+            }
+        }
+    })?;
+    sink.finish().map_err(|e| Error::io(&sink_path, e))?;
+    report
+        .finish()
+        .map_err(io_report)?
+        .into_inner()
+        .map_err(|e| Error::io(&report_path, e.into_error()))?
+        .sync_all()
+        .map_err(io_report)?;
+
+    // Swap the finished output into place.
+    if out.exists() {
+        let old = sibling(&absolute(out)?, "old")?;
+        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+        fs::rename(&staging_path, out).map_err(|e| Error::io(out, e))?;
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        fs::rename(&staging_path, out).map_err(|e| Error::io(out, e))?;
+    }
+    staging.done = true;
+    Ok(summary)
+}

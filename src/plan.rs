@@ -1,0 +1,257 @@
+//! The policy, in one place: which copy of a duplicate survives, and which
+//! segments of each kept document go and why.
+//!
+//! Inputs are plain data from the earlier stages: per-document local verdicts
+//! (repeats, structural boilerplate), document clusters, corpus templates and
+//! shared passages. The output is a [`Plan`]: per document, kept or dropped,
+//! and a removal per segment that goes, with its kind, rule and kept twin.
+
+use serde::Serialize;
+
+/// Why a span is removed: the four kinds of waste neardup finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    DuplicateDocument,
+    RepeatedParagraph,
+    Boilerplate,
+    SharedPassage,
+}
+
+/// The rule that fired. Each is documented where it is implemented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Whole document: exact copy (same normalised text) of a kept one.
+    ExactDocument,
+    /// Whole document: MinHash/LSH near-duplicate of a kept one.
+    NearDuplicateDocument,
+    /// Segment with the same normalised text as an earlier one.
+    ExactRepeat,
+    /// Segment whose shingle Jaccard with an earlier one reaches the threshold.
+    NearRepeat,
+    /// Short segment repeated inside a run of repeated segments.
+    RepeatedBlock,
+    /// Segment recurring (digits masked) across many documents.
+    CorpusTemplate,
+    /// Run of short non-sentence lines after the body, unrelated to it.
+    TrailingBlock,
+    /// "By ..." author line.
+    Byline,
+    /// Publication or update date line, or its bare label.
+    Timestamp,
+    /// Photo caption with a credit, and the image text before it.
+    Caption,
+    /// "Photo: ...", "Source: ..." credit lines.
+    CreditLine,
+    /// Attribution line of an embedded social-media post.
+    SocialEmbed,
+    /// Passage also found in an earlier kept document.
+    SharedPassage,
+}
+
+impl Rule {
+    /// The kind of waste this rule finds.
+    pub fn kind(self) -> Kind {
+        match self {
+            Rule::ExactDocument | Rule::NearDuplicateDocument => Kind::DuplicateDocument,
+            Rule::ExactRepeat | Rule::NearRepeat | Rule::RepeatedBlock => Kind::RepeatedParagraph,
+            Rule::SharedPassage => Kind::SharedPassage,
+            Rule::CorpusTemplate
+            | Rule::TrailingBlock
+            | Rule::Byline
+            | Rule::Timestamp
+            | Rule::Caption
+            | Rule::CreditLine
+            | Rule::SocialEmbed => Kind::Boilerplate,
+        }
+    }
+}
+
+/// The kept text that a removed span duplicates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Twin {
+    /// Document index (input order).
+    pub doc: u32,
+    /// Segment index within that document.
+    pub segment: u32,
+    /// Jaccard similarity (exact within a document, estimated across).
+    pub similarity: f32,
+}
+
+/// A segment to remove.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Removal {
+    pub rule: Rule,
+    pub twin: Option<Twin>,
+    /// For corpus templates: in how many kept documents the segment occurs.
+    pub occurrences: u32,
+}
+
+impl Removal {
+    pub fn new(rule: Rule) -> Self {
+        Removal {
+            rule,
+            twin: None,
+            occurrences: 0,
+        }
+    }
+
+    pub fn with_twin(rule: Rule, twin: Twin) -> Self {
+        Removal {
+            rule,
+            twin: Some(twin),
+            occurrences: 0,
+        }
+    }
+}
+
+/// What happens to one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fate {
+    /// Written, with the segments in `removals` cut out.
+    Kept,
+    /// Not written: a near-duplicate of the kept document `of`.
+    Dropped {
+        of: u32,
+        similarity: f32,
+        rule: Rule,
+    },
+}
+
+/// The decisions for one document.
+#[derive(Debug, Clone)]
+pub struct DocPlan {
+    pub fate: Fate,
+    /// One entry per segment: `Some` when it goes.
+    pub removals: Vec<Option<Removal>>,
+    /// Kept segments that share a passage with an earlier kept document:
+    /// reported, removed only when the user asks.
+    pub shared: Vec<(u32, Twin)>,
+}
+
+/// Decides each document's fate from its cluster: every document is labelled
+/// with the smallest (first in input order) document of its cluster, which
+/// survives. `exact[d]` tells whether `d` is an exact copy of its survivor;
+/// `similarity(d, kept)` estimates how close a near-duplicate is to it.
+pub fn fates(
+    survivors: &[u32],
+    exact: impl Fn(u32, u32) -> bool,
+    similarity: impl Fn(u32, u32) -> f32,
+) -> Vec<Fate> {
+    survivors
+        .iter()
+        .enumerate()
+        .map(|(d, &kept)| {
+            let d = d as u32;
+            if kept == d {
+                Fate::Kept
+            } else if exact(d, kept) {
+                Fate::Dropped {
+                    of: kept,
+                    similarity: 1.0,
+                    rule: Rule::ExactDocument,
+                }
+            } else {
+                Fate::Dropped {
+                    of: kept,
+                    similarity: similarity(d, kept),
+                    rule: Rule::NearDuplicateDocument,
+                }
+            }
+        })
+        .collect()
+}
+
+/// A removed span resolved against the document's segments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cut {
+    /// Byte range removed from the original text (segment and the line
+    /// break(s) that would otherwise be left dangling).
+    pub start: usize,
+    pub end: usize,
+    pub segment: u32,
+    pub removal: Removal,
+}
+
+/// Turns per-segment removals into byte ranges to cut. Each run of removed
+/// segments takes the white space after it when text follows, or the white
+/// space before it when it ends the document, so no blank-line debris is left
+/// and the document's own final line break is kept. The cuts are in order,
+/// disjoint, and their union is exactly what the cleaned copy lacks.
+pub fn cuts(segments: &[crate::text::Segment], removals: &[Option<Removal>]) -> Vec<Cut> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < segments.len() {
+        if removals[i].is_none() {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < segments.len() && removals[i].is_some() {
+            i += 1;
+        }
+        // Segments first..i are removed.
+        let trailing = i == segments.len();
+        for s in first..i {
+            let (start, end) = if !trailing {
+                (segments[s].start, segments[s + 1].start)
+            } else if first > 0 {
+                (segments[s - 1].end, segments[s].end)
+            } else if s + 1 < segments.len() {
+                (segments[s].start, segments[s + 1].start)
+            } else {
+                (segments[s].start, segments[s].end)
+            };
+            out.push(Cut {
+                start: start as usize,
+                end: end as usize,
+                segment: s as u32,
+                removal: removals[s].expect("removed run"),
+            });
+        }
+    }
+    out
+}
+
+/// The text with the cuts removed.
+pub fn apply(text: &str, cuts: &[Cut]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for c in cuts {
+        out.push_str(&text[pos..c.start]);
+        pos = c.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::segment;
+
+    fn clean(text: &str, remove: &[usize]) -> String {
+        let segs = segment(text);
+        let removals: Vec<Option<Removal>> = (0..segs.len())
+            .map(|i| remove.contains(&i).then(|| Removal::new(Rule::Byline)))
+            .collect();
+        apply(text, &cuts(&segs, &removals))
+    }
+
+    #[test]
+    fn cuts_tidy_line_breaks() {
+        assert_eq!(clean("A\n\nB\n\nC\n", &[1]), "A\n\nC\n");
+        assert_eq!(clean("A\nB\nC", &[2]), "A\nB");
+        assert_eq!(clean("A\nB\nC\n", &[1, 2]), "A\n");
+        assert_eq!(clean("A\n\nB\n\nC\n", &[0]), "B\n\nC\n");
+        assert_eq!(clean("A\nB", &[0, 1]), "");
+        assert_eq!(clean("  A\n  B\n  C", &[1]), "  A\n  C");
+    }
+
+    #[test]
+    fn rules_have_kinds() {
+        assert_eq!(Rule::RepeatedBlock.kind(), Kind::RepeatedParagraph);
+        assert_eq!(Rule::Caption.kind(), Kind::Boilerplate);
+    }
+}

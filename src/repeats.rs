@@ -1,0 +1,165 @@
+//! Repeats inside one document: a body captured twice, a paragraph pasted
+//! again with small edits. The first occurrence stays; later ones go.
+//!
+//! Exact repeats (same normalised text) are found by hash. Near repeats use
+//! the segment MinHash signatures: LSH bands within the document give
+//! candidates, and the exact Jaccard similarity of the two shingle sets
+//! decides. Short segments (fewer than `min_words` words: headings, bylines,
+//! "Advertisement") are too common to remove on their own; a short repeat goes
+//! only when it sits inside a run of removed repeats, i.e. when it is part of
+//! a repeated block.
+
+use crate::config::LshParams;
+use crate::lsh::band_keys;
+use crate::plan::{Removal, Rule, Twin};
+use std::collections::HashMap;
+
+/// What the repeat finder needs to know about one segment.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentKey<'a> {
+    /// Number of normalised words.
+    pub words: usize,
+    /// Hash of the normalised word sequence.
+    pub exact: u64,
+    /// MinHash signature, for segments long enough to have one.
+    pub signature: Option<&'a [u32]>,
+    /// Sorted, distinct shingle hashes (empty for short segments).
+    pub shingles: &'a [u32],
+}
+
+/// Settings of the repeat finder.
+#[derive(Debug, Clone, Copy)]
+pub struct RepeatParams {
+    pub min_words: usize,
+    pub threshold: f64,
+    pub lsh: LshParams,
+    pub seed: u64,
+}
+
+/// Finds repeated segments of document `doc`; `removals` (one per segment)
+/// receives a removal for every later copy, with its kept twin.
+pub fn find(
+    doc: u32,
+    segs: &[SegmentKey],
+    params: &RepeatParams,
+    removals: &mut [Option<Removal>],
+) {
+    let twin = |segment: usize, similarity: f64| Twin {
+        doc,
+        segment: segment as u32,
+        similarity: similarity as f32,
+    };
+    let mut first: HashMap<u64, usize> = HashMap::new();
+    let mut short = Vec::new();
+    for (i, s) in segs.iter().enumerate() {
+        if s.words == 0 || removals[i].is_some() {
+            continue;
+        }
+        match first.get(&s.exact) {
+            Some(&j) if s.words >= params.min_words => {
+                removals[i] = Some(Removal::with_twin(Rule::ExactRepeat, twin(j, 1.0)));
+            }
+            Some(&j) => short.push((i, j)),
+            None => {
+                first.insert(s.exact, i);
+            }
+        }
+    }
+
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut keys = Vec::new();
+    for (i, s) in segs.iter().enumerate() {
+        let Some(sig) = s.signature else { continue };
+        keys.clear();
+        band_keys(sig, params.lsh, params.seed, &mut keys);
+        if removals[i].is_none() {
+            let mut best: Option<(usize, f64)> = None;
+            for k in &keys {
+                for &j in buckets.get(k).map(Vec::as_slice).unwrap_or_default() {
+                    let sim = jaccard(segs[j].shingles, s.shingles);
+                    if sim >= params.threshold
+                        && best.is_none_or(|(bj, bs)| sim > bs || (sim == bs && j < bj))
+                    {
+                        best = Some((j, sim));
+                    }
+                }
+            }
+            if let Some((j, sim)) = best {
+                removals[i] = Some(Removal::with_twin(Rule::NearRepeat, twin(j, sim)));
+            }
+        }
+        // Only kept segments can be twins.
+        if removals[i].is_none() {
+            for &k in &keys {
+                buckets.entry(k).or_default().push(i);
+            }
+        }
+    }
+
+    // Short repeats next to a removed repeat join it, until nothing changes.
+    let content: Vec<usize> = (0..segs.len()).filter(|&i| segs[i].words > 0).collect();
+    let position: HashMap<usize, usize> =
+        content.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let is_repeat = |r: &Option<Removal>| {
+        r.is_some_and(|r| {
+            matches!(
+                r.rule,
+                Rule::ExactRepeat | Rule::NearRepeat | Rule::RepeatedBlock
+            )
+        })
+    };
+    loop {
+        let mut changed = false;
+        for &(i, j) in &short {
+            if removals[i].is_some() {
+                continue;
+            }
+            let p = position[&i];
+            let neighbours = [p.checked_sub(1), Some(p + 1)];
+            let joined = neighbours
+                .into_iter()
+                .flatten()
+                .filter_map(|q| content.get(q))
+                .any(|&n| is_repeat(&removals[n]));
+            if joined {
+                removals[i] = Some(Removal::with_twin(Rule::RepeatedBlock, twin(j, 1.0)));
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// Exact Jaccard similarity of two sorted sets without repeats.
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f64 / (a.len() + b.len() - both) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jaccard_of_sorted_sets() {
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+        assert_eq!(jaccard(&[], &[1]), 0.0);
+        assert_eq!(jaccard(&[], &[]), 1.0);
+    }
+}

@@ -1,0 +1,8 @@
+//! Sketches: shingle hashes combined from token hashes, and MinHash
+//! signatures over them.
+
+pub mod minhash;
+pub mod shingle;
+
+pub use minhash::{MinHasher, Signatures};
+pub use shingle::shingles;
