@@ -1,7 +1,8 @@
 //! Command-line flags, parsed by clap and turned into a library [`Config`].
 
+use clap::ValueEnum;
 use clap::{Args, Parser, Subcommand};
-use neardup::config::{Config, LshParams};
+use neardup::config::{Config, LshParams, OnError};
 use std::path::PathBuf;
 
 /// Find and remove repeated paragraphs, boilerplate and near-duplicate
@@ -92,6 +93,11 @@ pub struct InputArgs {
     /// JSONL field that holds the document id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
+    /// What to do with a document that cannot be read (invalid UTF-8, a
+    /// malformed JSON line, an unreadable file): fail (nothing is written),
+    /// or skip it (left out of the output, listed in the report).
+    #[arg(long, value_enum, default_value_t = ErrorMode::Fail)]
+    pub on_error: ErrorMode,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -111,6 +117,10 @@ impl InputArgs {
             remove_shared: self.remove_shared,
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
+            on_error: match self.on_error {
+                ErrorMode::Fail => OnError::Fail,
+                ErrorMode::Skip => OnError::Skip,
+            },
             ..Config::default()
         };
         c.doc_sketch.permutations = self.permutations;
@@ -122,4 +132,11 @@ impl InputArgs {
         }
         c
     }
+}
+
+/// `--on-error` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorMode {
+    Fail,
+    Skip,
 }

@@ -68,6 +68,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// The file the error concerns, where there is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::NotFound { path }
+            | Error::UnsupportedInput { path }
+            | Error::Io { path, .. }
+            | Error::InvalidUtf8 { path, .. }
+            | Error::Json { path, .. }
+            | Error::DocumentTooLarge { path, .. }
+            | Error::InputChanged { path }
+            | Error::Output { path, .. } => Some(path),
+            Error::Config(_) | Error::SketchMismatch(_) => None,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {

@@ -13,7 +13,7 @@
 use crate::analyze::{Analyzer, DocSketch, Scratch};
 use crate::boilerplate::template;
 use crate::cluster::components;
-use crate::config::Config;
+use crate::config::{Config, OnError};
 use crate::corpus::{self, Document, Fields, Input};
 use crate::error::{Error, Result};
 use crate::lsh::{band_keys, candidate_pairs};
@@ -40,12 +40,21 @@ pub struct DocRecord {
     pub plan: DocPlan,
 }
 
+/// A document left out because it could not be read (with `--on-error skip`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub file: String,
+    /// The error, naming the file and line.
+    pub reason: String,
+}
+
 /// The result of a run, before anything is written.
 #[derive(Debug)]
 pub struct Analysis {
     pub config: Config,
     pub inputs: Vec<Input>,
     pub docs: Vec<DocRecord>,
+    pub skipped: Vec<Skipped>,
     /// Corpus templates found: (segment of a document that holds it, count).
     pub templates: Vec<(Twin, u32)>,
     /// Wall time per stage, for the human summary.
@@ -60,11 +69,12 @@ struct Sketched {
     docs: Vec<DocRecord>,
     exact: Vec<u64>,
     doc_sigs: Signatures,
-    /// Per document: per segment, template key.
-    templates: Vec<Vec<u64>>,
+    /// Per document: per segment, template key and number of words.
+    templates: Vec<Vec<(u64, u32)>>,
     /// Per document: first row in `seg_sigs` and which segments are signed.
     seg_rows: Vec<(u32, Vec<bool>)>,
     seg_sigs: Signatures,
+    skipped: Vec<Skipped>,
 }
 
 /// Reads and analyses `paths` with `config` (validated here).
@@ -100,6 +110,7 @@ pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
         config,
         inputs,
         docs: s.docs,
+        skipped: s.skipped,
         templates,
         timings,
     })
@@ -118,11 +129,27 @@ fn sketch_corpus(inputs: &[Input], config: &Config) -> Result<Sketched> {
         templates: Vec::new(),
         seg_rows: Vec::new(),
         seg_sigs: Signatures::new(config.segment_sketch),
+        skipped: Vec::new(),
     };
     let mut batch: Vec<Document> = Vec::new();
     let mut batch_bytes = 0;
     for (index, input) in inputs.iter().enumerate() {
         corpus::read(input, index as u32, &fields, &mut |doc| {
+            let doc = match doc {
+                Ok(doc) => doc,
+                Err(e) if config.on_error == OnError::Skip => {
+                    out.skipped.push(Skipped {
+                        file: e
+                            .path()
+                            .unwrap_or(&input.path)
+                            .to_string_lossy()
+                            .into_owned(),
+                        reason: e.to_string(),
+                    });
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
             batch_bytes += doc.text.len();
             batch.push(doc);
             if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
@@ -153,8 +180,13 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
     for (doc, sketch) in batch.drain(..).zip(sketches) {
         out.exact.push(sketch.exact);
         out.doc_sigs.push(&sketch.signature);
-        out.templates
-            .push(sketch.segments.iter().map(|s| s.template).collect());
+        out.templates.push(
+            sketch
+                .segments
+                .iter()
+                .map(|s| (s.template, s.words))
+                .collect(),
+        );
         out.seg_rows.push((
             out.seg_sigs.len() as u32,
             sketch.segments.iter().map(|s| s.signed).collect(),
@@ -231,12 +263,11 @@ fn apply_templates(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
         .iter()
         .enumerate()
         .filter(|(_, d)| kept(d))
-        .flat_map(|(d, rec)| {
+        .flat_map(|(d, _)| {
             s.templates[d]
                 .iter()
-                .zip(&rec.segments)
-                .filter(|(_, seg)| seg.end > seg.start)
-                .map(move |(&key, _)| (key, d as u32))
+                .filter(|(_, words)| *words > 0)
+                .map(move |&(key, _)| (key, d as u32))
         })
         .collect();
     let found = template::find(records, min_docs);
@@ -246,24 +277,16 @@ fn apply_templates(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
         if !kept(rec) {
             continue;
         }
-        for (i, &key) in s.templates[d].iter().enumerate() {
-            let Some(count) = template::lookup(&found, key) else {
-                continue;
-            };
+        for i in template::mark(&s.templates[d], &found, &mut rec.plan.removals) {
+            let (key, _) = s.templates[d][i];
             if seen.insert(key) {
                 let twin = Twin {
                     doc: d as u32,
                     segment: i as u32,
                     similarity: 1.0,
                 };
+                let count = template::lookup(&found, key).expect("marked segments are templates");
                 examples.push((twin, count));
-            }
-            if rec.plan.removals[i].is_none() {
-                rec.plan.removals[i] = Some(Removal {
-                    rule: Rule::CorpusTemplate,
-                    twin: None,
-                    occurrences: count,
-                });
             }
         }
     }

@@ -96,7 +96,10 @@ pub fn find(
         }
     }
 
-    // Short repeats next to a removed repeat join it, until nothing changes.
+    // A short repeat joins a removed neighbour when the block was copied: its
+    // earlier copy stands next to the neighbour's twin, on the same side.
+    // Repeated cells of a table or a list do not line up like that. Repeat
+    // until nothing changes.
     let content: Vec<usize> = (0..segs.len()).filter(|&i| segs[i].words > 0).collect();
     let position: HashMap<usize, usize> =
         content.iter().enumerate().map(|(p, &i)| (i, p)).collect();
@@ -114,13 +117,18 @@ pub fn find(
             if removals[i].is_some() {
                 continue;
             }
-            let p = position[&i];
-            let neighbours = [p.checked_sub(1), Some(p + 1)];
-            let joined = neighbours
-                .into_iter()
-                .flatten()
-                .filter_map(|q| content.get(q))
-                .any(|&n| is_repeat(&removals[n]));
+            let (p, pj) = (position[&i], position[&j]);
+            let joined = [-1isize, 1].into_iter().any(|step| {
+                let at = |q: usize| q.checked_add_signed(step).and_then(|q| content.get(q));
+                match (at(p), at(pj)) {
+                    (Some(&n), Some(&beside_twin)) => {
+                        is_repeat(&removals[n])
+                            && removals[n].and_then(|r| r.twin).map(|t| t.segment as usize)
+                                == Some(beside_twin)
+                    }
+                    _ => false,
+                }
+            });
             if joined {
                 removals[i] = Some(Removal::with_twin(Rule::RepeatedBlock, twin(j, 1.0)));
                 changed = true;
@@ -155,6 +163,66 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn keys(texts: &[&str]) -> Vec<(usize, u64)> {
+        texts
+            .iter()
+            .map(|t| {
+                (
+                    t.split_whitespace().count(),
+                    xxhash_rust::xxh3::xxh3_64(t.as_bytes()),
+                )
+            })
+            .collect()
+    }
+
+    fn run(texts: &[&str]) -> Vec<Option<Rule>> {
+        let k = keys(texts);
+        let segs: Vec<SegmentKey> = k
+            .iter()
+            .map(|&(words, exact)| SegmentKey {
+                words,
+                exact,
+                signature: None,
+                shingles: &[],
+            })
+            .collect();
+        let params = RepeatParams {
+            min_words: 4,
+            threshold: 0.7,
+            lsh: LshParams { bands: 1, rows: 1 },
+            seed: 0,
+        };
+        let mut removals = vec![None; segs.len()];
+        find(0, &segs, &params, &mut removals);
+        removals.into_iter().map(|r| r.map(|r| r.rule)).collect()
+    }
+
+    #[test]
+    fn short_lines_of_a_copied_block_go_with_it() {
+        let long1 = "first long paragraph of the body";
+        let long2 = "second long paragraph of the body";
+        let r = run(&["Title", long1, "Heading", long2, long1, "Heading", long2]);
+        assert_eq!(
+            r,
+            [
+                None,
+                None,
+                None,
+                None,
+                Some(Rule::ExactRepeat),
+                Some(Rule::RepeatedBlock),
+                Some(Rule::ExactRepeat)
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_table_cells_stay() {
+        let row = "a long row of the table here";
+        let r = run(&["Basic", "Best", row, "Best", "Basic", row, "Best"]);
+        assert_eq!(r.iter().filter(|x| x.is_some()).count(), 1, "{r:?}");
+    }
 
     #[test]
     fn jaccard_of_sorted_sets() {

@@ -8,10 +8,10 @@
 //! |---|---|
 //! | `social_embed` | "— Name (@handle) date" under an embedded post, and the post line above it when it carries the platform's link |
 //! | `byline` | a short line that starts with a by-marker ("By", "Von", "Par", "Por", "Автор"...) followed by names, or "Reporting by ..." |
-//! | `timestamp` | a short date/time line, or a bare "Published"/"Updated" label, in the header, after the body, or next to a byline |
+//! | `timestamp` | a short date/time line, or a bare "Published"/"Updated" label, in the header or next to a byline |
 //! | `credit_line` | "Photo: ...", "Source: ...", "Image credit: ..." label lines, and lines that are only a parenthesised credit |
 //! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
-//! | `trailing_block` | the short non-sentence lines after the last prose paragraph, when their vocabulary is unrelated to the body ("You may also like" lists, "Source link") |
+//! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
 
 use crate::plan::{Removal, Rule};
 use crate::text::segment::ends_sentence;
@@ -220,6 +220,9 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:\d+|am|pm|a\.m\.|p\.m\.|gmt|utc|[ecmp][sd]t|bst|cet|cest|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ago)\b")
         .expect("valid regex")
 });
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\bago\b|年").expect("valid regex")
+});
 static HANDLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]{1,30}\b").expect("valid regex"));
 static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -280,7 +283,10 @@ fn is_timestamp(s: &SegmentView) -> bool {
     if labels_only {
         return words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
     }
-    if !DATE.is_match(s.text) {
+    // A publication stamp carries a year, a time or a label; a bare
+    // "Tuesday, 1 March" is more often the date of the event itself.
+    let labelled = words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
+    if !DATE.is_match(s.text) || !(labelled || STAMP.is_match(s.text)) {
         return false;
     }
     let rest = DATE.replace_all(s.text, " ");
@@ -313,7 +319,7 @@ fn is_credit_line(s: &SegmentView) -> bool {
 }
 
 fn has_credit_cue(text: &str) -> bool {
-    text.contains(['/', '©'])
+    text.contains('©')
         || raw_words(text)
             .iter()
             .any(|w| CREDIT_CUES.contains(&w.as_str()))
@@ -392,8 +398,9 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
         }
     }
 
-    // Timestamps: in the header (before the third prose paragraph), after the
-    // body, or next to a byline or another timestamp.
+    // Timestamps: in the header (before the third prose paragraph) or next to
+    // a byline or another timestamp. Dates further down are the body's
+    // (a timeline, a fixture list).
     let order = kept(removals);
     let prose: Vec<usize> = order
         .iter()
@@ -401,7 +408,6 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
         .filter(|&i| segs[i].is_prose())
         .collect();
     let head_end = prose.get(2).copied().unwrap_or(usize::MAX);
-    let body_end = prose.last().copied().unwrap_or(usize::MAX);
     let near_byline = |removals: &[Option<Removal>], i: usize| {
         [i.checked_sub(1), Some(i + 1)]
             .into_iter()
@@ -418,7 +424,7 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
         for &i in &order {
             if removals[i].is_none()
                 && is_timestamp(&segs[i])
-                && (i < head_end || i > body_end || near_byline(removals, i))
+                && (i < head_end || near_byline(removals, i))
             {
                 mark(removals, i, Rule::Timestamp);
             }
@@ -428,8 +434,18 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
     trailing_block(segs, tokens, removals, &kept(removals));
 }
 
-/// The short lines after the last prose paragraph go when most of their
-/// content words never occur in the body.
+/// What follows the last prose paragraph goes when it is either
+///
+/// - a list of headlines: at least two lines, most of them headline-sized (6
+///   to 25 words, starting with a letter or a quote: two in three at least),
+///   averaging 7 words or
+///   more, whose content words mostly never occur in the body (an optional
+///   short header such as "More stories" goes with it); lists that belong to
+///   an article (fixtures, seedings, line-ups, award winners) are made of
+///   short items and stay; or
+/// - one or two interface labels: at most 4 words each, no digits or
+///   brackets, nothing capitalised after the first word ("Source link",
+///   "Read more"), which a name or a score never is.
 fn trailing_block(
     segs: &[SegmentView],
     tokens: &Tokens,
@@ -448,6 +464,50 @@ fn trailing_block(
     if tail.is_empty() || lead_in(&segs[kept[p]]) {
         return;
     }
+    if is_interface_labels(segs, tail) || is_unrelated_headlines(segs, tokens, &kept[..=p], tail) {
+        for &i in tail {
+            removals[i] = Some(Removal::new(Rule::TrailingBlock));
+        }
+    }
+}
+
+fn is_interface_labels(segs: &[SegmentView], tail: &[usize]) -> bool {
+    tail.len() <= 2
+        && tail.iter().all(|&i| {
+            let t = segs[i].text;
+            let mut words = t.split_whitespace();
+            words.next().is_some()
+                && segs[i].words() <= 4
+                && !t.contains(|c: char| c.is_ascii_digit() || "()[]{}".contains(c))
+                && words.all(|w| !w.chars().any(char::is_uppercase))
+        })
+}
+
+fn is_unrelated_headlines(
+    segs: &[SegmentView],
+    tokens: &Tokens,
+    body: &[usize],
+    tail: &[usize],
+) -> bool {
+    let headline = |i: usize| {
+        let s = &segs[i];
+        (6..=25).contains(&s.words())
+            && s.text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || "\"'“‘«".contains(c))
+    };
+    // A short first line is the list's header ("More stories").
+    let items = if segs[tail[0]].words() < 6 {
+        &tail[1..]
+    } else {
+        tail
+    };
+    let headlines = items.iter().filter(|&&i| headline(i)).count();
+    let words: usize = items.iter().map(|&i| segs[i].words()).sum();
+    if headlines < 2 || headlines * 3 < items.len() * 2 || words < 7 * items.len() {
+        return false;
+    }
     let content = |i: usize| {
         segs[i]
             .tokens
@@ -455,14 +515,13 @@ fn trailing_block(
             .map(|t| tokens.word(t))
             .filter(|w| w.chars().count() >= 4 && !STOP_WORDS.contains(w))
     };
-    let body: HashSet<&str> = kept[..=p].iter().flat_map(|&i| content(i)).collect();
+    let body_words: HashSet<&str> = body.iter().flat_map(|&i| content(i)).collect();
     let tail_words: HashSet<&str> = tail.iter().flat_map(|&i| content(i)).collect();
-    let shared = tail_words.iter().filter(|w| body.contains(*w)).count();
-    if shared * 2 < tail_words.len() || tail_words.is_empty() {
-        for &i in tail {
-            removals[i] = Some(Removal::new(Rule::TrailingBlock));
-        }
-    }
+    let shared = tail_words
+        .iter()
+        .filter(|w| body_words.contains(*w))
+        .count();
+    shared * 2 < tail_words.len()
 }
 
 #[cfg(test)]
@@ -528,7 +587,7 @@ mod tests {
 
     #[test]
     fn trailing_unrelated_list_goes_related_list_stays() {
-        let unrelated = format!("{BODY}More stories\nLocal team wins derby in extra time\nCelebrity chef opens seaside restaurant");
+        let unrelated = format!("{BODY}More stories\nLocal team wins derby in extra time\nCelebrity chef opens new seaside restaurant in Cornwall");
         let r = removed(&unrelated);
         assert_eq!(r.len(), 3, "{r:?}");
         assert!(r.iter().all(|(_, rule)| *rule == Rule::TrailingBlock));
@@ -538,6 +597,33 @@ mod tests {
         assert!(removed(&related).is_empty());
         let introduced = format!("{BODY}The plan covers:\nnew bus lanes\nlonger library hours");
         assert!(removed(&introduced).is_empty());
+    }
+
+    #[test]
+    fn lists_that_end_an_article_stay() {
+        // Shapes seen at the end of real sports and awards articles.
+        for tail in [
+            "Chelsea v Birmingham\nWest Ham v Sheff Utd\nOldham v Bolton\nArsenal v Wolverhampton",
+            "19 Nathalie Dechy (France)\n20 Tatiana Golovin (France)\n21 Amy Frazier (US)",
+            "Pre-School Live Action - Balamory\nAnimation - Brush Head\nDrama - Featherboy",
+            "8,200\nC Thomson",
+            "QUARTER-FINALS (four times)\n18th PREM\nWINNERS (once)",
+            "Saturday, 26 February\nChelsea v Birmingham\nWest Ham v Sheff Utd",
+            "Schools' Factual (primary) - Thinking Skills: Think About It - Hiding Places\n\
+             Schools' Factual (secondary) - In Search of the Tartan Turban\n\
+             Pre-School Live Action - Balamory\nAnimation - Brush Head\nDrama - Featherboy\n\
+             Factual - Serious Desert Interactive Bafta - King Arthur International category",
+        ] {
+            assert!(removed(&format!("{BODY}{tail}")).is_empty(), "{tail}");
+        }
+    }
+
+    #[test]
+    fn interface_labels_at_the_end_go() {
+        for tail in ["Source link", "Read more\nShare this article"] {
+            let r = removed(&format!("{BODY}{tail}"));
+            assert_eq!(r.len(), tail.lines().count(), "{tail}: {r:?}");
+        }
     }
 
     #[test]
@@ -553,6 +639,11 @@ mod tests {
         let text = format!("{BODY}Mayor Defends Spending Plan Amid Protests\nProtesters gather outside the hall (Photo: Reuters)\n{BODY}");
         let r = removed(&text);
         assert_eq!(r.len(), 1, "{r:?}");
+        // A parenthesis without a credit is not a caption.
+        let text = format!(
+            "{BODY}Nominees include Caroline Quentin (Life Begins/ Von Trapped, ITV1)\n{BODY}"
+        );
+        assert!(removed(&text).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Each record keeps its original line so that the cleaned copy changes only
 //! the text field's value and leaves every other byte as it was.
 
-use super::{utf8_error, Compression, Document, Fields};
+use super::{utf8_error, Compression, Document, Fields, Sink};
 use crate::error::{Error, Result};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -38,16 +38,21 @@ pub(super) fn read(
     compression: Compression,
     input: u32,
     fields: &Fields,
-    sink: &mut dyn FnMut(Document) -> Result<()>,
+    sink: &mut Sink,
 ) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return sink(Err(Error::io(path, e))),
+    };
     let mut handle = |line_no: u64, bytes: &[u8], newline: bool| -> Result<()> {
-        let line =
-            std::str::from_utf8(bytes).map_err(|e| utf8_error(path, line_no - 1, bytes, e))?;
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(e) => return sink(Err(utf8_error(path, line_no - 1, bytes, e))),
+        };
         if line.trim().is_empty() {
             return Ok(());
         }
-        sink(parse(path, line_no, line, newline, input, fields)?)
+        sink(parse(path, line_no, line, newline, input, fields))
     };
     match compression {
         Compression::None => {
@@ -67,11 +72,36 @@ pub(super) fn read(
             }
             Ok(())
         }
-        Compression::Gzip => read_lines(path, flate2::read::MultiGzDecoder::new(file), &mut handle),
-        Compression::Zstd => {
-            let decoder = zstd::Decoder::new(file).map_err(|e| Error::io(path, e))?;
-            read_lines(path, decoder, &mut handle)
+        Compression::Gzip => {
+            let decoder = flate2::read::MultiGzDecoder::new(file);
+            let result = read_lines(path, decoder, &mut handle);
+            end_of_stream(result, sink)
         }
+        Compression::Zstd => match zstd::Decoder::new(file) {
+            Ok(decoder) => {
+                let result = read_lines(path, decoder, &mut handle);
+                end_of_stream(result, sink)
+            }
+            Err(e) => sink(Err(Error::io(path, e))),
+        },
+    }
+}
+
+/// Why reading a stream of lines stopped early.
+enum Stop {
+    /// The sink said stop.
+    Sink(Error),
+    /// The stream broke (truncated, corrupt): nothing after it can be read.
+    Broken(Error),
+}
+
+/// A broken stream ends this file: its error goes to the sink, which decides
+/// whether the run goes on.
+fn end_of_stream(result: std::result::Result<(), Stop>, sink: &mut Sink) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(Stop::Sink(e)) => Err(e),
+        Err(Stop::Broken(e)) => sink(Err(e)),
     }
 }
 
@@ -86,21 +116,25 @@ fn read_lines(
     path: &Path,
     reader: impl Read,
     handle: &mut impl FnMut(u64, &[u8], bool) -> Result<()>,
-) -> Result<()> {
+) -> std::result::Result<(), Stop> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut buf = Vec::new();
     let mut line_no = 0;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, e))?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            Stop::Broken(Error::Json {
+                path: path.to_path_buf(),
+                line: line_no + 1,
+                message: format!("compressed stream is broken: {e}"),
+            })
+        })?;
         if n == 0 {
             return Ok(());
         }
         line_no += 1;
         let (bytes, newline) = strip_newline(&buf);
-        handle(line_no, bytes, newline)?;
+        handle(line_no, bytes, newline).map_err(Stop::Sink)?;
     }
 }
 

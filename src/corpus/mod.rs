@@ -139,41 +139,39 @@ fn walk(root: &Path) -> Result<InputKind> {
     Ok(InputKind::TextDir { files, ignored })
 }
 
+/// Receives each document, or the error that stood in its place (a file that
+/// cannot be read, invalid UTF-8, a malformed JSON line). Returning the error
+/// stops the reading; returning `Ok` goes on with the next document.
+pub type Sink<'a> = dyn FnMut(Result<Document>) -> Result<()> + 'a;
+
 /// Reads every document of `input` (number `index`) in order, handing each to
-/// `sink`. Stops at the first error, which names the file and line.
-pub fn read(
-    input: &Input,
-    index: u32,
-    fields: &Fields,
-    sink: &mut dyn FnMut(Document) -> Result<()>,
-) -> Result<()> {
+/// `sink`. Errors name the file and line.
+pub fn read(input: &Input, index: u32, fields: &Fields, sink: &mut Sink) -> Result<()> {
     match &input.kind {
         InputKind::TextDir { files, .. } => {
             for rel in files {
                 let file = input.path.join(rel);
-                let text = read_text(&file)?;
-                sink(Document {
+                sink(read_text(&file).map(|text| Document {
                     id: id_of(rel),
                     input: index,
                     file,
                     line: 1,
                     text,
                     record: None,
-                })?;
+                }))?;
             }
             Ok(())
         }
         InputKind::TextFile => {
-            let text = read_text(&input.path)?;
             let name = input.path.file_name().map(Path::new).unwrap_or(&input.path);
-            sink(Document {
+            sink(read_text(&input.path).map(|text| Document {
                 id: id_of(name),
                 input: index,
                 file: input.path.clone(),
                 line: 1,
                 text,
                 record: None,
-            })
+            }))
         }
         InputKind::Jsonl(compression) => {
             jsonl::read(&input.path, *compression, index, fields, sink)

@@ -6,6 +6,7 @@
 
 pub mod report;
 
+use crate::config::OnError;
 use crate::corpus::{self, Compression, Document, Fields, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::Analysis;
@@ -34,6 +35,12 @@ fn reread(analysis: &Analysis, mut f: impl FnMut(Step) -> Result<()>) -> Result<
     for (i, input) in analysis.inputs.iter().enumerate() {
         f(Step::Input(i))?;
         corpus::read(input, i as u32, &fields, &mut |doc| {
+            let doc = match doc {
+                Ok(doc) => doc,
+                // Recorded in the first pass.
+                Err(_) if analysis.config.on_error == OnError::Skip => return Ok(()),
+                Err(e) => return Err(e),
+            };
             let rec = analysis.docs.get(index).filter(|r| {
                 r.text_hash == xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes()) && r.id == doc.id
             });

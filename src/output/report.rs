@@ -23,6 +23,7 @@ pub struct Summary {
     pub documents_kept: u64,
     pub documents_dropped: u64,
     pub documents_without_words: u64,
+    pub documents_skipped: u64,
     pub segments: u64,
     pub segments_removed: u64,
     pub removed_by_kind: BTreeMap<Kind, u64>,
@@ -64,6 +65,7 @@ impl Summary {
                 }
             }
         }
+        s.documents_skipped = analysis.skipped.len() as u64;
         s.bytes_out = s.bytes_in - s.bytes_removed;
         s
     }
@@ -96,6 +98,12 @@ impl Summary {
                 .map(|(r, n)| format!("{} {n}", name(r)))
                 .collect();
             out += &format!("  by rule: {}\n", rules.join(", "));
+        }
+        if self.documents_skipped > 0 {
+            out += &format!(
+                "  skipped, unreadable: {} (listed in the report)\n",
+                self.documents_skipped
+            );
         }
         if self.shared_passages_found > 0 {
             out += &format!(
@@ -133,6 +141,7 @@ struct Header<'a> {
     summary: &'a Summary,
     top_templates: Vec<TemplateEntry<'a>>,
     inputs: Vec<InputEntry>,
+    skipped: &'a [crate::pipeline::Skipped],
 }
 
 #[derive(Serialize)]
@@ -154,6 +163,7 @@ struct Parameters<'a> {
     remove_shared: bool,
     text_field: &'a str,
     id_field: &'a str,
+    on_error: crate::config::OnError,
 }
 
 #[derive(Serialize)]
@@ -260,6 +270,7 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                 remove_shared: c.remove_shared,
                 text_field: &c.text_field,
                 id_field: &c.id_field,
+                on_error: c.on_error,
             },
             summary,
             top_templates: analysis
@@ -283,6 +294,7 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                     },
                 })
                 .collect(),
+            skipped: &analysis.skipped,
         };
         let mut head = serde_json::to_string(&header).map_err(std::io::Error::other)?;
         head.pop(); // the closing brace: documents follow

@@ -1,0 +1,114 @@
+//! Bad input gets a clear error naming the file (and line), exit code 2,
+//! never a panic, and nothing written.
+
+use crate::helpers::*;
+use std::fs;
+
+#[test]
+fn missing_path() {
+    let err = fails(&["scan", "/no/such/corpus"]);
+    assert!(
+        err.contains("/no/such/corpus: no such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.csv");
+    fs::write(&p, "a,b").unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(
+        err.contains("x.csv: not a folder, a .txt file or a .jsonl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_text_file_names_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bad.txt"), b"fine line\nsecond \xff line\n").unwrap();
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(dir.path()), "--out", s(&out)]);
+    assert!(
+        err.contains("bad.txt:2: invalid UTF-8 at byte offset 17"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn invalid_utf8_and_malformed_json_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.jsonl");
+    fs::write(&p, b"{\"text\": \"ok\"}\n\n{\"text\": \"caf\xe9\"}\n").unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(err.contains("d.jsonl:3: invalid UTF-8"), "{err}");
+    fs::write(&p, "{\"text\": \"ok\"}\n{\"text\": \"cut off\n").unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(err.contains("d.jsonl:2: not a JSON object"), "{err}");
+    fs::write(&p, "{\"text\": \"ok\"}\n[1, 2]\n").unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(err.contains("d.jsonl:2: not a JSON object"), "{err}");
+    fs::write(&p, "{\"text\": [\"a\"]}\n").unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(
+        err.contains("d.jsonl:1: field \"text\" is not a string"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("a.txt"), "text").unwrap();
+    // A link to nothing cannot be read, whoever runs the test.
+    std::os::unix::fs::symlink(dir.path().join("gone.txt"), input.join("b.txt")).unwrap();
+    let err = fails(&["scan", s(&input)]);
+    assert!(err.contains("b.txt"), "{err}");
+
+    let locked = dir.path().join("locked.jsonl");
+    fs::write(&locked, "{\"text\": \"x\"}\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&locked).is_err() {
+        // Not running with privileges that ignore file modes.
+        let err = fails(&["scan", s(&locked)]);
+        assert!(err.contains("locked.jsonl: Permission denied"), "{err}");
+    }
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    let err = fails(&["scan", s(&sample()), "--threshold", "1.5"]);
+    assert!(err.contains("threshold must be in (0, 1]"), "{err}");
+    let err = fails(&["scan", s(&sample()), "--bands", "50", "--rows", "5"]);
+    assert!(err.contains("bands x rows"), "{err}");
+}
+
+#[test]
+fn empty_and_wordless_documents_pass_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("empty.txt"), "").unwrap();
+    fs::write(input.join("blank.txt"), " \n\n ").unwrap();
+    fs::write(input.join("punct.txt"), "--- *** ---\n").unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&input), "--out", s(&out)]);
+    for name in ["empty.txt", "blank.txt", "punct.txt"] {
+        assert_eq!(
+            fs::read(out.join(name)).unwrap(),
+            fs::read(input.join(name)).unwrap()
+        );
+    }
+    let r = report(&out.join("report.json"));
+    assert_eq!(
+        r["summary"]["documents_kept"], 3,
+        "wordless documents are never duplicates"
+    );
+    assert_eq!(r["summary"]["documents_without_words"], 3);
+}

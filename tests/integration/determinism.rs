@@ -1,0 +1,71 @@
+//! Same input and options: byte-identical outputs and report, whatever the
+//! number of threads.
+
+use crate::helpers::*;
+use std::fs;
+use std::path::Path;
+
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walk(dir)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn outputs_do_not_depend_on_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(input.join("sub")).unwrap();
+    for i in 0..300u64 {
+        let base = article(i % 120, 5);
+        let text = if i >= 120 { edit(&base, 2, i) } else { base };
+        let sub = if i % 3 == 0 { "sub/" } else { "" };
+        fs::write(
+            input.join(format!("{sub}{i:04}.txt")),
+            text + "Share this article\n",
+        )
+        .unwrap();
+    }
+    for e in fs::read_dir(sample()).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), input.join(e.file_name())).unwrap();
+    }
+    let mut results = Vec::new();
+    for threads in ["1", "2", "8"] {
+        let out = dir.path().join(format!("out{threads}"));
+        ok(&[
+            "clean",
+            s(&input),
+            "--out",
+            s(&out),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        results.push(tree(&out));
+    }
+    assert!(results[0].len() > 100);
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}

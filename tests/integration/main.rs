@@ -1,0 +1,9 @@
+//! Integration tests: one binary, modules by topic.
+
+mod cli_errors;
+mod determinism;
+mod duplicates;
+mod helpers;
+mod jsonl;
+mod minhash;
+mod news_sample;
