@@ -127,7 +127,12 @@ fn bench(c: &mut Criterion) {
 
     let n = sigs.len();
     let edges: Vec<(u32, u32)> = (0..n as u32 * 4)
-        .map(|i| ((i.wrapping_mul(2_654_435_761)) % n as u32, (i.wrapping_mul(40_503)) % n as u32))
+        .map(|i| {
+            (
+                (i.wrapping_mul(2_654_435_761)) % n as u32,
+                (i.wrapping_mul(40_503)) % n as u32,
+            )
+        })
         .collect();
     g.bench_function("union-find", |b| {
         b.iter(|| black_box(components(n, edges.iter().copied())))
