@@ -1,12 +1,13 @@
 //! The per-document stage: text in, a [`DocSketch`] out. Tokenise once; sketch
-//! the whole document (MinHash over word shingles) and each segment (exact
-//! hash, template hash, and a smaller MinHash for segments long enough); find
-//! repeats inside the document and apply the structural boilerplate rules.
+//! each segment (exact hash, template hash, and a smaller MinHash for segments
+//! long enough); find repeats inside the document and apply the structural
+//! boilerplate rules; then sketch the document (MinHash over word shingles) on
+//! the segments those rules keep.
 //!
 //! It needs no other document, so it runs in parallel over a batch, and would
 //! run unchanged inside a map step of a distributed engine.
 
-use crate::boilerplate::structural::{self, SegmentView};
+use crate::boilerplate::structural::{self, SegmentView, TailFacts};
 use crate::config::Config;
 use crate::plan::Removal;
 use crate::repeats::{self, RepeatParams, SegmentKey};
@@ -35,15 +36,21 @@ pub struct DocSketch {
     pub bytes: u32,
     /// Normalised words in the whole document.
     pub words: u32,
-    /// Hash of the whole normalised word sequence (exact duplicates).
+    /// Words in the segments that the in-document rules keep: what the
+    /// document is matched on.
+    pub matched_words: u32,
+    /// Hash of the matched word sequence (exact duplicates).
     pub exact: u64,
-    /// Document signature; all `u32::MAX` when the document has no words.
+    /// Signature of the matched words; all `u32::MAX` when there are none.
     pub signature: Vec<u32>,
     pub segments: Vec<SegmentSketch>,
     /// Rows of segment signatures, one per segment with `signed`, in order.
     pub segment_signatures: Vec<u32>,
     /// Local verdicts: one per segment.
     pub removals: Vec<Option<Removal>>,
+    /// What the trailing-block rule needs, per segment (empty when the
+    /// structural rules are off).
+    pub tail: Vec<TailFacts>,
 }
 
 /// Builds [`DocSketch`]es for one configuration.
@@ -60,6 +67,7 @@ pub struct Analyzer {
 #[derive(Debug, Default)]
 pub struct Scratch {
     tokens: Tokens,
+    kept: Vec<u64>,
     shingles: Vec<u32>,
     segment_shingles: Vec<Vec<u32>>,
 }
@@ -84,15 +92,6 @@ impl Analyzer {
     pub fn analyze(&self, doc: u32, text: &str, scratch: &mut Scratch) -> DocSketch {
         let tokens = &mut scratch.tokens;
         self.tokenizer.tokenize(text, tokens);
-
-        scratch.shingles.clear();
-        shingles(
-            &tokens.hashes,
-            self.config.doc_sketch.shingle_size,
-            &mut scratch.shingles,
-        );
-        let mut signature = vec![0; self.config.doc_sketch.permutations];
-        self.doc_hasher.sign(&scratch.shingles, &mut signature);
 
         let spans = segment(text);
         let seg_perm = self.config.segment_sketch.permutations;
@@ -124,7 +123,7 @@ impl Analyzer {
             segments.push(SegmentSketch {
                 span: *span,
                 words: words as u32,
-                template: combine(&tokens.masked[range.clone()]),
+                template: template_key(tokens, range.clone()),
                 signed,
             });
             ranges.push(range);
@@ -150,6 +149,7 @@ impl Analyzer {
             .collect();
         repeats::find(doc, &keys, &self.repeat, &mut removals);
 
+        let mut tail = Vec::new();
         if self.config.structural_rules {
             let views: Vec<SegmentView> = spans
                 .iter()
@@ -159,19 +159,57 @@ impl Analyzer {
                     tokens: r.clone(),
                 })
                 .collect();
-            structural::apply(&views, tokens, &mut removals);
+            structural::apply(&views, &mut removals);
+            tail = structural::tail_facts(&views, tokens);
         }
+
+        // The document is matched on what the in-document rules keep, so
+        // that copies with other bylines, captions or link lists still meet.
+        scratch.kept.clear();
+        for (range, removal) in ranges.iter().zip(&removals) {
+            if removal.is_none() {
+                scratch
+                    .kept
+                    .extend_from_slice(&tokens.hashes[range.clone()]);
+            }
+        }
+        scratch.shingles.clear();
+        shingles(
+            &scratch.kept,
+            self.config.doc_sketch.shingle_size,
+            &mut scratch.shingles,
+        );
+        let mut signature = vec![0; self.config.doc_sketch.permutations];
+        self.doc_hasher.sign(&scratch.shingles, &mut signature);
 
         DocSketch {
             text_hash: xxh3_64(text.as_bytes()),
             bytes: text.len() as u32,
             words: tokens.len() as u32,
-            exact: combine(&tokens.hashes),
+            matched_words: scratch.kept.len() as u32,
+            exact: combine(&scratch.kept),
             signature,
             segments,
             segment_signatures,
             removals,
+            tail,
         }
+    }
+}
+
+/// The corpus-template key of a segment: its words with digits masked, so a
+/// footer whose year changes still matches itself. A line with two or more
+/// figures ("Shr 52 cts vs 51 cts") is data, not a template: its figures
+/// stay in the key.
+fn template_key(tokens: &Tokens, range: std::ops::Range<usize>) -> u64 {
+    let figures = range
+        .clone()
+        .filter(|&t| tokens.masked[t] != tokens.hashes[t])
+        .count();
+    if figures <= 1 {
+        combine(&tokens.masked[range])
+    } else {
+        combine(&tokens.hashes[range])
     }
 }
 

@@ -11,6 +11,7 @@
 //! every document is unchanged since the first pass.
 
 use crate::analyze::{Analyzer, DocSketch, Scratch};
+use crate::boilerplate::structural::{self, TailFacts};
 use crate::boilerplate::template;
 use crate::cluster::components;
 use crate::config::{Config, OnError};
@@ -22,6 +23,7 @@ use crate::plan::{self, DocPlan, Fate, Removal, Rule, Twin};
 use crate::sketch::minhash::{similarity, Signatures};
 use crate::text::Segment;
 use crate::verify::verify;
+use bitvec::vec::BitVec;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -36,6 +38,8 @@ pub struct DocRecord {
     pub text_hash: u64,
     pub bytes: u32,
     pub words: u32,
+    /// Words the document is matched on (after the in-document rules).
+    pub matched_words: u32,
     pub segments: Vec<Segment>,
     pub plan: DocPlan,
 }
@@ -72,7 +76,9 @@ struct Sketched {
     /// Per document: per segment, template key and number of words.
     templates: Vec<Vec<(u64, u32)>>,
     /// Per document: first row in `seg_sigs` and which segments are signed.
-    seg_rows: Vec<(u32, Vec<bool>)>,
+    seg_rows: Vec<(u32, BitVec)>,
+    /// Per document: what the trailing-block rule needs.
+    tails: Vec<Vec<TailFacts>>,
     seg_sigs: Signatures,
     skipped: Vec<Skipped>,
 }
@@ -99,8 +105,8 @@ pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
     timings.push(("match documents", t.elapsed()));
 
     let t = Instant::now();
-    let templates = apply_templates(&mut s, config.template_min_docs);
-    timings.push(("corpus templates", t.elapsed()));
+    let templates = apply_corpus_rules(&mut s, config.template_min_docs);
+    timings.push(("corpus templates + trailing blocks", t.elapsed()));
 
     let t = Instant::now();
     apply_shared(&mut s, &config);
@@ -128,6 +134,7 @@ fn sketch_corpus(inputs: &[Input], config: &Config) -> Result<Sketched> {
         doc_sigs: Signatures::new(config.doc_sketch),
         templates: Vec::new(),
         seg_rows: Vec::new(),
+        tails: Vec::new(),
         seg_sigs: Signatures::new(config.segment_sketch),
         skipped: Vec::new(),
     };
@@ -191,6 +198,7 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
             out.seg_sigs.len() as u32,
             sketch.segments.iter().map(|s| s.signed).collect(),
         ));
+        out.tails.push(sketch.tail);
         for row in sketch
             .segment_signatures
             .chunks_exact(out.seg_sigs.params().permutations)
@@ -205,6 +213,7 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
             text_hash: sketch.text_hash,
             bytes: sketch.bytes,
             words: sketch.words,
+            matched_words: sketch.matched_words,
             segments: sketch.segments.iter().map(|s| s.span).collect(),
             plan: DocPlan {
                 fate: Fate::Kept,
@@ -217,10 +226,11 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
 }
 
 /// Near-duplicate documents: every document labelled with the first
-/// document of its cluster. Documents without words are never matched.
+/// document of its cluster. Documents with no words left after the
+/// in-document rules are never matched.
 fn match_documents(s: &Sketched, config: &Config) -> Vec<u32> {
     let n = s.docs.len();
-    let has_words = |d: usize| s.docs[d].words > 0;
+    let has_words = |d: usize| s.docs[d].matched_words > 0;
 
     // Exact copies: same normalised text.
     let mut by_exact: Vec<(u64, u32)> = (0..n)
@@ -254,9 +264,9 @@ fn match_documents(s: &Sketched, config: &Config) -> Vec<u32> {
     components(n, edges)
 }
 
-/// Marks corpus templates in kept documents; returns one example of each
-/// template with its document count, most frequent first.
-fn apply_templates(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
+/// Marks corpus templates and trailing blocks in kept documents; returns one
+/// example of each template with its document count, most frequent first.
+fn apply_corpus_rules(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
     let kept = |d: &DocRecord| d.plan.fate == Fate::Kept;
     let records: Vec<(u64, u32)> = s
         .docs
@@ -277,7 +287,22 @@ fn apply_templates(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
         if !kept(rec) {
             continue;
         }
-        for i in template::mark(&s.templates[d], &found, &mut rec.plan.removals) {
+        // Both rules read their neighbours and only ever add removals: apply
+        // them until nothing changes, so a second cleaning finds nothing.
+        let facts = &s.tails[d];
+        let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
+        let marks = template::mark(&s.templates[d], &found, &mut rec.plan.removals);
+        loop {
+            let before = removed(&rec.plan.removals);
+            if !facts.is_empty() {
+                structural::trailing_block(facts, &mut rec.plan.removals);
+            }
+            template::mark(&s.templates[d], &found, &mut rec.plan.removals);
+            if removed(&rec.plan.removals) == before {
+                break;
+            }
+        }
+        for i in marks {
             let (key, _) = s.templates[d][i];
             if seen.insert(key) {
                 let twin = Twin {
@@ -307,10 +332,7 @@ fn apply_shared(s: &mut Sketched, config: &Config) {
             continue;
         }
         let (mut row, signed) = (s.seg_rows[d].0 as usize, &s.seg_rows[d].1);
-        for (i, &is_signed) in signed.iter().enumerate() {
-            if !is_signed {
-                continue;
-            }
+        for i in signed.iter_ones() {
             if rec.plan.removals[i].is_none() {
                 items.push(Item {
                     doc: d as u32,

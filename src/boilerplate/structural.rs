@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `social_embed` | "— Name (@handle) date" under an embedded post, and the post line above it when it carries the platform's link |
 //! | `byline` | a short line that starts with a by-marker ("By", "Von", "Par", "Por", "Автор"...) followed by names, or "Reporting by ..." |
-//! | `timestamp` | a short date/time line, or a bare "Published"/"Updated" label, in the header or next to a byline |
+//! | `timestamp` | a short date/time line with a year, a time or a label, or a bare "Published"/"Updated" label, in the header of a document with a body or next to a byline |
 //! | `credit_line` | "Photo: ...", "Source: ...", "Image credit: ..." label lines, and lines that are only a parenthesised credit |
 //! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
 //! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
@@ -254,7 +254,13 @@ fn is_byline(s: &SegmentView) -> bool {
     if AUTHOR_LABELS.contains(&label.as_str()) {
         return true;
     }
-    let names_from = if BY_MARKERS.contains(&first) {
+    // All-caps headlines start with names like "PAR" or "DI": of the markers,
+    // only the English "BY" is written in capitals.
+    let as_written = s.text.split_whitespace().next().unwrap_or_default();
+    let marker = |w: &str, written: &str| {
+        BY_MARKERS.contains(&w) && (w == "by" || written.chars().any(char::is_lowercase))
+    };
+    let names_from = if marker(first, as_written) {
         1
     } else if BY_VERBS.contains(&first)
         && words
@@ -275,7 +281,7 @@ fn is_byline(s: &SegmentView) -> bool {
 }
 
 fn is_timestamp(s: &SegmentView) -> bool {
-    if s.words() == 0 || s.words() > 12 || s.is_prose() {
+    if s.words() == 0 || s.words() > 12 || ends_sentence(s.text) {
         return false;
     }
     let words = raw_words(s.text);
@@ -289,13 +295,17 @@ fn is_timestamp(s: &SegmentView) -> bool {
     if !DATE.is_match(s.text) || !(labelled || STAMP.is_match(s.text)) {
         return false;
     }
+    // A fragment of a sentence ("- 8 pct bonds due July 1, 1990,") is not a stamp.
+    if s.text.trim_end().ends_with([',', ';']) {
+        return false;
+    }
     let rest = DATE.replace_all(s.text, " ");
     let rest = FILLER.replace_all(&rest, " ");
     let other = raw_words(&rest)
         .into_iter()
         .filter(|w| !DATE_LABELS.contains(&w.as_str()))
         .count();
-    other <= 3
+    other <= 1
 }
 
 fn is_credit_line(s: &SegmentView) -> bool {
@@ -359,9 +369,10 @@ fn is_caption_lead(s: &SegmentView) -> bool {
     capitalised * 10 < long.len() * 6
 }
 
-/// Applies the structural rules to one document. `removals` has one entry per
-/// segment; segments already removed are skipped and never changed.
-pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Removal>]) {
+/// Applies the line rules of one document. `removals` has one entry per
+/// segment; segments already removed are skipped and never changed. The
+/// trailing-block rule runs later, from [`tail_facts`].
+pub fn apply(segs: &[SegmentView], removals: &mut [Option<Removal>]) {
     let kept = |removals: &[Option<Removal>]| -> Vec<usize> {
         (0..segs.len())
             .filter(|&i| removals[i].is_none() && segs[i].words() > 0)
@@ -377,6 +388,8 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
     let order = kept(removals);
     for (p, &i) in order.iter().enumerate() {
         let s = &segs[i];
+        // The first line of a document is its headline.
+        let headline = p == 0;
         if is_social_embed_attribution(s.text) {
             mark(removals, i, Rule::SocialEmbed);
             if let Some(&prev) = p.checked_sub(1).and_then(|q| order.get(q)) {
@@ -384,7 +397,7 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
                     mark(removals, prev, Rule::SocialEmbed);
                 }
             }
-        } else if is_byline(s) {
+        } else if !headline && is_byline(s) {
             mark(removals, i, Rule::Byline);
         } else if is_credit_line(s) {
             mark(removals, i, Rule::CreditLine);
@@ -398,7 +411,7 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
         }
     }
 
-    // Timestamps: in the header (before the third prose paragraph) or next to
+    // Timestamps: in the header (before the second prose paragraph) or next to
     // a byline or another timestamp. Dates further down are the body's
     // (a timeline, a fixture list).
     let order = kept(removals);
@@ -407,7 +420,9 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
         .copied()
         .filter(|&i| segs[i].is_prose())
         .collect();
-    let head_end = prose.get(2).copied().unwrap_or(usize::MAX);
+    // The header is what comes before the second prose paragraph, when a
+    // body follows; a document without a body (a table, a list) has none.
+    let head_end = prose.get(1).copied().unwrap_or(0);
     let near_byline = |removals: &[Option<Removal>], i: usize| {
         [i.checked_sub(1), Some(i + 1)]
             .into_iter()
@@ -430,98 +445,152 @@ pub fn apply(segs: &[SegmentView], tokens: &Tokens, removals: &mut [Option<Remov
             }
         }
     }
-
-    trailing_block(segs, tokens, removals, &kept(removals));
 }
 
-/// What follows the last prose paragraph goes when it is either
+/// What the trailing-block rule needs to know of a segment. It is computed
+/// while the text is at hand and applied in the plan stage, after corpus
+/// templates are known, so that a footer of template lines does not hide the
+/// labels above it (and cleaning a cleaned copy removes nothing more).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TailFacts {
+    flags: u8,
+    /// Distinct content words (4 letters or more, not function words).
+    content: u16,
+    /// How many of them also occur in the document's prose.
+    in_body: u16,
+    words: u16,
+}
+
+const PROSE: u8 = 1;
+const LEAD_IN: u8 = 2;
+const HEADLINE: u8 = 4;
+const LABEL: u8 = 8;
+const FIGURES: u8 = 16;
+
+impl TailFacts {
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// The [`TailFacts`] of every segment of a document.
+pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens) -> Vec<TailFacts> {
+    let content = |s: &SegmentView| -> HashSet<&str> {
+        s.tokens
+            .clone()
+            .map(|t| tokens.word(t))
+            .filter(|w| w.chars().count() >= 4 && !STOP_WORDS.contains(w))
+            .collect()
+    };
+    let body: HashSet<&str> = segs
+        .iter()
+        .filter(|s| s.is_prose())
+        .flat_map(content)
+        .collect();
+    segs.iter()
+        .map(|s| {
+            let words = content(s);
+            let flag = |on: bool, f: u8| if on { f } else { 0 };
+            let text = s.text;
+            let label = {
+                let mut w = text.split_whitespace();
+                w.next().is_some()
+                    && s.words() <= 4
+                    && !text.contains(|c: char| c.is_ascii_digit() || "()[]{}".contains(c))
+                    && w.all(|w| !w.chars().any(char::is_uppercase))
+            };
+            // A row of a table (figures, columns aligned with spaces) is not
+            // a headline.
+            let figures = s
+                .tokens
+                .clone()
+                .filter(|&t| tokens.word(t).starts_with(|c: char| c.is_ascii_digit()))
+                .count();
+            let headline = (6..=25).contains(&s.words())
+                && text
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || "\"'“‘«".contains(c))
+                && figures * 10 < s.words() * 4
+                && !text.contains("   ");
+            TailFacts {
+                flags: flag(s.is_prose(), PROSE)
+                    | flag(
+                        s.words() >= 3 && text.trim_end().ends_with([':', '：']),
+                        LEAD_IN,
+                    )
+                    | flag(headline, HEADLINE)
+                    | flag(label, LABEL)
+                    | flag(figures > 0, FIGURES),
+                content: words.len().min(u16::MAX as usize) as u16,
+                in_body: words
+                    .iter()
+                    .filter(|w| body.contains(*w))
+                    .count()
+                    .min(u16::MAX as usize) as u16,
+                words: s.words().min(u16::MAX as usize) as u16,
+            }
+        })
+        .collect()
+}
+
+/// The `trailing_block` rule. What follows the last prose paragraph goes when
+/// it is either
 ///
 /// - a list of headlines: at least two lines, most of them headline-sized (6
 ///   to 25 words, starting with a letter or a quote: two in three at least),
-///   averaging 7 words or
-///   more, whose content words mostly never occur in the body (an optional
-///   short header such as "More stories" goes with it); lists that belong to
-///   an article (fixtures, seedings, line-ups, award winners) are made of
-///   short items and stay; or
+///   averaging 7 words or more, whose content words mostly never occur in the
+///   body's prose (an optional short header such as "More stories" goes with
+///   it); lists that belong to an article (fixtures, seedings, line-ups,
+///   award winners) are made of short items and stay, and so do tables,
+///   whose lines mostly carry figures; or
 /// - one or two interface labels: at most 4 words each, no digits or
 ///   brackets, nothing capitalised after the first word ("Source link",
 ///   "Read more"), which a name or a score never is.
-fn trailing_block(
-    segs: &[SegmentView],
-    tokens: &Tokens,
-    removals: &mut [Option<Removal>],
-    kept: &[usize],
-) {
-    let lead_in = |s: &SegmentView| s.words() >= 3 && s.text.trim_end().ends_with([':', '：']);
+///
+/// A list introduced by the body ("The plan covers:") is the body's.
+pub fn trailing_block(facts: &[TailFacts], removals: &mut [Option<Removal>]) {
+    let kept: Vec<usize> = (0..facts.len())
+        .filter(|&i| removals[i].is_none() && facts[i].words > 0)
+        .collect();
     let Some(p) = kept
         .iter()
-        .rposition(|&i| segs[i].is_prose() || lead_in(&segs[i]))
+        .rposition(|&i| facts[i].has(PROSE) || facts[i].has(LEAD_IN))
     else {
         return;
     };
     let tail = &kept[p + 1..];
-    // A list introduced by the body ("The plan covers:") is the body's.
-    if tail.is_empty() || lead_in(&segs[kept[p]]) {
+    if tail.is_empty() || facts[kept[p]].has(LEAD_IN) {
         return;
     }
-    if is_interface_labels(segs, tail) || is_unrelated_headlines(segs, tokens, &kept[..=p], tail) {
+    let labels = tail.len() <= 2 && tail.iter().all(|&i| facts[i].has(LABEL));
+    if labels || is_unrelated_headlines(facts, tail) {
         for &i in tail {
             removals[i] = Some(Removal::new(Rule::TrailingBlock));
         }
     }
 }
 
-fn is_interface_labels(segs: &[SegmentView], tail: &[usize]) -> bool {
-    tail.len() <= 2
-        && tail.iter().all(|&i| {
-            let t = segs[i].text;
-            let mut words = t.split_whitespace();
-            words.next().is_some()
-                && segs[i].words() <= 4
-                && !t.contains(|c: char| c.is_ascii_digit() || "()[]{}".contains(c))
-                && words.all(|w| !w.chars().any(char::is_uppercase))
-        })
-}
-
-fn is_unrelated_headlines(
-    segs: &[SegmentView],
-    tokens: &Tokens,
-    body: &[usize],
-    tail: &[usize],
-) -> bool {
-    let headline = |i: usize| {
-        let s = &segs[i];
-        (6..=25).contains(&s.words())
-            && s.text
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || "\"'“‘«".contains(c))
-    };
+fn is_unrelated_headlines(facts: &[TailFacts], tail: &[usize]) -> bool {
     // A short first line is the list's header ("More stories").
-    let items = if segs[tail[0]].words() < 6 {
+    let items = if facts[tail[0]].words < 6 {
         &tail[1..]
     } else {
         tail
     };
-    let headlines = items.iter().filter(|&&i| headline(i)).count();
-    let words: usize = items.iter().map(|&i| segs[i].words()).sum();
+    let headlines = items.iter().filter(|&&i| facts[i].has(HEADLINE)).count();
+    // Most lines of a table carry figures; most headlines do not.
+    let with_figures = items.iter().filter(|&&i| facts[i].has(FIGURES)).count();
+    if with_figures * 2 > items.len() {
+        return false;
+    }
+    let words: usize = items.iter().map(|&i| facts[i].words as usize).sum();
     if headlines < 2 || headlines * 3 < items.len() * 2 || words < 7 * items.len() {
         return false;
     }
-    let content = |i: usize| {
-        segs[i]
-            .tokens
-            .clone()
-            .map(|t| tokens.word(t))
-            .filter(|w| w.chars().count() >= 4 && !STOP_WORDS.contains(w))
-    };
-    let body_words: HashSet<&str> = body.iter().flat_map(|&i| content(i)).collect();
-    let tail_words: HashSet<&str> = tail.iter().flat_map(|&i| content(i)).collect();
-    let shared = tail_words
-        .iter()
-        .filter(|w| body_words.contains(*w))
-        .count();
-    shared * 2 < tail_words.len()
+    let content: usize = tail.iter().map(|&i| facts[i].content as usize).sum();
+    let in_body: usize = tail.iter().map(|&i| facts[i].in_body as usize).sum();
+    in_body * 2 < content
 }
 
 #[cfg(test)]
@@ -542,7 +611,8 @@ mod tests {
             })
             .collect();
         let mut removals = vec![None; views.len()];
-        apply(&views, &tokens, &mut removals);
+        apply(&views, &mut removals);
+        trailing_block(&tail_facts(&views, &tokens), &mut removals);
         views
             .iter()
             .zip(removals)
@@ -660,6 +730,31 @@ mod tests {
     fn prose_and_headings_are_never_touched() {
         let text = format!("Budget Day In The City\n{BODY}What Comes Next\nBy then, the council said, the work would be done.\n{BODY}");
         assert!(removed(&text).is_empty());
+    }
+
+    #[test]
+    fn all_caps_headlines_are_not_bylines_and_fragments_not_stamps() {
+        let text = format!(
+            "PAR PHARMACEUTICAL GETS APPROVAL FOR DRUG\n{BODY}DI GIORGIO TO EVALUATE OFFER\n{BODY}"
+        );
+        assert!(removed(&text).is_empty());
+        let text = format!("Title\nBY JANE ROE\n{BODY}");
+        assert_eq!(removed(&text).len(), 1);
+        let text = format!("Title\n- 8 pct bonds due July 1, 1990,\nNOTE: 1985 period ended December 28\nFebruary 1987.\n{BODY}");
+        assert!(removed(&text).is_empty());
+        // Data without a body: no header to clean.
+        assert!(removed(
+            "Qtly div 15 cts vs 15 cts\nPay Aug 14, 1987\nRecord March 31, 1987\nReuter"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn table_rows_at_the_end_are_not_headlines() {
+        let tail = "Dom. Use    321.41  321.87    317.58  317.46\nProduction  13.99   15.44    17.06   17.14\nSaudi Arab Riyal   4.80989  (4.25788)";
+        assert!(removed(&format!("{BODY}{tail}")).is_empty());
+        let tail = "Commercial activities 1.08 billion vs 988 mln\nExtraordinary credit eight mln vs nil\nContinuing activities 875 mln vs 647 mln";
+        assert!(removed(&format!("{BODY}{tail}")).is_empty());
     }
 
     #[test]

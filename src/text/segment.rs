@@ -2,11 +2,16 @@
 //! the original text with surrounding white space trimmed.
 //!
 //! Scraped dumps come in two styles, often mixed in one file: one paragraph per
-//! line, and blocks separated by blank lines. A block is one segment when its
-//! lines look hard-wrapped (similar lengths, breaks in mid-sentence, as in
-//! newswire text wrapped at 70 columns); otherwise each of its lines is a
-//! segment, since the lines of a scraped block are usually separate units (a
-//! byline, a date, a caption).
+//! line, and blocks separated by blank lines. The lines of a scraped block are
+//! usually separate units (a byline, a date, a caption), so each is a segment.
+//! But a block may be hard-wrapped prose (newswire text wrapped at 70
+//! columns, paragraphs marked by an indent or a short last line): then its
+//! lines are joined back into paragraphs. A block counts as hard-wrapped when
+//! its widest line is 40 to 150 characters wide and at least one in four of
+//! its open breaks (after a line that reaches near the margin without ending
+//! a sentence) is plainly in mid-sentence: the line ends with a function
+//! word, a comma or a hyphen, or the next line starts in lower case. Lists of
+//! headlines never break like that.
 
 /// A byte span of a document's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +61,18 @@ fn flush_block(text: &str, block: &mut Vec<Line>, out: &mut Vec<Segment>) {
     if block.is_empty() {
         return;
     }
-    if is_hard_wrapped(text, block) {
-        out.push(span(block[0].start, block[block.len() - 1].end));
-    } else {
-        out.extend(block.iter().map(|l| span(l.start, l.end)));
+    match Wrap::of(text, block) {
+        None => out.extend(block.iter().map(|l| span(l.start, l.end))),
+        Some(wrap) => {
+            let mut first = 0;
+            for i in 1..block.len() {
+                if !wrap.continues(text, &block[i - 1], &block[i]) {
+                    out.push(span(block[first].start, block[i - 1].end));
+                    first = i;
+                }
+            }
+            out.push(span(block[first].start, block[block.len() - 1].end));
+        }
     }
     block.clear();
 }
@@ -80,36 +93,101 @@ pub fn ends_sentence(line: &str) -> bool {
     trimmed.ends_with(['.', '!', '?', '…', '。', '！', '？'])
 }
 
-fn is_hard_wrapped(text: &str, block: &[Line]) -> bool {
-    if block.len() < 2 {
-        return false;
-    }
-    let lens: Vec<usize> = block
-        .iter()
-        .map(|l| text[l.start..l.end].chars().count())
-        .collect();
-    let longest = *lens.iter().max().expect("non-empty");
-    if !(40..=150).contains(&longest) {
-        return false;
-    }
-    let body = &block[..block.len() - 1];
-    let even = lens[..lens.len() - 1]
-        .iter()
-        .all(|&n| n * 10 >= longest * 6);
-    let mid_sentence = body
-        .iter()
-        .filter(|l| !ends_sentence(&text[l.start..l.end]))
-        .count();
-    let lower_next = block[1..]
-        .iter()
-        .filter(|l| {
-            text[l.start..l.end]
-                .chars()
-                .next()
-                .is_some_and(|c| !c.is_uppercase())
+/// The margin of a hard-wrapped block.
+struct Wrap {
+    /// Lines at least this wide (characters, indentation included) reached
+    /// the margin and were wrapped.
+    full: usize,
+    /// Indentation of continuation lines; more than this starts a paragraph.
+    base_indent: usize,
+}
+
+/// Characters from the start of the line to the end of its content.
+fn width(text: &str, l: &Line) -> usize {
+    let line_start = text[..l.start].rfind('\n').map_or(0, |p| p + 1);
+    text[line_start..l.end].chars().count()
+}
+
+fn indent(text: &str, l: &Line) -> usize {
+    let line_start = text[..l.start].rfind('\n').map_or(0, |p| p + 1);
+    text[line_start..l.start].chars().count()
+}
+
+/// Frequent function words of the major European languages: a line that
+/// ends with one was cut in mid-sentence.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "of", "to", "in", "and", "or", "for", "on", "at", "by", "with", "from", "as",
+    "that", "is", "was", "be", "are", "its", "their", "his", "her", "der", "die", "das", "und",
+    "zu", "den", "von", "mit", "im", "des", "ein", "eine", "le", "la", "les", "de", "du", "et",
+    "à", "en", "un", "une", "el", "los", "las", "y", "del", "que", "il", "di", "e", "che", "da",
+    "do", "em", "и", "в", "на", "с", "по", "не",
+];
+
+/// Whether a line ends where no sentence can: a function word, a comma, a
+/// hyphen.
+fn cut_at_end(line: &str) -> bool {
+    let last = line
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    line.ends_with([',', '-', '–']) || FUNCTION_WORDS.contains(&last.as_str())
+}
+
+/// Whether the break between `prev` and `next` is plainly in mid-sentence.
+fn cut_mid_sentence(text: &str, prev: &Line, next: &Line) -> bool {
+    cut_at_end(&text[prev.start..prev.end])
+        || text[next.start..next.end]
+            .chars()
+            .next()
+            .is_some_and(char::is_lowercase)
+}
+
+impl Wrap {
+    fn of(text: &str, block: &[Line]) -> Option<Wrap> {
+        if block.len() < 2 {
+            return None;
+        }
+        let widest = block
+            .iter()
+            .map(|l| width(text, l))
+            .max()
+            .expect("non-empty");
+        if !(40..=150).contains(&widest) {
+            return None;
+        }
+        let full = widest * 6 / 10;
+        let (mut open, mut evident) = (0, 0);
+        for pair in block.windows(2) {
+            let (prev, next) = (&pair[0], &pair[1]);
+            if ends_sentence(&text[prev.start..prev.end]) {
+                continue;
+            }
+            // After a short line only a plain cut counts: menu items often
+            // start in lower case, but never end with "of" or a comma.
+            if width(text, prev) >= full {
+                open += 1;
+                evident += usize::from(cut_mid_sentence(text, prev, next));
+            } else if cut_at_end(&text[prev.start..prev.end]) {
+                open += 1;
+                evident += 1;
+            }
+        }
+        (evident > 0 && evident * 4 >= open).then(|| Wrap {
+            full,
+            base_indent: block.iter().map(|l| indent(text, l)).min().unwrap_or(0),
         })
-        .count();
-    even && mid_sentence * 2 >= body.len() && lower_next * 10 >= body.len() * 3
+    }
+
+    /// Whether `next` continues the paragraph that `prev` is in: it is not
+    /// indented deeper than the block, and `prev` reached the margin without
+    /// ending a sentence, or was cut in mid-sentence.
+    fn continues(&self, text: &str, prev: &Line, next: &Line) -> bool {
+        let prev_text = &text[prev.start..prev.end];
+        indent(text, next) <= self.base_indent
+            && ((width(text, prev) >= self.full && !ends_sentence(prev_text))
+                || cut_mid_sentence(text, prev, next))
+    }
 }
 
 #[cfg(test)]
@@ -151,6 +229,47 @@ mod tests {
         let s = texts(t);
         assert_eq!(s.len(), 2);
         assert!(s[0].starts_with("The central") && s[0].ends_with("inflation."));
+    }
+
+    #[test]
+    fn indented_paragraphs_of_wrapped_newswire_are_rejoined() {
+        let t = "BAHIA COCOA REVIEW\n\nShowers continued throughout the week in\n\
+                 the Bahia cocoa zone, alleviating the drought since early\n\
+                 January and improving prospects for the coming temporao.\n\
+                 \x20   The dry period means the temporao will be late this year.\n\
+                 \x20   Arrivals for the week ended February 22 were 155,221 bags\n\
+                 of 60 kilos making a cumulative total for the season of 5.93\n\
+                 mln against 5.81 at the same stage last year.\n\
+                 \x20       Sales 117.2 mln vs 108.4 mln\n\
+                 \x20       Net 5.2 mln vs 4.1 mln\n\n Reuter\n";
+        let s = texts(t);
+        assert_eq!(s.len(), 7, "{s:#?}");
+        assert!(s[1].starts_with("Showers") && s[1].ends_with("temporao."));
+        assert_eq!(
+            s[2],
+            "The dry period means the temporao will be late this year."
+        );
+        assert!(s[3].starts_with("Arrivals") && s[3].ends_with("last year."));
+        assert_eq!(s[4], "Sales 117.2 mln vs 108.4 mln");
+        assert_eq!(s[6], "Reuter");
+    }
+
+    #[test]
+    fn name_heavy_wrapped_text_and_notes_below_a_table() {
+        let t = "United Security Financial Corp of\n\
+                 Illinois said it has signed a letter of intent to buy Robert\n\
+                 Co. Brown and Co Inc's MAGIC Insurance Group unit.\n\
+                 \x20   United Security's principal subsidiary is United Security\n\
+                 Life Insurance Co of Illinois. The MAGIC Group owns Pilgrim\n\
+                 Life Insurance Co of America and Middle Atlantic Life Insurance\n\
+                 Co.\n\
+                 \x20   Avg shrs 13.9 mln vs 13.8 mln\n\
+                 \x20   Operating net in latest quarter and year includes 750,000\n\
+                 dlrs charge for restructuring announced in early January";
+        let s = texts(t);
+        assert_eq!(s.len(), 4, "{s:#?}");
+        assert!(s[1].starts_with("United Security's") && s[1].ends_with("Co."));
+        assert!(s[3].ends_with("early January"));
     }
 
     #[test]

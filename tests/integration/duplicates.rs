@@ -123,3 +123,38 @@ fn template_lines_across_many_documents_are_boilerplate() {
     let r: serde_json::Value = serde_json::from_slice(&off.stdout).unwrap();
     assert!(r["summary"]["removed_by_rule"]["corpus_template"].is_null());
 }
+
+#[test]
+fn labels_above_a_template_footer_go_in_one_pass() {
+    // Regression (WCXB pages): a footer of template lines hid the interface
+    // label above it, which a second cleaning then removed.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    for i in 0..12u64 {
+        // Labels vary, so none of them is a template itself.
+        let label = ["Sign up now", "Read more", "Share this story", "Comments"][i as usize % 4];
+        let text = format!(
+            "{}{label}\nPrivacy Policy\nTerms of Use\nCopyright {} Example Media Group. All rights reserved.\n",
+            article(400 + i, 3),
+            2000 + i
+        );
+        fs::write(input.join(format!("{i:02}.txt")), text).unwrap();
+    }
+    let (once, twice) = (dir.path().join("once"), dir.path().join("twice"));
+    ok(&["clean", s(&input), "--out", s(&once)]);
+    let r = report(&once.join("report.json"));
+    assert_eq!(
+        r["summary"]["removed_by_rule"]["trailing_block"], 12,
+        "{}",
+        r["summary"]
+    );
+    assert_eq!(
+        r["summary"]["removed_by_rule"]["corpus_template"], 36,
+        "{}",
+        r["summary"]
+    );
+    ok(&["clean", s(&once), "--out", s(&twice)]);
+    let r = report(&twice.join("report.json"));
+    assert_eq!(r["summary"]["segments_removed"], 0, "{}", r["summary"]);
+}
