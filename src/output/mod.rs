@@ -74,6 +74,17 @@ pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -
     let summary = Summary::of(analysis);
     match dest {
         Some(path) => {
+            let abs = absolute(path)?;
+            for input in &analysis.inputs {
+                let abs_in =
+                    fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
+                if abs.starts_with(&abs_in) {
+                    return Err(Error::Output {
+                        path: path.to_path_buf(),
+                        message: "the report must not be an input or inside an input folder".into(),
+                    });
+                }
+            }
             let tmp = temp_sibling(path)?;
             let result = (|| {
                 let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;

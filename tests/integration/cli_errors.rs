@@ -112,3 +112,24 @@ fn empty_and_wordless_documents_pass_through() {
     );
     assert_eq!(r["summary"]["documents_without_words"], 3);
 }
+
+#[test]
+fn report_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let doc = input.join("a.txt");
+    fs::write(&doc, "Some text of an article.").unwrap();
+    for target in [doc.clone(), input.join("report.json")] {
+        let err = fails(&["scan", s(&input), "--report", s(&target)]);
+        assert!(
+            err.contains("must not be an input or inside an input folder"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(&doc).unwrap(),
+        "Some text of an article."
+    );
+    assert!(!input.join("report.json").exists());
+}
