@@ -61,9 +61,7 @@ fn invalid_utf8_and_malformed_json_name_the_line() {
 
 #[test]
 fn unreadable_file_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (dir, input) = input_dir();
     fs::write(input.join("a.txt"), "text").unwrap();
     // A link to nothing cannot be read, whoever runs the test.
     std::os::unix::fs::symlink(dir.path().join("gone.txt"), input.join("b.txt")).unwrap();
@@ -91,9 +89,7 @@ fn bad_options_are_rejected() {
 
 #[test]
 fn empty_and_wordless_documents_pass_through() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (dir, input) = input_dir();
     fs::write(input.join("empty.txt"), "").unwrap();
     fs::write(input.join("blank.txt"), " \n\n ").unwrap();
     fs::write(input.join("punct.txt"), "--- *** ---\n").unwrap();
@@ -115,9 +111,7 @@ fn empty_and_wordless_documents_pass_through() {
 
 #[test]
 fn report_never_overwrites_an_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (_dir, input) = input_dir();
     let doc = input.join("a.txt");
     fs::write(&doc, "Some text of an article.").unwrap();
     for target in [doc.clone(), input.join("report.json")] {

@@ -43,9 +43,7 @@ fn corpus(dir: &std::path::Path) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn clusters_are_found_and_the_first_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (dir, input) = input_dir();
     let expected = corpus(&input);
     let out = dir.path().join("out");
     ok(&["clean", s(&input), "--out", s(&out)]);
@@ -71,9 +69,7 @@ fn clusters_are_found_and_the_first_is_kept() {
 
 #[test]
 fn unrelated_documents_on_one_topic_are_not_merged() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (_dir, input) = input_dir();
     // Same opening and closing paragraph, different bodies: under 0.8.
     let shared_head = article(7, 1);
     for i in 0..6u64 {
@@ -100,9 +96,7 @@ fn unrelated_documents_on_one_topic_are_not_merged() {
 
 #[test]
 fn template_lines_across_many_documents_are_boilerplate() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (_dir, input) = input_dir();
     for i in 0..12u64 {
         let text = format!(
             "Home | World | Sport | Contact\n\n{}Copyright {} Example Media Group. All rights reserved.\n",
@@ -128,9 +122,7 @@ fn template_lines_across_many_documents_are_boilerplate() {
 fn labels_above_a_template_footer_go_in_one_pass() {
     // Regression (WCXB pages): a footer of template lines hid the interface
     // label above it, which a second cleaning then removed.
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (dir, input) = input_dir();
     for i in 0..12u64 {
         // Labels vary, so none of them is a template itself.
         let label = ["Sign up now", "Read more", "Share this story", "Comments"][i as usize % 4];

@@ -33,6 +33,15 @@ pub fn fails(args: &[&str]) -> String {
     err
 }
 
+/// A temporary folder with an empty `in/` folder inside: (guard, `in/`).
+/// The guard removes both when dropped.
+pub fn input_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).expect("input folder");
+    (dir, input)
+}
+
 pub fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/news-sample")
 }

@@ -129,9 +129,7 @@ fn cleaning_a_cleaned_output_removes_nothing() {
 
 #[test]
 fn inputs_are_never_modified_and_output_must_be_outside_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    fs::create_dir(&input).unwrap();
+    let (dir, input) = input_dir();
     for e in fs::read_dir(sample()).unwrap() {
         let e = e.unwrap();
         fs::copy(e.path(), input.join(e.file_name())).unwrap();
