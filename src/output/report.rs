@@ -193,7 +193,7 @@ struct DocRef<'a> {
 struct DocEntry<'a> {
     index: usize,
     id: &'a str,
-    source: Source<'a>,
+    source: Source,
     status: &'static str,
     bytes: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -205,11 +205,9 @@ struct DocEntry<'a> {
 }
 
 #[derive(Serialize)]
-struct Source<'a> {
+struct Source {
     file: String,
     line: u64,
-    #[serde(skip)]
-    _doc: std::marker::PhantomData<&'a ()>,
 }
 
 #[derive(Serialize)]
@@ -333,7 +331,6 @@ impl<'a, W: Write> ReportWriter<'a, W> {
             source: Source {
                 file: d.file.to_string_lossy().into_owned(),
                 line: d.line,
-                _doc: std::marker::PhantomData,
             },
             status,
             bytes: d.bytes,
