@@ -37,6 +37,53 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Build a benchmark corpus with known near duplicates from real text.
+    Synth(SynthArgs),
+    /// Score a report against the truth file of a synthetic corpus.
+    Eval {
+        /// Truth file written by `neardup synth` (JSONL: id, cluster, jaccard).
+        #[arg(long)]
+        truth: PathBuf,
+        /// report.json of a `scan` or `clean` of that corpus.
+        report: PathBuf,
+        /// Copies at least this similar to their original (true Jaccard)
+        /// are scored again on their own: threshold + 0.05 by default.
+        #[arg(long)]
+        floor: Option<f32>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Where the sentences come from: folders of .txt articles, .txt files,
+    /// JSONL files, Reuters-21578 .sgm files. The bundled sample when none.
+    #[arg(long = "source")]
+    pub sources: Vec<PathBuf>,
+    /// Documents to write.
+    #[arg(long, default_value_t = 10_000)]
+    pub docs: u64,
+    /// Share of documents that are near duplicates of an earlier one.
+    #[arg(long, default_value_t = 0.3)]
+    pub dup_rate: f64,
+    /// Each copy's edit strength is drawn from [0, this]: 0.1 changes little,
+    /// 0.5 drops, swaps and rewords much of the text.
+    #[arg(long, default_value_t = 0.4)]
+    pub max_strength: f64,
+    /// Share of copies that get a boilerplate header and footer.
+    #[arg(long, default_value_t = 0.25)]
+    pub boilerplate_rate: f64,
+    /// Seed: the same seed and sources give the same corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The corpus, JSONL with id and text (zstd when it ends in .zst).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The truth, JSONL: id, cluster, and for copies strength, edits, jaccard.
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// JSONL field that holds the text, in JSONL sources.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@
 //! Each stage takes plain data and gives plain data, so it can be tested,
 //! benchmarked and run on its own. [`pipeline::analyze`] runs them all;
 //! [`output::write_clean`] and [`output::write_report`] write the results.
+//! [`synth`] builds benchmark corpora with known duplicates from real text and
+//! [`eval`] scores a report against them.
 
 pub mod analyze;
 pub mod boilerplate;
@@ -27,6 +29,7 @@ pub mod cluster;
 pub mod config;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod lsh;
 pub mod output;
 pub mod passages;
@@ -34,6 +37,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod repeats;
 pub mod sketch;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

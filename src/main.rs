@@ -5,6 +5,9 @@ mod cli;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use neardup::corpus::Fields;
+use neardup::synth::{Generator, SentencePool, SynthParams};
+use neardup::Config;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -35,6 +38,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (input, verb) = match &cli.command {
         Command::Clean { input, .. } => (input, "clean"),
         Command::Scan { input, .. } => (input, "scan"),
+        Command::Synth(args) => return synth(args),
+        Command::Eval {
+            truth,
+            report,
+            floor,
+        } => {
+            let floor = floor.unwrap_or(Config::default().threshold as f32 + 0.05);
+            print!("{}", neardup::eval::evaluate(truth, report, floor)?.human());
+            return Ok(());
+        }
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(input.threads)
@@ -53,6 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     std::io::BufWriter::new(stdout),
                 )?
             }
+            Command::Synth(_) | Command::Eval { .. } => unreachable!("handled above"),
         })
     })?;
     if !input.quiet {
@@ -60,12 +74,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         match cli.command {
             // The report may be on stdout: the summary goes to stderr.
             Command::Scan { .. } => eprint!("{text}"),
-            Command::Clean { .. } => {
+            _ => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes())?;
                 out.flush()?;
             }
         }
     }
+    Ok(())
+}
+
+fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let pool = if args.sources.is_empty() {
+        SentencePool::bundled()
+    } else {
+        let fields = Fields {
+            text: args.text_field.clone(),
+            id: "id".into(),
+        };
+        SentencePool::from_paths(&args.sources, &fields)?
+    };
+    let params = SynthParams {
+        docs: args.docs,
+        dup_rate: args.dup_rate,
+        max_strength: args.max_strength,
+        boilerplate_rate: args.boilerplate_rate,
+        seed: args.seed,
+    };
+    for (name, v) in [
+        ("--dup-rate", params.dup_rate),
+        ("--max-strength", params.max_strength),
+        ("--boilerplate-rate", params.boilerplate_rate),
+    ] {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&v),
+            "{name} must be in [0, 1], got {v}"
+        );
+    }
+    let (sentences, skipped) = (pool.len(), pool.skipped);
+    let stats = Generator::new(pool, params).write(&args.out, &args.truth)?;
+    eprintln!(
+        "neardup synth: {} documents ({} originals, {} near copies), {} bytes, from {sentences} sentences \
+         ({skipped} unreadable source documents passed over), in {:.2} s",
+        stats.documents,
+        stats.originals,
+        stats.copies,
+        stats.bytes,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -7,3 +7,4 @@ mod helpers;
 mod jsonl;
 mod minhash;
 mod news_sample;
+mod synth_eval;
