@@ -7,7 +7,7 @@
 //! It needs no other document, so it runs in parallel over a batch, and would
 //! run unchanged inside a map step of a distributed engine.
 
-use crate::boilerplate::structural::{self, SegmentView, TailFacts};
+use crate::boilerplate::structural::{self, SegmentView, StopWords, TailFacts};
 use crate::config::Config;
 use crate::plan::Removal;
 use crate::repeats::{self, RepeatParams, SegmentKey};
@@ -61,6 +61,7 @@ pub struct Analyzer {
     doc_hasher: MinHasher,
     segment_hasher: MinHasher,
     repeat: RepeatParams,
+    stop: StopWords,
 }
 
 /// Buffers reused between documents on one thread.
@@ -69,7 +70,6 @@ pub struct Scratch {
     tokens: Tokens,
     kept: Vec<u64>,
     shingles: Vec<u32>,
-    segment_shingles: Vec<Vec<u32>>,
 }
 
 impl Analyzer {
@@ -77,10 +77,12 @@ impl Analyzer {
         Analyzer {
             config: config.clone(),
             tokenizer: Tokenizer::new(config.doc_sketch.seed),
+            stop: StopWords::new(&Tokenizer::new(config.doc_sketch.seed)),
             doc_hasher: MinHasher::new(config.doc_sketch),
             segment_hasher: MinHasher::new(config.segment_sketch),
             repeat: RepeatParams {
                 min_words: config.min_segment_words,
+                shingle_size: config.segment_sketch.shingle_size,
                 threshold: config.segment_threshold,
                 lsh: config.segment_lsh(),
                 seed: config.segment_sketch.seed,
@@ -99,25 +101,21 @@ impl Analyzer {
         let mut segment_signatures = Vec::new();
         let mut exact = Vec::with_capacity(spans.len());
         let mut ranges = Vec::with_capacity(spans.len());
-        scratch.segment_shingles.resize_with(spans.len(), Vec::new);
-        for (i, span) in spans.iter().enumerate() {
+        for span in &spans {
             let range = tokens.range(span.start as usize, span.end as usize);
             let words = range.len();
-            let set = &mut scratch.segment_shingles[i];
-            set.clear();
             let signed = words >= self.config.min_segment_words;
             if signed {
+                scratch.shingles.clear();
                 shingles(
                     &tokens.hashes[range.clone()],
                     self.config.segment_sketch.shingle_size,
-                    set,
+                    &mut scratch.shingles,
                 );
-                set.sort_unstable();
-                set.dedup();
                 let row = segment_signatures.len();
                 segment_signatures.resize(row + seg_perm, 0);
                 self.segment_hasher
-                    .sign(set, &mut segment_signatures[row..]);
+                    .sign(&scratch.shingles, &mut segment_signatures[row..]);
             }
             exact.push(combine(&tokens.hashes[range.clone()]));
             segments.push(SegmentSketch {
@@ -143,7 +141,7 @@ impl Analyzer {
                     words: s.words as usize,
                     exact: exact[i],
                     signature,
-                    shingles: &scratch.segment_shingles[i],
+                    tokens: &tokens.hashes[ranges[i].clone()],
                 }
             })
             .collect();
@@ -160,7 +158,7 @@ impl Analyzer {
                 })
                 .collect();
             structural::apply(&views, &mut removals);
-            tail = structural::tail_facts(&views, tokens);
+            tail = structural::tail_facts(&views, tokens, &self.stop);
         }
 
         // The document is matched on what the in-document rules keep, so

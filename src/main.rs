@@ -34,7 +34,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let started = Instant::now();
     let (input, verb) = match &cli.command {
         Command::Clean { input, .. } => (input, "clean"),
         Command::Scan { input, .. } => (input, "scan"),
@@ -52,9 +51,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(input.threads)
         .build()?;
-    let summary = pool.install(|| -> anyhow::Result<_> {
+    let (summary, stages) = pool.install(|| -> anyhow::Result<_> {
         let analysis = neardup::pipeline::analyze(&input.inputs, input.config())?;
-        Ok(match &cli.command {
+        let written = Instant::now();
+        let summary = match &cli.command {
             Command::Clean { out, force, .. } => {
                 neardup::output::write_clean(&analysis, out, *force)?
             }
@@ -67,10 +67,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )?
             }
             Command::Synth(_) | Command::Eval { .. } => unreachable!("handled above"),
-        })
+        };
+        let mut stages = analysis.timings.clone();
+        stages.push(("read again + write", written.elapsed()));
+        Ok((summary, stages))
     })?;
     if !input.quiet {
-        let text = summary.human(verb, started.elapsed().as_secs_f64());
+        let text = summary.human(verb, &stages);
         match cli.command {
             // The report may be on stdout: the summary goes to stderr.
             Command::Scan { .. } => eprint!("{text}"),

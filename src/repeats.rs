@@ -12,7 +12,8 @@
 use crate::config::LshParams;
 use crate::lsh::band_keys;
 use crate::plan::{Removal, Rule, Twin};
-use std::collections::HashMap;
+use crate::sketch::shingles;
+use rustc_hash::FxHashMap as HashMap;
 
 /// What the repeat finder needs to know about one segment.
 #[derive(Debug, Clone, Copy)]
@@ -23,14 +24,16 @@ pub struct SegmentKey<'a> {
     pub exact: u64,
     /// MinHash signature, for segments long enough to have one.
     pub signature: Option<&'a [u32]>,
-    /// Sorted, distinct shingle hashes (empty for short segments).
-    pub shingles: &'a [u32],
+    /// The segment's token hashes, to build its shingle set when a
+    /// candidate needs checking.
+    pub tokens: &'a [u64],
 }
 
 /// Settings of the repeat finder.
 #[derive(Debug, Clone, Copy)]
 pub struct RepeatParams {
     pub min_words: usize,
+    pub shingle_size: usize,
     pub threshold: f64,
     pub lsh: LshParams,
     pub seed: u64,
@@ -49,7 +52,7 @@ pub fn find(
         segment: segment as u32,
         similarity: similarity as f32,
     };
-    let mut first: HashMap<u64, usize> = HashMap::new();
+    let mut first: HashMap<u64, usize> = HashMap::default();
     let mut short = Vec::new();
     for (i, s) in segs.iter().enumerate() {
         if s.words == 0 || removals[i].is_some() {
@@ -66,7 +69,14 @@ pub fn find(
         }
     }
 
-    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::default();
+    let set = |i: usize| {
+        let mut s = Vec::new();
+        shingles(segs[i].tokens, params.shingle_size, &mut s);
+        s.sort_unstable();
+        s.dedup();
+        s
+    };
     let mut keys = Vec::new();
     for (i, s) in segs.iter().enumerate() {
         let Some(sig) = s.signature else { continue };
@@ -74,14 +84,22 @@ pub fn find(
         band_keys(sig, params.lsh, params.seed, &mut keys);
         if removals[i].is_none() {
             let mut best: Option<(usize, f64)> = None;
-            for k in &keys {
-                for &j in buckets.get(k).map(Vec::as_slice).unwrap_or_default() {
-                    let sim = jaccard(segs[j].shingles, s.shingles);
-                    if sim >= params.threshold
-                        && best.is_none_or(|(bj, bs)| sim > bs || (sim == bs && j < bj))
-                    {
-                        best = Some((j, sim));
-                    }
+            let mut candidates: Vec<usize> = keys
+                .iter()
+                .flat_map(|k| buckets.get(k).map(Vec::as_slice).unwrap_or_default())
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mine = if candidates.is_empty() {
+                Vec::new()
+            } else {
+                set(i)
+            };
+            for j in candidates {
+                let sim = jaccard(&set(j), &mine);
+                if sim >= params.threshold && best.is_none_or(|(_, bs)| sim > bs) {
+                    best = Some((j, sim));
                 }
             }
             if let Some((j, sim)) = best {
@@ -184,11 +202,12 @@ mod tests {
                 words,
                 exact,
                 signature: None,
-                shingles: &[],
+                tokens: &[],
             })
             .collect();
         let params = RepeatParams {
             min_words: 4,
+            shingle_size: 3,
             threshold: 0.7,
             lsh: LshParams { bands: 1, rows: 1 },
             seed: 0,

@@ -17,7 +17,6 @@ use crate::plan::{Removal, Rule};
 use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
 use regex::Regex;
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -474,24 +473,43 @@ impl TailFacts {
 }
 
 /// The [`TailFacts`] of every segment of a document.
-pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens) -> Vec<TailFacts> {
-    let content = |s: &SegmentView| -> HashSet<&str> {
-        s.tokens
-            .clone()
-            .map(|t| tokens.word(t))
-            .filter(|w| w.chars().count() >= 4 && !STOP_WORDS.contains(w))
-            .collect()
+pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Vec<TailFacts> {
+    // Content words: four letters or more, not function words.
+    let content = |s: &SegmentView, out: &mut Vec<u64>| {
+        out.clear();
+        out.extend(
+            s.tokens
+                .clone()
+                .filter(|&t| tokens.chars(t) >= 4 && !stop.contains(tokens.hashes[t]))
+                .map(|t| tokens.hashes[t]),
+        );
+        out.sort_unstable();
+        out.dedup();
     };
-    let body: HashSet<&str> = segs
-        .iter()
-        .filter(|s| s.is_prose())
-        .flat_map(content)
-        .collect();
+    let mut body = Vec::new();
+    let mut words = Vec::new();
+    for s in segs.iter().filter(|s| s.is_prose()) {
+        content(s, &mut words);
+        body.extend_from_slice(&words);
+    }
+    body.sort_unstable();
+    body.dedup();
     segs.iter()
         .map(|s| {
-            let words = content(s);
             let flag = |on: bool, f: u8| if on { f } else { 0 };
             let text = s.text;
+            let prose = s.is_prose();
+            // Only lines after the body are ever weighed against it.
+            let (content_words, in_body) = if prose {
+                (0, 0)
+            } else {
+                content(s, &mut words);
+                let shared = words
+                    .iter()
+                    .filter(|w| body.binary_search(w).is_ok())
+                    .count();
+                (words.len(), shared)
+            };
             let label = {
                 let mut w = text.split_whitespace();
                 w.next().is_some()
@@ -504,7 +522,7 @@ pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens) -> Vec<TailFacts> {
             let figures = s
                 .tokens
                 .clone()
-                .filter(|&t| tokens.word(t).starts_with(|c: char| c.is_ascii_digit()))
+                .filter(|&t| tokens.starts_with_digit(t))
                 .count();
             let headline = (6..=25).contains(&s.words())
                 && text
@@ -514,7 +532,7 @@ pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens) -> Vec<TailFacts> {
                 && figures * 10 < s.words() * 4
                 && !text.contains("   ");
             TailFacts {
-                flags: flag(s.is_prose(), PROSE)
+                flags: flag(prose, PROSE)
                     | flag(
                         s.words() >= 3 && text.trim_end().ends_with([':', '：']),
                         LEAD_IN,
@@ -522,16 +540,29 @@ pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens) -> Vec<TailFacts> {
                     | flag(headline, HEADLINE)
                     | flag(label, LABEL)
                     | flag(figures > 0, FIGURES),
-                content: words.len().min(u16::MAX as usize) as u16,
-                in_body: words
-                    .iter()
-                    .filter(|w| body.contains(*w))
-                    .count()
-                    .min(u16::MAX as usize) as u16,
+                content: content_words.min(u16::MAX as usize) as u16,
+                in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
             }
         })
         .collect()
+}
+
+/// Function words (hashed with the run's seed), which say nothing about the
+/// topic of a line.
+#[derive(Debug, Clone)]
+pub struct StopWords(Vec<u64>);
+
+impl StopWords {
+    pub fn new(tokenizer: &crate::text::Tokenizer) -> Self {
+        let mut h: Vec<u64> = STOP_WORDS.iter().map(|w| tokenizer.hash_word(w)).collect();
+        h.sort_unstable();
+        StopWords(h)
+    }
+
+    pub fn contains(&self, hash: u64) -> bool {
+        self.0.binary_search(&hash).is_ok()
+    }
 }
 
 /// The `trailing_block` rule. What follows the last prose paragraph goes when
@@ -612,7 +643,8 @@ mod tests {
             .collect();
         let mut removals = vec![None; views.len()];
         apply(&views, &mut removals);
-        trailing_block(&tail_facts(&views, &tokens), &mut removals);
+        let stop = StopWords::new(&Tokenizer::new(1));
+        trailing_block(&tail_facts(&views, &tokens, &stop), &mut removals);
         views
             .iter()
             .zip(removals)

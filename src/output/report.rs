@@ -70,8 +70,9 @@ impl Summary {
         s
     }
 
-    /// A few lines for a person.
-    pub fn human(&self, verb: &str, seconds: f64) -> String {
+    /// A few lines for a person: counts, then the wall time of each stage
+    /// with its throughput over the input bytes.
+    pub fn human(&self, verb: &str, stages: &[(&str, std::time::Duration)]) -> String {
         let mut out = format!(
             "neardup {verb}: {} documents in, {} kept, {} dropped as duplicates\n",
             self.documents, self.documents_kept, self.documents_dropped
@@ -117,9 +118,30 @@ impl Summary {
             0.0
         };
         out += &format!(
-            "  bytes: {} in, {} out, {} removed ({pct:.1}%)\n  time: {seconds:.2} s\n",
+            "  bytes: {} in, {} out, {} removed ({pct:.1}%)\n",
             self.bytes_in, self.bytes_out, self.bytes_removed
         );
+        let total: f64 = stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
+        let rate = |s: f64| {
+            if s > 0.0 {
+                format!("{:.0} MB/s", self.bytes_in as f64 / s / 1e6)
+            } else {
+                "-".into()
+            }
+        };
+        out += &format!(
+            "  time: {total:.2} s ({}, {:.0} documents/s)\n",
+            rate(total),
+            if total > 0.0 {
+                self.documents as f64 / total
+            } else {
+                0.0
+            }
+        );
+        for (name, d) in stages {
+            let s = d.as_secs_f64();
+            out += &format!("    {name:<36} {s:>8.2} s {:>12}\n", rate(s));
+        }
         out
     }
 }

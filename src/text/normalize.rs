@@ -15,8 +15,8 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// The tokens of one text: hashes, digit-masked hashes and start offsets, in
-/// parallel arrays that are reused between texts.
+/// The tokens of one text: hashes, digit-masked hashes, start offsets and
+/// a few facts per token, in parallel arrays that are reused between texts.
 #[derive(Debug, Default, Clone)]
 pub struct Tokens {
     /// xxh3 of each normalised token.
@@ -25,10 +25,13 @@ pub struct Tokens {
     pub masked: Vec<u64>,
     /// Byte offset of each token's first byte in the original text.
     pub starts: Vec<u32>,
-    /// Normalised characters of each token, for the rules that read words.
-    words: String,
-    word_ends: Vec<u32>,
+    /// Per token: characters (up to 127) and whether it starts with a digit.
+    facts: Vec<u8>,
+    /// Scratch for the normalised form of one token.
+    norm: Vec<u8>,
 }
+
+const STARTS_WITH_DIGIT: u8 = 0x80;
 
 impl Tokens {
     /// Number of tokens.
@@ -41,14 +44,14 @@ impl Tokens {
         self.hashes.is_empty()
     }
 
-    /// The normalised text of token `i`.
-    pub fn word(&self, i: usize) -> &str {
-        let start = if i == 0 {
-            0
-        } else {
-            self.word_ends[i - 1] as usize
-        };
-        &self.words[start..self.word_ends[i] as usize]
+    /// Characters in the normalised token `i` (127 for longer ones).
+    pub fn chars(&self, i: usize) -> usize {
+        (self.facts[i] & !STARTS_WITH_DIGIT) as usize
+    }
+
+    /// Whether the normalised token `i` starts with a digit.
+    pub fn starts_with_digit(&self, i: usize) -> bool {
+        self.facts[i] & STARTS_WITH_DIGIT != 0
     }
 
     /// Index range of the tokens that start inside `start..end`.
@@ -62,8 +65,7 @@ impl Tokens {
         self.hashes.clear();
         self.masked.clear();
         self.starts.clear();
-        self.words.clear();
-        self.word_ends.clear();
+        self.facts.clear();
     }
 }
 
@@ -98,6 +100,12 @@ fn is_word_char(c: char) -> bool {
 impl Tokenizer {
     pub fn new(seed: u64) -> Self {
         Tokenizer { seed }
+    }
+
+    /// The hash a word gets, given in its normalised form (lower case,
+    /// NFKC): for word lists such as stop words.
+    pub fn hash_word(&self, normalised: &str) -> u64 {
+        xxh3_64_with_seed(normalised.as_bytes(), self.seed)
     }
 
     /// Tokenises `text` into `out` (cleared first).
@@ -136,47 +144,67 @@ impl Tokenizer {
     }
 
     fn push_ascii(&self, word: &[u8], start: usize, out: &mut Tokens) {
-        let base = out.words.len();
+        let mut norm = std::mem::take(&mut out.norm);
+        norm.clear();
         // Apostrophes join a word and are dropped from it.
-        out.words.extend(
+        norm.extend(
             word.iter()
                 .filter(|&&b| b != b'\'')
-                .map(|b| b.to_ascii_lowercase() as char),
+                .map(u8::to_ascii_lowercase),
         );
-        self.finish_token(base, start, out);
+        self.finish_token(&norm, norm.len(), start, out);
+        out.norm = norm;
     }
 
     fn push_normalized(&self, word: &str, start: usize, out: &mut Tokens) {
-        let base = out.words.len();
+        let mut norm = std::mem::take(&mut out.norm);
+        norm.clear();
+        let mut chars = 0;
+        let mut utf8 = [0u8; 4];
         for c in word.nfkc() {
             for l in c.to_lowercase() {
                 if l.is_alphanumeric() {
-                    out.words.push(l);
+                    norm.extend_from_slice(l.encode_utf8(&mut utf8).as_bytes());
+                    chars += 1;
                 }
             }
         }
-        if out.words.len() == base {
-            return; // only combining marks or apostrophes: no token
+        // Only combining marks or apostrophes: no token.
+        if chars > 0 {
+            self.finish_token(&norm, chars, start, out);
         }
-        self.finish_token(base, start, out);
+        out.norm = norm;
     }
 
-    fn finish_token(&self, base: usize, start: usize, out: &mut Tokens) {
-        let word = &out.words.as_bytes()[base..];
+    fn finish_token(&self, word: &[u8], chars: usize, start: usize, out: &mut Tokens) {
         let hash = xxh3_64_with_seed(word, self.seed);
-        let masked = if word.iter().any(u8::is_ascii_digit) {
-            let m: Vec<u8> = word
-                .iter()
-                .map(|&b| if b.is_ascii_digit() { b'0' } else { b })
-                .collect();
-            xxh3_64_with_seed(&m, self.seed)
+        let digits = word.iter().any(u8::is_ascii_digit);
+        let masked = if digits {
+            let mut m = [0u8; 64];
+            if word.len() <= m.len() {
+                for (d, &b) in m.iter_mut().zip(word) {
+                    *d = if b.is_ascii_digit() { b'0' } else { b };
+                }
+                xxh3_64_with_seed(&m[..word.len()], self.seed)
+            } else {
+                let m: Vec<u8> = word
+                    .iter()
+                    .map(|&b| if b.is_ascii_digit() { b'0' } else { b })
+                    .collect();
+                xxh3_64_with_seed(&m, self.seed)
+            }
         } else {
             hash
         };
         out.hashes.push(hash);
         out.masked.push(masked);
         out.starts.push(start as u32);
-        out.word_ends.push(out.words.len() as u32);
+        let digit = if word.first().is_some_and(u8::is_ascii_digit) {
+            STARTS_WITH_DIGIT
+        } else {
+            0
+        };
+        out.facts.push(chars.min(127) as u8 | digit);
     }
 }
 
@@ -222,36 +250,43 @@ fn next_is_word(text: &str, j: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn words(text: &str) -> Vec<String> {
+    /// Whether `text` tokenises to exactly `expected` (normalised words).
+    fn assert_words(text: &str, expected: &[&str]) {
+        let tok = Tokenizer::new(1);
         let mut t = Tokens::default();
-        Tokenizer::new(1).tokenize(text, &mut t);
-        (0..t.len()).map(|i| t.word(i).to_string()).collect()
+        tok.tokenize(text, &mut t);
+        let want: Vec<u64> = expected.iter().map(|w| tok.hash_word(w)).collect();
+        assert_eq!(t.hashes, want, "{text:?} should give {expected:?}");
+        for (i, w) in expected.iter().enumerate() {
+            assert_eq!(t.chars(i), w.chars().count());
+            assert_eq!(
+                t.starts_with_digit(i),
+                w.starts_with(|c: char| c.is_ascii_digit())
+            );
+        }
     }
 
     #[test]
     fn folds_case_quotes_and_punctuation() {
-        assert_eq!(
-            words("Russia’s “WAR”—dual-use, Russia's war."),
-            ["russias", "war", "dual", "use", "russias", "war"]
+        assert_words(
+            "Russia’s “WAR”—dual-use, Russia's war.",
+            &["russias", "war", "dual", "use", "russias", "war"],
         );
     }
 
     #[test]
     fn nfkc_and_combining_marks_make_one_form() {
         // Precomposed é and e + combining acute; the "ﬁ" ligature.
-        assert_eq!(
-            words("caf\u{e9} cafe\u{301} \u{fb01}ne"),
-            ["café", "café", "fine"]
+        assert_words(
+            "caf\u{e9} cafe\u{301} \u{fb01}ne",
+            &["café", "café", "fine"],
         );
     }
 
     #[test]
     fn unspaced_scripts_are_character_tokens() {
-        assert_eq!(
-            words("中国外交部 said"),
-            ["中", "国", "外", "交", "部", "said"]
-        );
-        assert_eq!(words("Привет, мир"), ["привет", "мир"]);
+        assert_words("中国外交部 said", &["中", "国", "外", "交", "部", "said"]);
+        assert_words("Привет, мир 2025", &["привет", "мир", "2025"]);
     }
 
     #[test]
