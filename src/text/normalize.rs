@@ -61,6 +61,13 @@ impl Tokens {
         lo..hi
     }
 
+    fn reserve(&mut self, n: usize) {
+        self.hashes.reserve(n);
+        self.masked.reserve(n);
+        self.starts.reserve(n);
+        self.facts.reserve(n);
+    }
+
     fn clear(&mut self) {
         self.hashes.clear();
         self.masked.clear();
@@ -111,6 +118,7 @@ impl Tokenizer {
     /// Tokenises `text` into `out` (cleared first).
     pub fn tokenize(&self, text: &str, out: &mut Tokens) {
         out.clear();
+        out.reserve(text.len() / 5);
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -118,6 +126,10 @@ impl Tokenizer {
             if b < 0x80 {
                 if !b.is_ascii_alphanumeric() {
                     i += 1;
+                    continue;
+                }
+                if let Some(end) = self.ascii_word(bytes, i, out) {
+                    i = end;
                     continue;
                 }
             } else {
@@ -133,27 +145,82 @@ impl Tokenizer {
                 }
             }
             let end = word_end(text, i);
-            let word = &text[i..end];
-            if word.is_ascii() {
-                self.push_ascii(word.as_bytes(), i, out);
-            } else {
-                self.push_normalized(word, i, out);
-            }
+            self.push_normalized(&text[i..end], i, out);
             i = end;
         }
     }
 
-    fn push_ascii(&self, word: &[u8], start: usize, out: &mut Tokens) {
+    /// The fast path: a word of ASCII letters and digits (apostrophes,
+    /// straight or curly, may join it) starting at `start`, lower-cased and
+    /// hashed. Returns where it ends, or `None` when the word goes on with
+    /// other letters and needs Unicode normalisation.
+    fn ascii_word(&self, bytes: &[u8], start: usize, out: &mut Tokens) -> Option<usize> {
+        let mut j = start;
+        let mut upper = false;
+        while let Some(&c) = bytes.get(j).filter(|c| c.is_ascii_alphanumeric()) {
+            upper |= c.is_ascii_uppercase();
+            j += 1;
+        }
+        match bytes.get(j) {
+            Some(&c) if c == b'\'' || c >= 0x80 => self.ascii_word_joined(bytes, start, out),
+            _ if !upper => {
+                self.finish_token(&bytes[start..j], j - start, start, out);
+                Some(j)
+            }
+            _ => {
+                let mut low = [0u8; 32];
+                if j - start <= low.len() {
+                    for (d, s) in low.iter_mut().zip(&bytes[start..j]) {
+                        *d = s.to_ascii_lowercase();
+                    }
+                    self.finish_token(&low[..j - start], j - start, start, out);
+                } else {
+                    let word: Vec<u8> =
+                        bytes[start..j].iter().map(u8::to_ascii_lowercase).collect();
+                    self.finish_token(&word, word.len(), start, out);
+                }
+                Some(j)
+            }
+        }
+    }
+
+    /// [`Tokenizer::ascii_word`] for a word followed by an apostrophe or a
+    /// non-ASCII character.
+    fn ascii_word_joined(&self, bytes: &[u8], start: usize, out: &mut Tokens) -> Option<usize> {
+        const CURLY: &[u8] = "\u{2019}".as_bytes();
+        let alnum_at = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_alphanumeric);
         let mut norm = std::mem::take(&mut out.norm);
         norm.clear();
-        // Apostrophes join a word and are dropped from it.
-        norm.extend(
-            word.iter()
-                .filter(|&&b| b != b'\'')
-                .map(u8::to_ascii_lowercase),
-        );
-        self.finish_token(&norm, norm.len(), start, out);
+        let mut j = start;
+        let end = loop {
+            let Some(&c) = bytes.get(j) else {
+                break Some(j);
+            };
+            if c.is_ascii_alphanumeric() {
+                norm.push(c.to_ascii_lowercase());
+                j += 1;
+            } else if c == b'\'' || bytes[j..].starts_with(CURLY) {
+                let after = j + if c == b'\'' { 1 } else { CURLY.len() };
+                if alnum_at(after) {
+                    j = after;
+                } else if bytes.get(after).is_some_and(|&n| n >= 0x80)
+                    && continues_word(bytes, after)
+                {
+                    break None;
+                } else {
+                    break Some(j);
+                }
+            } else if c < 0x80 || !continues_word(bytes, j) {
+                break Some(j);
+            } else {
+                break None;
+            }
+        };
+        if end.is_some() {
+            self.finish_token(&norm, norm.len(), start, out);
+        }
         out.norm = norm;
+        end
     }
 
     fn push_normalized(&self, word: &str, start: usize, out: &mut Tokens) {
@@ -206,6 +273,16 @@ impl Tokenizer {
         };
         out.facts.push(chars.min(127) as u8 | digit);
     }
+}
+
+/// Whether the non-ASCII character at byte `j` continues a word.
+fn continues_word(bytes: &[u8], j: usize) -> bool {
+    let text = std::str::from_utf8(&bytes[j..bytes.len().min(j + 4)])
+        .or_else(|e| std::str::from_utf8(&bytes[j..j + e.valid_up_to()]))
+        .unwrap_or_default();
+    text.chars()
+        .next()
+        .is_some_and(|c| (is_word_char(c) && !is_unspaced_script(c)) || is_apostrophe(c))
 }
 
 /// End of the word that starts at byte `i`: letters, digits, combining marks,
@@ -272,6 +349,17 @@ mod tests {
             "Russia’s “WAR”—dual-use, Russia's war.",
             &["russias", "war", "dual", "use", "russias", "war"],
         );
+    }
+
+    #[test]
+    fn fast_and_unicode_paths_agree() {
+        assert_words("l'été l’été", &["lété", "lété"]);
+        assert_words(
+            "naïve Zelenskyy’s Zelenskyy's",
+            &["naïve", "zelenskyys", "zelenskyys"],
+        );
+        assert_words("end’ ’start it’", &["end", "start", "it"]);
+        assert_words("ABC\u{301}D x", &["abćd", "x"]);
     }
 
     #[test]
