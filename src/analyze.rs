@@ -24,7 +24,9 @@ pub struct SegmentSketch {
     pub words: u32,
     /// Hash of the normalised words, digits masked (corpus templates).
     pub template: u64,
-    /// Whether the segment has a row in [`DocSketch::segment_signatures`].
+    /// Hash of the normalised words (shared passages).
+    pub exact: u64,
+    /// Whether the segment is long enough to be matched as a passage.
     pub signed: bool,
 }
 
@@ -44,8 +46,6 @@ pub struct DocSketch {
     /// Signature of the matched words; all `u32::MAX` when there are none.
     pub signature: Vec<u32>,
     pub segments: Vec<SegmentSketch>,
-    /// Rows of segment signatures, one per segment with `signed`, in order.
-    pub segment_signatures: Vec<u32>,
     /// Local verdicts: one per segment.
     pub removals: Vec<Option<Removal>>,
     /// What the trailing-block rule needs, per segment (empty when the
@@ -120,6 +120,7 @@ impl Analyzer {
             exact.push(combine(&tokens.hashes[range.clone()]));
             segments.push(SegmentSketch {
                 span: *span,
+                exact: *exact.last().expect("pushed above"),
                 words: words as u32,
                 template: template_key(tokens, range.clone()),
                 signed,
@@ -138,6 +139,7 @@ impl Analyzer {
                     &segment_signatures[row - seg_perm..row]
                 });
                 SegmentKey {
+                    span: s.span,
                     words: s.words as usize,
                     exact: exact[i],
                     signature,
@@ -188,7 +190,6 @@ impl Analyzer {
             exact: combine(&scratch.kept),
             signature,
             segments,
-            segment_signatures,
             removals,
             tail,
         }

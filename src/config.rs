@@ -134,6 +134,10 @@ pub struct Config {
     pub id_field: String,
     /// What to do with unreadable documents.
     pub on_error: OnError,
+    /// Memory for the corpus-wide sorts, in MiB; past it they spill to disk.
+    pub memory_mb: usize,
+    /// Where temporary files go (the system's temporary folder by default).
+    pub temp_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -159,6 +163,8 @@ impl Default for Config {
             text_field: "text".into(),
             id_field: "id".into(),
             on_error: OnError::Fail,
+            memory_mb: 1024,
+            temp_dir: None,
         }
     }
 }
@@ -191,6 +197,11 @@ impl Config {
                 )));
             }
         }
+        if self.memory_mb < 16 {
+            return Err(Error::Config(
+                "the memory budget must be at least 16 MiB".into(),
+            ));
+        }
         if self.min_segment_words == 0 {
             return Err(Error::Config(
                 "minimum segment words must be at least 1".into(),
@@ -211,6 +222,15 @@ impl Config {
         }
         self.doc_lsh = Some(lsh);
         Ok(self)
+    }
+
+    /// A new folder for this run's temporary files, removed when dropped.
+    pub fn work_dir(&self) -> Result<tempfile::TempDir> {
+        let dir = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        tempfile::Builder::new()
+            .prefix("neardup-")
+            .tempdir_in(&dir)
+            .map_err(|e| Error::io(&dir, e))
     }
 
     /// Document LSH parameters (after [`Config::validate`]).

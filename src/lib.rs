@@ -37,6 +37,8 @@ pub mod pipeline;
 pub mod plan;
 pub mod repeats;
 pub mod sketch;
+pub mod spill;
+pub mod store;
 pub mod synth;
 pub mod text;
 pub mod verify;

@@ -1,67 +1,130 @@
-//! Shared passages: a segment of one kept document that is a near-duplicate of
-//! a segment of an earlier kept document (a quote, a paragraph copied between
-//! articles). Segment signatures are banded and sorted like documents; each
-//! candidate is verified on the full signature; each later segment is matched
-//! to its most similar earlier one.
+//! Shared passages: a paragraph of one kept document whose normalised text
+//! is also a paragraph of an earlier kept document (a quote, a paragraph
+//! copied between articles). Each long-enough paragraph that the in-document
+//! rules keep gives one record (hash of its normalised words, document,
+//! segment, span); sorting the records brings the copies together, in
+//! bounded memory however large the corpus. The first copy is the original.
+//!
+//! Paragraphs found in `template_min_docs` documents or more are corpus
+//! templates, not shared passages, and are left to that rule.
 
-use crate::config::LshParams;
-use crate::lsh::{band_keys, candidate_pairs};
-use crate::sketch::minhash::{similarity, Signatures};
-use rayon::prelude::*;
+use crate::error::Result;
+use crate::plan::Twin;
+use crate::spill::{Merged, Record};
 
-/// One signed segment of a kept document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Item {
+/// One paragraph: its key, where it is, and its byte span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PassageRecord {
+    pub key: u64,
     pub doc: u32,
     pub segment: u32,
+    pub start: u32,
+    pub end: u32,
 }
 
-/// A later segment and the earlier segment (of another document) it shares.
+impl Record for PassageRecord {
+    const SIZE: usize = 24;
+    fn write(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        for (i, v) in [self.doc, self.segment, self.start, self.end]
+            .iter()
+            .enumerate()
+        {
+            out[8 + 4 * i..12 + 4 * i].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn read(b: &[u8]) -> Self {
+        let u =
+            |i: usize| u32::from_le_bytes(b[8 + 4 * i..12 + 4 * i].try_into().expect("4 bytes"));
+        PassageRecord {
+            key: u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            doc: u(0),
+            segment: u(1),
+            start: u(2),
+            end: u(3),
+        }
+    }
+}
+
+/// A later paragraph and the earlier one it copies.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Match {
-    pub later: Item,
-    pub earlier: Item,
-    pub similarity: f32,
+    pub doc: u32,
+    pub segment: u32,
+    pub twin: Twin,
 }
 
-/// `items[i]` has signature row `i` of `sigs`; items are in document order.
+/// Matches from the sorted records; `kept(doc)` tells which documents take
+/// part. The result is sorted by (document, segment).
 pub fn find(
-    items: &[Item],
-    sigs: &Signatures,
-    lsh: LshParams,
-    seed: u64,
-    threshold: f64,
-) -> Vec<Match> {
-    let records: Vec<(u64, u32)> = (0..items.len())
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let mut keys = Vec::with_capacity(lsh.bands);
-            band_keys(sigs.row(i), lsh, seed, &mut keys);
-            keys.into_iter().map(move |k| (k, i as u32))
-        })
-        .collect();
-    let mut matches: Vec<Match> = candidate_pairs(records)
-        .into_par_iter()
-        .filter_map(|(a, b)| {
-            let (ia, ib) = (items[a as usize], items[b as usize]);
-            if ia.doc == ib.doc {
-                return None;
+    records: Merged<PassageRecord>,
+    kept: impl Fn(u32) -> bool,
+    template_min_docs: usize,
+) -> Result<Vec<Match>> {
+    let mut out = Vec::new();
+    let mut group: Vec<PassageRecord> = Vec::new();
+    records.for_each_group(
+        |r| r.key,
+        |all| {
+            group.clear();
+            group.extend(all.iter().filter(|r| kept(r.doc)));
+            group.dedup_by_key(|r| r.doc);
+            let docs = group.len();
+            if docs < 2 || (template_min_docs > 0 && docs >= template_min_docs) {
+                return Ok(());
             }
-            let s = similarity(sigs.row(a as usize), sigs.row(b as usize));
-            (s >= threshold).then_some(Match {
-                later: ia.max(ib),
-                earlier: ia.min(ib),
-                similarity: s as f32,
-            })
-        })
-        .collect();
-    // Best earlier twin per later segment: highest similarity, then earliest.
-    matches.sort_by(|x, y| {
-        x.later
-            .cmp(&y.later)
-            .then(y.similarity.total_cmp(&x.similarity))
-            .then(x.earlier.cmp(&y.earlier))
-    });
-    matches.dedup_by_key(|m| m.later);
-    matches
+            let first = group[0];
+            let twin = Twin {
+                doc: first.doc,
+                segment: first.segment,
+                similarity: 1.0,
+                start: first.start,
+                end: first.end,
+            };
+            out.extend(group[1..].iter().map(|r| Match {
+                doc: r.doc,
+                segment: r.segment,
+                twin,
+            }));
+            Ok(())
+        },
+    )?;
+    out.sort_by_key(|m| (m.doc, m.segment));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spill::Sorter;
+
+    #[test]
+    fn later_copies_point_at_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sorter::new("p", dir.path(), 1024);
+        let rec = |key, doc, segment| PassageRecord {
+            key,
+            doc,
+            segment,
+            start: segment * 10,
+            end: segment * 10 + 5,
+        };
+        for r in [
+            rec(1, 4, 2),
+            rec(1, 2, 7),
+            rec(1, 9, 0),
+            rec(2, 3, 1),
+            rec(3, 5, 0),
+            rec(3, 6, 0),
+        ] {
+            s.push(r).unwrap();
+        }
+        // Document 6 is dropped: key 3 then has one document left.
+        let m = find(s.sorted().unwrap(), |d| d != 6, 10).unwrap();
+        let got: Vec<(u32, u32, u32, u32)> = m
+            .iter()
+            .map(|m| (m.doc, m.segment, m.twin.doc, m.twin.start))
+            .collect();
+        assert_eq!(got, [(4, 2, 2, 70), (9, 0, 2, 70)]);
+    }
 }

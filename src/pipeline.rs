@@ -1,48 +1,36 @@
-//! Runs the stages in order and nothing else:
+//! Runs the stages in order and nothing else.
 //!
-//! 1. read + analyse: every document becomes a [`DocSketch`] (parallel, in
-//!    batches, so memory holds sketches, not texts);
-//! 2. match documents: exact hashes and LSH candidates, verified, clustered;
-//! 3. corpus templates over the kept documents;
-//! 4. shared passages between kept documents;
-//! 5. the plan.
+//! The first pass reads every document once and, in parallel batches, turns
+//! it into a [`DocSketch`]. What the corpus-wide stages need goes into
+//! bounded structures: bucket, template and passage records into external
+//! sorters, b-bit signatures and exact hashes into flat arrays, the
+//! in-document results into a sequential store on disk. Then:
 //!
-//! The text is read again by the writer ([`crate::output`]), which checks that
-//! every document is unchanged since the first pass.
+//! 1. match documents: exact hashes and LSH candidates, verified, clustered;
+//! 2. corpus templates over the kept documents;
+//! 3. shared passages between kept documents.
+//!
+//! The second pass ([`crate::output`]) reads the inputs and the store again
+//! in step, checks that every document is unchanged, and decides each
+//! document's plan ([`crate::plan::decide`]) as it writes.
 
 use crate::analyze::{Analyzer, DocSketch, Scratch};
-use crate::boilerplate::structural::{self, TailFacts};
 use crate::boilerplate::template;
 use crate::cluster::components;
 use crate::config::{Config, OnError};
 use crate::corpus::{self, Document, Fields, Input};
 use crate::error::{Error, Result};
-use crate::lsh::{band_keys, candidate_pairs};
-use crate::passages::{self, Item};
-use crate::plan::{self, DocPlan, Fate, Removal, Rule, Twin};
-use crate::sketch::minhash::{similarity, Signatures};
-use crate::text::Segment;
-use crate::verify::verify;
-use bitvec::vec::BitVec;
+use crate::lsh::band_keys;
+use crate::passages::{self, PassageRecord};
+use crate::plan::{Fate, Rule};
+use crate::spill::Sorter;
+use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
+use crate::verify::{bbit_similarity, low_bytes, verify};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// What is known of one document after analysis.
-#[derive(Debug, Clone)]
-pub struct DocRecord {
-    pub id: String,
-    pub input: u32,
-    pub file: PathBuf,
-    pub line: u64,
-    pub text_hash: u64,
-    pub bytes: u32,
-    pub words: u32,
-    /// Words the document is matched on (after the in-document rules).
-    pub matched_words: u32,
-    pub segments: Vec<Segment>,
-    pub plan: DocPlan,
-}
+pub use crate::passages::Match;
 
 /// A document left out because it could not be read (with `--on-error skip`).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -52,91 +40,193 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The result of a run, before anything is written.
+/// Document ids, in one arena.
+#[derive(Debug, Default)]
+struct Ids {
+    text: String,
+    ends: Vec<u64>,
+}
+
+impl Ids {
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u64);
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+}
+
+/// The result of the first pass and the corpus-wide stages: everything the
+/// second pass needs to decide and write each document.
 #[derive(Debug)]
 pub struct Analysis {
     pub config: Config,
     pub inputs: Vec<Input>,
-    pub docs: Vec<DocRecord>,
     pub skipped: Vec<Skipped>,
-    /// Corpus templates found: (segment of a document that holds it, count).
-    pub templates: Vec<(Twin, u32)>,
+    ids: Ids,
+    exact: Vec<u64>,
+    /// b-bit signatures, `permutations` bytes per document.
+    sigs: Vec<u8>,
+    /// Per document: the first document of its cluster, which survives.
+    survivors: Vec<u32>,
+    /// Corpus templates: (key, kept documents), sorted by key.
+    pub templates: Vec<(u64, u32)>,
+    /// Shared passages, sorted by (document, segment).
+    pub shared: Vec<Match>,
+    pub store: Store,
     /// Wall time per stage, for the human summary.
     pub timings: Vec<(&'static str, Duration)>,
+    /// The folder of temporary files, removed with the analysis.
+    _work: tempfile::TempDir,
+}
+
+impl Analysis {
+    /// Number of documents read.
+    pub fn len(&self) -> usize {
+        self.survivors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.survivors.is_empty()
+    }
+
+    /// The id of document `doc`.
+    pub fn id(&self, doc: u32) -> &str {
+        self.ids.get(doc)
+    }
+
+    /// Whether document `doc` survives its cluster.
+    pub fn kept(&self, doc: u32) -> bool {
+        self.survivors[doc as usize] == doc
+    }
+
+    /// What happens to document `doc`.
+    pub fn fate(&self, doc: u32) -> Fate {
+        let kept = self.survivors[doc as usize];
+        if kept == doc {
+            return Fate::Kept;
+        }
+        let (d, k) = (doc as usize, kept as usize);
+        if self.exact[d] == self.exact[k] {
+            return Fate::Dropped {
+                of: kept,
+                similarity: 1.0,
+                rule: Rule::ExactDocument,
+            };
+        }
+        Fate::Dropped {
+            of: kept,
+            similarity: self.similarity(doc, kept) as f32,
+            rule: Rule::NearDuplicateDocument,
+        }
+    }
+
+    fn similarity(&self, a: u32, b: u32) -> f64 {
+        let p = self.config.doc_sketch.permutations;
+        let row = |d: u32| &self.sigs[d as usize * p..(d as usize + 1) * p];
+        bbit_similarity(row(a), row(b))
+    }
 }
 
 /// Documents analysed per parallel batch.
 const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 64 << 20;
 
-struct Sketched {
-    docs: Vec<DocRecord>,
+/// What the first pass gathers.
+struct Gathered {
+    ids: Ids,
     exact: Vec<u64>,
-    doc_sigs: Signatures,
-    /// Per document: per segment, template key and number of words.
-    templates: Vec<Vec<(u64, u32)>>,
-    /// Per document: first row in `seg_sigs` and which segments are signed.
-    seg_rows: Vec<(u32, BitVec)>,
-    /// Per document: what the trailing-block rule needs.
-    tails: Vec<Vec<TailFacts>>,
-    seg_sigs: Signatures,
+    sigs: Vec<u8>,
+    /// Whether the document has words left to match on.
+    matchable: Vec<bool>,
+    bands: Sorter<(u64, u32)>,
+    templates: Sorter<(u64, u32)>,
+    passages: Sorter<PassageRecord>,
+    store: StoreWriter,
     skipped: Vec<Skipped>,
+    keys: Vec<u64>,
 }
 
-/// Reads and analyses `paths` with `config` (validated here).
+/// Reads and analyses `paths` with `config` (validated here); temporary files
+/// go into a folder under `config.temp_dir`, removed when done.
 pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
     let config = config.validate()?;
+    let temp = config.work_dir()?;
     let mut timings = Vec::new();
     let t = Instant::now();
     let inputs = corpus::discover(paths)?;
-    let mut s = sketch_corpus(&inputs, &config)?;
+    // The memory budget, split over the three sorters by record size.
+    let budget = config.memory_mb << 20;
+    let mut g = Gathered {
+        ids: Ids::default(),
+        exact: Vec::new(),
+        sigs: Vec::new(),
+        matchable: Vec::new(),
+        bands: Sorter::new("bands", temp.path(), budget / 2 / 12),
+        templates: Sorter::new("templates", temp.path(), budget / 4 / 12),
+        passages: Sorter::new("passages", temp.path(), budget / 4 / 24),
+        store: StoreWriter::create(temp.path())?,
+        skipped: Vec::new(),
+        keys: Vec::new(),
+    };
+    read_and_sketch(&inputs, &config, &mut g)?;
     timings.push(("read + sketch", t.elapsed()));
 
     let t = Instant::now();
-    let survivors = match_documents(&s, &config);
-    let fates = plan::fates(
-        &survivors,
-        |d, k| s.exact[d as usize] == s.exact[k as usize],
-        |d, k| similarity(s.doc_sigs.row(d as usize), s.doc_sigs.row(k as usize)) as f32,
-    );
-    for (doc, fate) in s.docs.iter_mut().zip(fates) {
-        doc.plan.fate = fate;
-    }
+    let Gathered {
+        ids,
+        exact,
+        sigs,
+        matchable,
+        bands,
+        templates,
+        passages,
+        store,
+        skipped,
+        ..
+    } = g;
+    let p = config.doc_sketch.permutations;
+    let similarity = |a: u32, b: u32| {
+        let row = |d: u32| &sigs[d as usize * p..(d as usize + 1) * p];
+        bbit_similarity(row(a), row(b))
+    };
+    let survivors = match_documents(&exact, &matchable, bands, similarity, config.threshold)?;
     timings.push(("match documents", t.elapsed()));
 
     let t = Instant::now();
-    let templates = apply_corpus_rules(&mut s, config.template_min_docs);
-    timings.push(("corpus templates + trailing blocks", t.elapsed()));
+    let kept = |d: u32| survivors[d as usize] == d;
+    let templates = template::count(templates.sorted()?, &kept, config.template_min_docs)?;
+    timings.push(("corpus templates", t.elapsed()));
 
     let t = Instant::now();
-    apply_shared(&mut s, &config);
+    let shared = passages::find(passages.sorted()?, kept, config.template_min_docs)?;
     timings.push(("shared passages", t.elapsed()));
 
     Ok(Analysis {
         config,
         inputs,
-        docs: s.docs,
-        skipped: s.skipped,
+        skipped,
+        ids,
+        exact,
+        sigs,
+        survivors,
         templates,
+        shared,
+        store: store.finish()?,
+        _work: temp,
         timings,
     })
 }
 
-fn sketch_corpus(inputs: &[Input], config: &Config) -> Result<Sketched> {
+fn read_and_sketch(inputs: &[Input], config: &Config, g: &mut Gathered) -> Result<()> {
     let analyzer = Analyzer::new(config);
     let fields = Fields {
         text: config.text_field.clone(),
         id: config.id_field.clone(),
-    };
-    let mut out = Sketched {
-        docs: Vec::new(),
-        exact: Vec::new(),
-        doc_sigs: Signatures::new(config.doc_sketch),
-        templates: Vec::new(),
-        seg_rows: Vec::new(),
-        tails: Vec::new(),
-        seg_sigs: Signatures::new(config.segment_sketch),
-        skipped: Vec::new(),
     };
     let mut batch: Vec<Document> = Vec::new();
     let mut batch_bytes = 0;
@@ -145,7 +235,7 @@ fn sketch_corpus(inputs: &[Input], config: &Config) -> Result<Sketched> {
             let doc = match doc {
                 Ok(doc) => doc,
                 Err(e) if config.on_error == OnError::Skip => {
-                    out.skipped.push(Skipped {
+                    g.skipped.push(Skipped {
                         file: e
                             .path()
                             .unwrap_or(&input.path)
@@ -160,18 +250,22 @@ fn sketch_corpus(inputs: &[Input], config: &Config) -> Result<Sketched> {
             batch_bytes += doc.text.len();
             batch.push(doc);
             if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
-                flush(&analyzer, &mut batch, &mut out)?;
+                flush(&analyzer, config, &mut batch, g)?;
                 batch_bytes = 0;
             }
             Ok(())
         })?;
     }
-    flush(&analyzer, &mut batch, &mut out)?;
-    Ok(out)
+    flush(&analyzer, config, &mut batch, g)
 }
 
-fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> Result<()> {
-    let base = out.docs.len();
+fn flush(
+    analyzer: &Analyzer,
+    config: &Config,
+    batch: &mut Vec<Document>,
+    g: &mut Gathered,
+) -> Result<()> {
+    let base = g.exact.len();
     if base + batch.len() > u32::MAX as usize {
         return Err(Error::Config(
             "more than 4 billion documents in one run".into(),
@@ -184,43 +278,72 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
             analyzer.analyze((base + k) as u32, &doc.text, scratch)
         })
         .collect();
-    for (doc, sketch) in batch.drain(..).zip(sketches) {
-        out.exact.push(sketch.exact);
-        out.doc_sigs.push(&sketch.signature);
-        out.templates.push(
+    let lsh = config.doc_lsh();
+    for (k, (doc, sketch)) in batch.drain(..).zip(sketches).enumerate() {
+        let d = (base + k) as u32;
+        g.ids.push(&doc.id);
+        g.exact.push(sketch.exact);
+        low_bytes(&sketch.signature, &mut g.sigs);
+        let matchable = sketch.matched_words > 0;
+        g.matchable.push(matchable);
+        if matchable {
+            g.keys.clear();
+            band_keys(&sketch.signature, lsh, config.doc_sketch.seed, &mut g.keys);
+            for &key in &g.keys {
+                g.bands.push((key, d))?;
+            }
+        }
+        // Template keys once per document; passages for the long segments
+        // that the in-document rules keep.
+        g.keys.clear();
+        g.keys.extend(
             sketch
                 .segments
                 .iter()
-                .map(|s| (s.template, s.words))
-                .collect(),
+                .filter(|s| s.words > 0)
+                .map(|s| s.template),
         );
-        out.seg_rows.push((
-            out.seg_sigs.len() as u32,
-            sketch.segments.iter().map(|s| s.signed).collect(),
-        ));
-        out.tails.push(sketch.tail);
-        for row in sketch
-            .segment_signatures
-            .chunks_exact(out.seg_sigs.params().permutations)
-        {
-            out.seg_sigs.push(row);
+        g.keys.sort_unstable();
+        g.keys.dedup();
+        for &key in &g.keys {
+            g.templates.push((key, d))?;
         }
-        out.docs.push(DocRecord {
-            id: doc.id,
-            input: doc.input,
-            file: doc.file,
-            line: doc.line,
+        for (i, s) in sketch.segments.iter().enumerate() {
+            if s.signed && sketch.removals[i].is_none() {
+                g.passages.push(PassageRecord {
+                    key: s.exact,
+                    doc: d,
+                    segment: i as u32,
+                    start: s.span.start,
+                    end: s.span.end,
+                })?;
+            }
+        }
+        let segments = sketch
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SegmentLocal {
+                span: s.span,
+                words: s.words,
+                template: s.template,
+                tail: sketch.tail.get(i).copied().unwrap_or_default(),
+            })
+            .collect();
+        let removals = sketch
+            .removals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (i as u32, r)))
+            .collect();
+        g.store.write(&LocalRecord {
             text_hash: sketch.text_hash,
             bytes: sketch.bytes,
-            words: sketch.words,
-            matched_words: sketch.matched_words,
-            segments: sketch.segments.iter().map(|s| s.span).collect(),
-            plan: DocPlan {
-                fate: Fate::Kept,
-                removals: sketch.removals,
-                shared: Vec::new(),
-            },
-        });
+            input: doc.input,
+            line: doc.line,
+            segments,
+            removals,
+        })?;
     }
     Ok(())
 }
@@ -228,152 +351,41 @@ fn flush(analyzer: &Analyzer, batch: &mut Vec<Document>, out: &mut Sketched) -> 
 /// Near-duplicate documents: every document labelled with the first
 /// document of its cluster. Documents with no words left after the
 /// in-document rules are never matched.
-fn match_documents(s: &Sketched, config: &Config) -> Vec<u32> {
-    let n = s.docs.len();
-    let has_words = |d: usize| s.docs[d].matched_words > 0;
-
+fn match_documents(
+    exact: &[u64],
+    matchable: &[bool],
+    bands: Sorter<(u64, u32)>,
+    similarity: impl Fn(u32, u32) -> f64 + Sync,
+    threshold: f64,
+) -> Result<Vec<u32>> {
+    let n = exact.len();
     // Exact copies: same normalised text.
     let mut by_exact: Vec<(u64, u32)> = (0..n)
-        .filter(|&d| has_words(d))
-        .map(|d| (s.exact[d], d as u32))
+        .filter(|&d| matchable[d])
+        .map(|d| (exact[d], d as u32))
         .collect();
     by_exact.par_sort_unstable();
     let mut edges: Vec<(u32, u32)> = by_exact
         .chunk_by(|a, b| a.0 == b.0)
         .flat_map(|run| run[1..].iter().map(move |&(_, d)| (run[0].1, d)))
         .collect();
+    drop(by_exact);
 
-    // Near copies: LSH candidates verified on the full signature.
-    let lsh = config.doc_lsh();
-    let seed = config.doc_sketch.seed;
-    let records: Vec<(u64, u32)> = (0..n)
-        .into_par_iter()
-        .filter(|&d| has_words(d))
-        .flat_map_iter(|d| {
-            let mut keys = Vec::with_capacity(lsh.bands);
-            band_keys(s.doc_sigs.row(d), lsh, seed, &mut keys);
-            keys.into_iter().map(move |k| (k, d as u32))
-        })
-        .collect();
-    let pairs = candidate_pairs(records);
+    // Near copies: each bucket's documents paired with its first, verified.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    bands.sorted()?.for_each_group(
+        |r| r.0,
+        |bucket| {
+            pairs.extend(bucket[1..].iter().map(|&(_, d)| (bucket[0].1, d)));
+            Ok(())
+        },
+    )?;
+    pairs.par_sort_unstable();
+    pairs.dedup();
     edges.extend(
-        verify(&pairs, &s.doc_sigs, config.threshold)
+        verify(&pairs, similarity, threshold)
             .into_iter()
             .map(|e| (e.a, e.b)),
     );
-    components(n, edges)
-}
-
-/// Marks corpus templates and trailing blocks in kept documents; returns one
-/// example of each template with its document count, most frequent first.
-fn apply_corpus_rules(s: &mut Sketched, min_docs: usize) -> Vec<(Twin, u32)> {
-    let kept = |d: &DocRecord| d.plan.fate == Fate::Kept;
-    let records: Vec<(u64, u32)> = s
-        .docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| kept(d))
-        .flat_map(|(d, _)| {
-            s.templates[d]
-                .iter()
-                .filter(|(_, words)| *words > 0)
-                .map(move |&(key, _)| (key, d as u32))
-        })
-        .collect();
-    let found = template::find(records, min_docs);
-    let mut examples: Vec<(Twin, u32)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (d, rec) in s.docs.iter_mut().enumerate() {
-        if !kept(rec) {
-            continue;
-        }
-        // Both rules read their neighbours and only ever add removals: apply
-        // them until nothing changes, so a second cleaning finds nothing.
-        let facts = &s.tails[d];
-        let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
-        let marks = template::mark(&s.templates[d], &found, &mut rec.plan.removals);
-        loop {
-            let before = removed(&rec.plan.removals);
-            if !facts.is_empty() {
-                structural::trailing_block(facts, &mut rec.plan.removals);
-            }
-            template::mark(&s.templates[d], &found, &mut rec.plan.removals);
-            if removed(&rec.plan.removals) == before {
-                break;
-            }
-        }
-        for i in marks {
-            let (key, _) = s.templates[d][i];
-            if seen.insert(key) {
-                let twin = Twin {
-                    doc: d as u32,
-                    segment: i as u32,
-                    similarity: 1.0,
-                };
-                let count = template::lookup(&found, key).expect("marked segments are templates");
-                examples.push((twin, count));
-            }
-        }
-    }
-    examples.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then(a.0.doc.cmp(&b.0.doc))
-            .then(a.0.segment.cmp(&b.0.segment))
-    });
-    examples
-}
-
-/// Finds passages shared between kept documents; removes them when asked.
-fn apply_shared(s: &mut Sketched, config: &Config) {
-    let mut items = Vec::new();
-    let mut sigs = Signatures::new(config.segment_sketch);
-    for (d, rec) in s.docs.iter().enumerate() {
-        if rec.plan.fate != Fate::Kept {
-            continue;
-        }
-        let (mut row, signed) = (s.seg_rows[d].0 as usize, &s.seg_rows[d].1);
-        for i in signed.iter_ones() {
-            if rec.plan.removals[i].is_none() {
-                items.push(Item {
-                    doc: d as u32,
-                    segment: i as u32,
-                });
-                sigs.push(s.seg_sigs.row(row));
-            }
-            row += 1;
-        }
-    }
-    let matches = passages::find(
-        &items,
-        &sigs,
-        config.segment_lsh(),
-        config.segment_sketch.seed,
-        config.segment_threshold,
-    );
-    // A twin must be kept text: when the earlier segment is itself a shared
-    // copy that will be removed, point at the segment it copies.
-    let earlier_of: std::collections::HashMap<Item, (Item, f32)> = matches
-        .iter()
-        .map(|m| (m.later, (m.earlier, m.similarity)))
-        .collect();
-    for m in &matches {
-        let mut earlier = m.earlier;
-        if config.remove_shared {
-            while let Some(&(e, _)) = earlier_of.get(&earlier) {
-                earlier = e;
-            }
-        }
-        let twin = Twin {
-            doc: earlier.doc,
-            segment: earlier.segment,
-            similarity: m.similarity,
-        };
-        let plan = &mut s.docs[m.later.doc as usize].plan;
-        if config.remove_shared {
-            plan.removals[m.later.segment as usize] =
-                Some(Removal::with_twin(Rule::SharedPassage, twin));
-        } else {
-            plan.shared.push((m.later.segment, twin));
-        }
-    }
+    Ok(components(n, edges))
 }

@@ -6,6 +6,11 @@
 //! shared passages. The output is a [`Plan`]: per document, kept or dropped,
 //! and a removal per segment that goes, with its kind, rule and kept twin.
 
+use crate::boilerplate::structural::{self, TailFacts};
+use crate::boilerplate::template;
+use crate::config::Config;
+use crate::passages::Match;
+use crate::store::LocalRecord;
 use serde::Serialize;
 
 /// Why a span is removed: the four kinds of waste neardup finds.
@@ -51,6 +56,35 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in code order.
+    pub const ALL: [Rule; 13] = [
+        Rule::ExactDocument,
+        Rule::NearDuplicateDocument,
+        Rule::ExactRepeat,
+        Rule::NearRepeat,
+        Rule::RepeatedBlock,
+        Rule::CorpusTemplate,
+        Rule::TrailingBlock,
+        Rule::Byline,
+        Rule::Timestamp,
+        Rule::Caption,
+        Rule::CreditLine,
+        Rule::SocialEmbed,
+        Rule::SharedPassage,
+    ];
+
+    /// A one-byte code, for files of intermediate results.
+    pub fn code(self) -> u8 {
+        Rule::ALL
+            .iter()
+            .position(|&r| r == self)
+            .expect("every rule is listed") as u8
+    }
+
+    pub fn from_code(code: u8) -> Option<Rule> {
+        Rule::ALL.get(code as usize).copied()
+    }
+
     /// The kind of waste this rule finds.
     pub fn kind(self) -> Kind {
         match self {
@@ -77,6 +111,9 @@ pub struct Twin {
     pub segment: u32,
     /// Jaccard similarity (exact within a document, estimated across).
     pub similarity: f32,
+    /// Byte span of the kept segment in its document.
+    pub start: u32,
+    pub end: u32,
 }
 
 /// A segment to remove.
@@ -128,39 +165,64 @@ pub struct DocPlan {
     /// Kept segments that share a passage with an earlier kept document:
     /// reported, removed only when the user asks.
     pub shared: Vec<(u32, Twin)>,
+    /// Segments that matched a corpus template (removed or not).
+    pub template_hits: Vec<usize>,
 }
 
-/// Decides each document's fate from its cluster: every document is labelled
-/// with the smallest (first in input order) document of its cluster, which
-/// survives. `exact[d]` tells whether `d` is an exact copy of its survivor;
-/// `similarity(d, kept)` estimates how close a near-duplicate is to it.
-pub fn fates(
-    survivors: &[u32],
-    exact: impl Fn(u32, u32) -> bool,
-    similarity: impl Fn(u32, u32) -> f32,
-) -> Vec<Fate> {
-    survivors
+/// Decides one document: its fate, and for a kept document the in-document
+/// removals from the first pass, then corpus templates and trailing blocks
+/// (applied together until nothing changes, since each reads its
+/// neighbours), then the passages it shares with earlier documents.
+pub fn decide(
+    local: &LocalRecord,
+    fate: Fate,
+    templates: &[(u64, u32)],
+    shared: &[Match],
+    config: &Config,
+) -> DocPlan {
+    let n = local.segments.len();
+    let mut plan = DocPlan {
+        fate,
+        removals: vec![None; n],
+        shared: Vec::new(),
+        template_hits: Vec::new(),
+    };
+    if plan.fate != Fate::Kept {
+        return plan;
+    }
+    for &(seg, removal) in &local.removals {
+        plan.removals[seg as usize] = Some(removal);
+    }
+    let keys: Vec<(u64, u32)> = local
+        .segments
         .iter()
-        .enumerate()
-        .map(|(d, &kept)| {
-            let d = d as u32;
-            if kept == d {
-                Fate::Kept
-            } else if exact(d, kept) {
-                Fate::Dropped {
-                    of: kept,
-                    similarity: 1.0,
-                    rule: Rule::ExactDocument,
-                }
-            } else {
-                Fate::Dropped {
-                    of: kept,
-                    similarity: similarity(d, kept),
-                    rule: Rule::NearDuplicateDocument,
-                }
-            }
-        })
-        .collect()
+        .map(|s| (s.template, s.words))
+        .collect();
+    let facts: Vec<TailFacts> = local.segments.iter().map(|s| s.tail).collect();
+    let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
+    plan.template_hits = template::mark(&keys, templates, &mut plan.removals);
+    loop {
+        let before = removed(&plan.removals);
+        if config.structural_rules {
+            structural::trailing_block(&facts, &mut plan.removals);
+        }
+        template::mark(&keys, templates, &mut plan.removals);
+        if removed(&plan.removals) == before {
+            break;
+        }
+    }
+    for m in shared {
+        let seg = m.segment as usize;
+        if plan.removals[seg].is_some() {
+            continue;
+        }
+        if config.remove_shared {
+            plan.removals[seg] = Some(Removal::with_twin(Rule::SharedPassage, m.twin));
+        } else {
+            plan.shared.push((m.segment, m.twin));
+        }
+    }
+    plan
 }
 
 /// A removed span resolved against the document's segments.
@@ -247,6 +309,14 @@ mod tests {
         assert_eq!(clean("A\n\nB\n\nC\n", &[0]), "B\n\nC\n");
         assert_eq!(clean("A\nB", &[0, 1]), "");
         assert_eq!(clean("  A\n  B\n  C", &[1]), "  A\n  C");
+    }
+
+    #[test]
+    fn rule_codes_round_trip() {
+        for r in Rule::ALL {
+            assert_eq!(Rule::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Rule::from_code(200), None);
     }
 
     #[test]

@@ -18,6 +18,8 @@ use rustc_hash::FxHashMap as HashMap;
 /// What the repeat finder needs to know about one segment.
 #[derive(Debug, Clone, Copy)]
 pub struct SegmentKey<'a> {
+    /// Where the segment is, for the twin reference.
+    pub span: crate::text::Segment,
     /// Number of normalised words.
     pub words: usize,
     /// Hash of the normalised word sequence.
@@ -51,6 +53,8 @@ pub fn find(
         doc,
         segment: segment as u32,
         similarity: similarity as f32,
+        start: segs[segment].span.start,
+        end: segs[segment].span.end,
     };
     let mut first: HashMap<u64, usize> = HashMap::default();
     let mut short = Vec::new();
@@ -199,6 +203,7 @@ mod tests {
         let segs: Vec<SegmentKey> = k
             .iter()
             .map(|&(words, exact)| SegmentKey {
+                span: crate::text::Segment { start: 0, end: 0 },
                 words,
                 exact,
                 signature: None,

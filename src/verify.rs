@@ -1,8 +1,13 @@
-//! Verification: a candidate pair is kept only when its similarity, estimated
-//! from the full signatures, reaches the threshold. Banding alone lets through
-//! pairs that agree on one band by chance.
+//! Verification: a candidate pair is kept only when its similarity,
+//! estimated from the signatures, reaches the threshold. Banding alone lets
+//! through pairs that agree on one band by chance.
+//!
+//! For verification neardup keeps b-bit signatures: the lowest 8 bits of
+//! each MinHash value (Li and König's b-bit minwise hashing), a quarter of
+//! the memory. Two values that differ agree on their low byte by chance with
+//! probability 1/256, so the share `m` of agreeing bytes estimates
+//! `J + (1 - J) / 256`, and `(m - 1/256) / (1 - 1/256)` estimates `J`.
 
-use crate::sketch::minhash::{similarity, Signatures};
 use rayon::prelude::*;
 
 /// A verified pair of items and their estimated Jaccard similarity.
@@ -13,12 +18,29 @@ pub struct Edge {
     pub similarity: f32,
 }
 
+/// The b-bit form of a signature: each value's lowest byte.
+pub fn low_bytes(sig: &[u32], out: &mut Vec<u8>) {
+    out.extend(sig.iter().map(|&v| v as u8));
+}
+
+/// Estimated Jaccard similarity of two b-bit signatures.
+pub fn bbit_similarity(a: &[u8], b: &[u8]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64;
+    let chance = 1.0 / 256.0;
+    ((same - chance) / (1.0 - chance)).clamp(0.0, 1.0)
+}
+
 /// Keeps the pairs whose estimated similarity is at least `threshold`.
-pub fn verify(pairs: &[(u32, u32)], sigs: &Signatures, threshold: f64) -> Vec<Edge> {
+pub fn verify(
+    pairs: &[(u32, u32)],
+    similarity: impl Fn(u32, u32) -> f64 + Sync,
+    threshold: f64,
+) -> Vec<Edge> {
     pairs
         .par_iter()
         .filter_map(|&(a, b)| {
-            let s = similarity(sigs.row(a as usize), sigs.row(b as usize));
+            let s = similarity(a, b);
             (s >= threshold).then_some(Edge {
                 a,
                 b,
@@ -32,18 +54,45 @@ pub fn verify(pairs: &[(u32, u32)], sigs: &Signatures, threshold: f64) -> Vec<Ed
 mod tests {
     use super::*;
     use crate::config::SketchParams;
+    use crate::sketch::minhash::similarity;
+    use crate::sketch::MinHasher;
+
+    #[test]
+    fn bbit_estimate_tracks_the_full_one() {
+        let h = MinHasher::new(SketchParams {
+            permutations: 256,
+            shingle_size: 5,
+            seed: 9,
+        });
+        let a: Vec<u32> = (0..600u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+        for overlap in [0usize, 150, 300, 450, 600] {
+            let b: Vec<u32> = a[..overlap]
+                .iter()
+                .copied()
+                .chain((0..(600 - overlap) as u32).map(|i| i.wrapping_mul(40_503) ^ 0xdead_beef))
+                .collect();
+            let (mut sa, mut sb) = (vec![0; 256], vec![0; 256]);
+            h.sign(&a, &mut sa);
+            h.sign(&b, &mut sb);
+            let (mut ba, mut bb) = (Vec::new(), Vec::new());
+            low_bytes(&sa, &mut ba);
+            low_bytes(&sb, &mut bb);
+            let full = similarity(&sa, &sb);
+            assert!(
+                (bbit_similarity(&ba, &bb) - full).abs() < 0.03,
+                "{overlap}: {full}"
+            );
+        }
+    }
 
     #[test]
     fn keeps_only_pairs_at_or_above_threshold() {
-        let mut sigs = Signatures::new(SketchParams {
-            permutations: 4,
-            shingle_size: 1,
-            seed: 0,
-        });
-        sigs.push(&[1, 2, 3, 4]);
-        sigs.push(&[1, 2, 3, 5]);
-        sigs.push(&[9, 9, 3, 5]);
-        let edges = verify(&[(0, 1), (0, 2), (1, 2)], &sigs, 0.75);
+        let sims = [[1.0, 0.75, 0.5], [0.75, 1.0, 0.6], [0.5, 0.6, 1.0]];
+        let edges = verify(
+            &[(0, 1), (0, 2), (1, 2)],
+            |a, b| sims[a as usize][b as usize],
+            0.75,
+        );
         assert_eq!(edges.len(), 1);
         assert_eq!((edges[0].a, edges[0].b, edges[0].similarity), (0, 1, 0.75));
     }

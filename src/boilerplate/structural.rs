@@ -470,6 +470,25 @@ impl TailFacts {
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
+
+    /// Seven little-endian bytes, for files of intermediate results.
+    pub fn to_bytes(&self) -> [u8; 7] {
+        let mut b = [0u8; 7];
+        b[0] = self.flags;
+        b[1..3].copy_from_slice(&self.content.to_le_bytes());
+        b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
+        b[5..7].copy_from_slice(&self.words.to_le_bytes());
+        b
+    }
+
+    pub fn from_bytes(b: [u8; 7]) -> Self {
+        TailFacts {
+            flags: b[0],
+            content: u16::from_le_bytes([b[1], b[2]]),
+            in_body: u16::from_le_bytes([b[3], b[4]]),
+            words: u16::from_le_bytes([b[5], b[6]]),
+        }
+    }
 }
 
 /// The [`TailFacts`] of every segment of a document.

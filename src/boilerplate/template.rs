@@ -7,25 +7,37 @@
 //! of boilerplate or at the edge of the document, as menus and footers do,
 //! and stays when kept text stands on both sides of it.
 //!
-//! Counting sorts (key, document) records, like the LSH stage, so memory is one
-//! flat array and the same step can run on spilled runs or a shuffle.
+//! Counting reads (key, document) records sorted by an external sorter, like
+//! the LSH stage, so memory stays bounded and the same step could run on a
+//! distributed shuffle.
 
+use crate::error::Result;
 use crate::plan::{Removal, Rule};
-use rayon::prelude::*;
+use crate::spill::Merged;
 
-/// Keys that occur in at least `min_docs` distinct documents, sorted, with
-/// their document counts. `min_docs == 0` finds nothing.
-pub fn find(mut records: Vec<(u64, u32)>, min_docs: usize) -> Vec<(u64, u32)> {
+/// Keys found in at least `min_docs` kept documents, sorted, with their
+/// document counts, from (key, document) records sorted by key with each
+/// document once per key. `min_docs == 0` finds nothing.
+pub fn count(
+    records: Merged<(u64, u32)>,
+    kept: &impl Fn(u32) -> bool,
+    min_docs: usize,
+) -> Result<Vec<(u64, u32)>> {
+    let mut found = Vec::new();
     if min_docs == 0 {
-        return Vec::new();
+        return Ok(found);
     }
-    records.par_sort_unstable();
-    records.dedup();
-    records
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() >= min_docs)
-        .map(|run| (run[0].0, run.len() as u32))
-        .collect()
+    records.for_each_group(
+        |r| r.0,
+        |run| {
+            let docs = run.iter().filter(|r| kept(r.1)).count();
+            if docs >= min_docs {
+                found.push((run[0].0, docs as u32));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(found)
 }
 
 /// Document count of `key` if it is a template.
@@ -83,13 +95,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_distinct_documents() {
-        let recs = vec![(7, 0), (7, 1), (7, 1), (8, 0), (7, 2), (8, 0)];
-        let t = find(recs, 3);
+    fn counts_kept_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::spill::Sorter::new("t", dir.path(), 1024);
+        for r in [(7, 0), (7, 1), (8, 0), (7, 2), (7, 3), (8, 3)] {
+            s.push(r).unwrap();
+        }
+        let t = count(s.sorted().unwrap(), &|d| d != 3, 3).unwrap();
         assert_eq!(t, vec![(7, 3)]);
         assert_eq!(lookup(&t, 7), Some(3));
         assert_eq!(lookup(&t, 8), None);
-        assert!(find(vec![(1, 1)], 0).is_empty());
+        let none = crate::spill::Sorter::<(u64, u32)>::new("u", dir.path(), 1024);
+        assert!(count(none.sorted().unwrap(), &|_| true, 0)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -6,32 +6,52 @@
 
 pub mod report;
 
+use crate::boilerplate::template;
 use crate::config::OnError;
 use crate::corpus::{self, Compression, Document, Fields, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::Analysis;
-use crate::plan::{apply, cuts, Cut, Fate};
-use report::{ReportWriter, Summary};
+use crate::plan::{self, apply, cuts, Fate};
+use crate::text::Segment;
+use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// One document of the second pass, decided and cut.
+struct Decided<'a> {
+    view: DocumentView<'a>,
+    document: &'a Document,
+}
 
 /// What the second pass hands on, in order.
 enum Step<'a> {
     /// Input number `i` starts.
     Input(usize),
-    /// Document number `index`, read again, with the cuts to apply to it.
-    Document(usize, &'a Document, &'a [Cut]),
+    Document(&'a Decided<'a>),
 }
 
-/// Reads every document again, in the first pass's order, checking that it is
-/// unchanged, and hands it to `f` with its cuts.
-fn reread(analysis: &Analysis, mut f: impl FnMut(Step) -> Result<()>) -> Result<()> {
+/// The second pass: reads every input again in step with the store of
+/// first-pass results, checks that each document is unchanged, decides it
+/// ([`plan::decide`]) and hands it on. Returns the summary and the most
+/// frequent templates.
+fn second_pass(
+    analysis: &Analysis,
+    mut f: impl FnMut(Step) -> Result<()>,
+) -> Result<(Summary, Vec<TemplateEntry>)> {
     let fields = Fields {
         text: analysis.config.text_field.clone(),
         id: analysis.config.id_field.clone(),
     };
-    let mut index = 0;
+    let mut store = analysis.store.reader()?;
+    let mut summary = Summary {
+        documents_skipped: analysis.skipped.len() as u64,
+        ..Summary::default()
+    };
+    let mut templates: Vec<(u64, TemplateEntry)> = Vec::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut shared = analysis.shared.as_slice();
+    let mut index: u32 = 0;
     for (i, input) in analysis.inputs.iter().enumerate() {
         f(Step::Input(i))?;
         corpus::read(input, i as u32, &fields, &mut |doc| {
@@ -41,24 +61,77 @@ fn reread(analysis: &Analysis, mut f: impl FnMut(Step) -> Result<()>) -> Result<
                 Err(_) if analysis.config.on_error == OnError::Skip => return Ok(()),
                 Err(e) => return Err(e),
             };
-            let rec = analysis.docs.get(index).filter(|r| {
-                r.text_hash == xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes()) && r.id == doc.id
-            });
-            let Some(rec) = rec else {
-                return Err(Error::InputChanged {
-                    path: doc.file.clone(),
-                });
+            let changed = || Error::InputChanged {
+                path: doc.file.clone(),
             };
-            let doc_cuts = match rec.plan.fate {
-                Fate::Kept => cuts(&rec.segments, &rec.plan.removals),
+            let local = store.next_record()?.ok_or_else(changed)?;
+            if local.text_hash != xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
+                || analysis.id(index) != doc.id
+            {
+                return Err(changed());
+            }
+            let mine = shared.partition_point(|m| m.doc <= index);
+            let plan = plan::decide(
+                &local,
+                analysis.fate(index),
+                &analysis.templates,
+                &shared[..mine],
+                &analysis.config,
+            );
+            shared = &shared[mine..];
+            let segments: Vec<Segment> = local.segments.iter().map(|s| s.span).collect();
+            let doc_cuts = match plan.fate {
+                Fate::Kept => cuts(&segments, &plan.removals),
                 Fate::Dropped { .. } => Vec::new(),
             };
-            f(Step::Document(index, &doc, &doc_cuts))?;
+            let words: u64 = local.segments.iter().map(|s| s.words as u64).sum();
+            summary.add(
+                &plan,
+                &doc_cuts,
+                doc.text.len() as u64,
+                words,
+                segments.len() as u64,
+            );
+            for &h in &plan.template_hits {
+                let key = local.segments[h].template;
+                if seen.insert(key) {
+                    let span = segments[h];
+                    let text: String = doc.text[span.range()].chars().take(200).collect();
+                    let documents = template::lookup(&analysis.templates, key).unwrap_or(0);
+                    templates.push((
+                        key,
+                        TemplateEntry {
+                            documents,
+                            text,
+                            first: TemplateAt {
+                                index,
+                                id: doc.id.clone(),
+                                start: span.start,
+                                end: span.end,
+                            },
+                        },
+                    ));
+                }
+            }
+            let file = doc.file.to_string_lossy();
+            f(Step::Document(&Decided {
+                view: DocumentView {
+                    index,
+                    id: &doc.id,
+                    file: &file,
+                    line: doc.line,
+                    text: &doc.text,
+                    segments: &segments,
+                    plan: &plan,
+                    cuts: &doc_cuts,
+                },
+                document: &doc,
+            }))?;
             index += 1;
             Ok(())
         })?;
     }
-    if index != analysis.docs.len() {
+    if index as usize != analysis.len() || store.next_record()?.is_some() {
         let path = analysis
             .inputs
             .last()
@@ -66,12 +139,14 @@ fn reread(analysis: &Analysis, mut f: impl FnMut(Step) -> Result<()>) -> Result<
             .unwrap_or_default();
         return Err(Error::InputChanged { path });
     }
-    Ok(())
+    // Most frequent first; among equals, first seen first.
+    templates.sort_by(|a, b| b.1.documents.cmp(&a.1.documents));
+    let top = templates.into_iter().take(50).map(|(_, t)| t).collect();
+    Ok((summary, top))
 }
 
 /// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
 pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -> Result<Summary> {
-    let summary = Summary::of(analysis);
     match dest {
         Some(path) => {
             let abs = absolute(path)?;
@@ -88,38 +163,31 @@ pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -
             let tmp = temp_sibling(path)?;
             let result = (|| {
                 let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-                stream_report(analysis, &summary, BufWriter::new(file), &tmp)?
-                    .into_inner()
+                let (summary, file) = stream_report(analysis, BufWriter::new(file), &tmp)?;
+                file.into_inner()
                     .map_err(|e| Error::io(&tmp, e.into_error()))?
                     .sync_all()
                     .map_err(|e| Error::io(&tmp, e))?;
-                fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+                fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+                Ok(summary)
             })();
             if result.is_err() {
                 let _ = fs::remove_file(&tmp);
             }
-            result?;
+            result
         }
-        None => {
-            stream_report(analysis, &summary, out, Path::new("<stdout>"))?;
-        }
+        None => Ok(stream_report(analysis, out, Path::new("<stdout>"))?.0),
     }
-    Ok(summary)
 }
 
-fn stream_report<W: Write>(
-    analysis: &Analysis,
-    summary: &Summary,
-    out: W,
-    path: &Path,
-) -> Result<W> {
+fn stream_report<W: Write>(analysis: &Analysis, out: W, path: &Path) -> Result<(Summary, W)> {
     let io = |e| Error::io(path, e);
-    let mut report = ReportWriter::begin(out, analysis, summary).map_err(io)?;
-    reread(analysis, |step| match step {
+    let mut report = ReportWriter::begin(out, analysis).map_err(io)?;
+    let (summary, top) = second_pass(analysis, |step| match step {
         Step::Input(_) => Ok(()),
-        Step::Document(i, doc, c) => report.document(i, &doc.text, c).map_err(io),
+        Step::Document(d) => report.document(&d.view).map_err(io),
     })?;
-    report.finish().map_err(io)
+    Ok((summary.clone(), report.finish(&summary, &top).map_err(io)?))
 }
 
 /// A name beside `path` for writing before the final rename.
@@ -277,7 +345,6 @@ impl Sink {
 pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summary> {
     check_destination(analysis, out, force)?;
     let roots = layout(analysis)?;
-    let summary = Summary::of(analysis);
     let staging_path = temp_sibling(&absolute(out)?)?;
     if staging_path.exists() {
         fs::remove_dir_all(&staging_path).map_err(|e| Error::io(&staging_path, e))?;
@@ -292,11 +359,11 @@ pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summa
     let report_file = fs::File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
     let io_report = |e| Error::io(&report_path, e);
     let mut report =
-        ReportWriter::begin(BufWriter::new(report_file), analysis, &summary).map_err(io_report)?;
+        ReportWriter::begin(BufWriter::new(report_file), analysis).map_err(io_report)?;
     let mut sink = Sink::None;
     let mut sink_path = PathBuf::new();
-    reread(analysis, |step| {
-        let (index, doc, doc_cuts) = match step {
+    let (summary, top) = second_pass(analysis, |step| {
+        let d = match step {
             Step::Input(i) => {
                 std::mem::replace(&mut sink, Sink::None)
                     .finish()
@@ -307,19 +374,18 @@ pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summa
                 }
                 return Ok(());
             }
-            Step::Document(index, doc, doc_cuts) => (index, doc, doc_cuts),
+            Step::Document(d) => d,
         };
         {
-            report
-                .document(index, &doc.text, doc_cuts)
-                .map_err(io_report)?;
-            if !matches!(analysis.docs[index].plan.fate, Fate::Kept) {
+            report.document(&d.view).map_err(io_report)?;
+            if d.view.plan.fate != Fate::Kept {
                 return Ok(());
             }
-            let cleaned = apply(&doc.text, doc_cuts);
+            let doc = d.document;
+            let cleaned = apply(&doc.text, d.view.cuts);
             match &doc.record {
                 Some(record) => {
-                    let line = if doc_cuts.is_empty() {
+                    let line = if d.view.cuts.is_empty() {
                         record.line.clone()
                     } else {
                         record.with_text(&cleaned)
@@ -349,7 +415,7 @@ pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summa
     })?;
     sink.finish().map_err(|e| Error::io(&sink_path, e))?;
     report
-        .finish()
+        .finish(&summary, &top)
         .map_err(io_report)?
         .into_inner()
         .map_err(|e| Error::io(&report_path, e.into_error()))?

@@ -1,14 +1,15 @@
 //! The report: what was removed, why, and which kept text it duplicates.
 //!
 //! `report.json` is one JSON object, written as a stream so that it never has
-//! to be held in memory: parameters, summary, the most frequent templates, the
-//! inputs, then one line per document. It holds nothing that varies between
-//! runs (no times, no absolute paths that were not given), so the same input
-//! and options give the same bytes.
+//! to be held in memory: format, version, parameters and inputs first, then
+//! `documents`, one line per document in input order, then `skipped`,
+//! `top_templates` and the `summary`, which are known only at the end. It
+//! holds nothing that varies between runs (no times, no absolute paths that
+//! were not given), so the same input and options give the same bytes.
 
 use crate::corpus::InputKind;
-use crate::pipeline::{Analysis, DocRecord};
-use crate::plan::{cuts, Cut, Fate, Kind, Rule, Twin};
+use crate::pipeline::{Analysis, Skipped};
+use crate::plan::{Cut, DocPlan, Fate, Kind, Rule, Twin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -35,39 +36,38 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(analysis: &Analysis) -> Summary {
-        let mut s = Summary::default();
-        for d in &analysis.docs {
-            s.documents += 1;
-            s.bytes_in += d.bytes as u64;
-            s.segments += d.segments.len() as u64;
-            if d.words == 0 {
-                s.documents_without_words += 1;
-            }
-            match d.plan.fate {
-                Fate::Kept => {
-                    s.documents_kept += 1;
-                    s.shared_passages_found += d.plan.shared.len() as u64;
-                    for c in cuts(&d.segments, &d.plan.removals) {
-                        s.segments_removed += 1;
-                        s.bytes_removed += (c.end - c.start) as u64;
-                        *s.removed_by_kind.entry(c.removal.rule.kind()).or_default() += 1;
-                        *s.removed_by_rule.entry(c.removal.rule).or_default() += 1;
-                    }
-                }
-                Fate::Dropped { rule, .. } => {
-                    s.documents_dropped += 1;
-                    s.bytes_removed += d.bytes as u64;
-                    *s.removed_by_kind
-                        .entry(Kind::DuplicateDocument)
+    /// Counts one document of `bytes` bytes, `words` words and `segments`
+    /// segments, decided as `plan`, cut as `cuts`.
+    pub fn add(&mut self, plan: &DocPlan, cuts: &[Cut], bytes: u64, words: u64, segments: u64) {
+        self.documents += 1;
+        self.bytes_in += bytes;
+        self.segments += segments;
+        self.documents_without_words += u64::from(words == 0);
+        match plan.fate {
+            Fate::Kept => {
+                self.documents_kept += 1;
+                self.shared_passages_found += plan.shared.len() as u64;
+                for c in cuts {
+                    self.segments_removed += 1;
+                    self.bytes_removed += (c.end - c.start) as u64;
+                    *self
+                        .removed_by_kind
+                        .entry(c.removal.rule.kind())
                         .or_default() += 1;
-                    *s.removed_by_rule.entry(rule).or_default() += 1;
+                    *self.removed_by_rule.entry(c.removal.rule).or_default() += 1;
                 }
+            }
+            Fate::Dropped { rule, .. } => {
+                self.documents_dropped += 1;
+                self.bytes_removed += bytes;
+                *self
+                    .removed_by_kind
+                    .entry(Kind::DuplicateDocument)
+                    .or_default() += 1;
+                *self.removed_by_rule.entry(rule).or_default() += 1;
             }
         }
-        s.documents_skipped = analysis.skipped.len() as u64;
-        s.bytes_out = s.bytes_in - s.bytes_removed;
-        s
+        self.bytes_out = self.bytes_in - self.bytes_removed;
     }
 
     /// A few lines for a person: counts, then the wall time of each stage
@@ -154,16 +154,38 @@ fn name<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// A corpus template as the report shows it: how many kept documents hold
+/// it, and its first occurrence.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateEntry {
+    pub documents: u32,
+    /// The text of the first occurrence (at most 200 characters).
+    pub text: String,
+    pub first: TemplateAt,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateAt {
+    pub index: u32,
+    pub id: String,
+    pub start: u32,
+    pub end: u32,
+}
+
 #[derive(Serialize)]
 struct Header<'a> {
     format: &'static str,
     format_version: u32,
     neardup_version: &'static str,
     parameters: Parameters<'a>,
-    summary: &'a Summary,
-    top_templates: Vec<TemplateEntry<'a>>,
     inputs: Vec<InputEntry>,
-    skipped: &'a [crate::pipeline::Skipped],
+}
+
+#[derive(Serialize)]
+struct Footer<'a> {
+    skipped: &'a [Skipped],
+    top_templates: &'a [TemplateEntry],
+    summary: &'a Summary,
 }
 
 #[derive(Serialize)]
@@ -189,12 +211,6 @@ struct Parameters<'a> {
 }
 
 #[derive(Serialize)]
-struct TemplateEntry<'a> {
-    documents: u32,
-    example: DocRef<'a>,
-}
-
-#[derive(Serialize)]
 struct InputEntry {
     path: String,
     kind: &'static str,
@@ -215,9 +231,9 @@ struct DocRef<'a> {
 struct DocEntry<'a> {
     index: usize,
     id: &'a str,
-    source: Source,
+    source: Source<'a>,
     status: &'static str,
-    bytes: u32,
+    bytes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<Rule>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -227,8 +243,8 @@ struct DocEntry<'a> {
 }
 
 #[derive(Serialize)]
-struct Source {
-    file: String,
+struct Source<'a> {
+    file: &'a str,
     line: u64,
 }
 
@@ -253,6 +269,18 @@ struct SharedEntry<'a> {
     shared_with: DocRef<'a>,
 }
 
+/// One document, as the second pass hands it to the report.
+pub struct DocumentView<'a> {
+    pub index: u32,
+    pub id: &'a str,
+    pub file: &'a str,
+    pub line: u64,
+    pub text: &'a str,
+    pub segments: &'a [crate::text::Segment],
+    pub plan: &'a DocPlan,
+    pub cuts: &'a [Cut],
+}
+
 /// Writes `report.json` in order: [`ReportWriter::begin`], one
 /// [`ReportWriter::document`] per document, [`ReportWriter::finish`].
 pub struct ReportWriter<'a, W: Write> {
@@ -264,7 +292,7 @@ pub struct ReportWriter<'a, W: Write> {
 type IoResult<T> = std::io::Result<T>;
 
 impl<'a, W: Write> ReportWriter<'a, W> {
-    pub fn begin(mut out: W, analysis: &'a Analysis, summary: &Summary) -> IoResult<Self> {
+    pub fn begin(mut out: W, analysis: &'a Analysis) -> IoResult<Self> {
         let c = &analysis.config;
         let lsh = c.doc_lsh();
         let seg_lsh = c.segment_lsh();
@@ -292,16 +320,6 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                 id_field: &c.id_field,
                 on_error: c.on_error,
             },
-            summary,
-            top_templates: analysis
-                .templates
-                .iter()
-                .take(50)
-                .map(|&(t, n)| TemplateEntry {
-                    documents: n,
-                    example: doc_ref(analysis, t),
-                })
-                .collect(),
             inputs: analysis
                 .inputs
                 .iter()
@@ -314,7 +332,6 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                     },
                 })
                 .collect(),
-            skipped: &analysis.skipped,
         };
         let mut head = serde_json::to_string(&header).map_err(std::io::Error::other)?;
         head.pop(); // the closing brace: documents follow
@@ -327,9 +344,18 @@ impl<'a, W: Write> ReportWriter<'a, W> {
         })
     }
 
-    /// Writes the entry of document `index`, whose original text is `text`.
-    pub fn document(&mut self, index: usize, text: &str, doc_cuts: &[Cut]) -> IoResult<()> {
-        let d: &DocRecord = &self.analysis.docs[index];
+    fn doc_ref(&self, t: Twin) -> DocRef<'a> {
+        DocRef {
+            index: t.doc,
+            id: self.analysis.id(t.doc),
+            start: Some(t.start),
+            end: Some(t.end),
+            similarity: t.similarity,
+        }
+    }
+
+    /// Writes the entry of one document.
+    pub fn document(&mut self, d: &DocumentView) -> IoResult<()> {
         let (status, rule, duplicate_of) = match d.plan.fate {
             Fate::Kept => ("kept", None, None),
             Fate::Dropped {
@@ -339,7 +365,7 @@ impl<'a, W: Write> ReportWriter<'a, W> {
             } => {
                 let twin = DocRef {
                     index: of,
-                    id: &self.analysis.docs[of as usize].id,
+                    id: self.analysis.id(of),
                     start: None,
                     end: None,
                     similarity,
@@ -348,25 +374,26 @@ impl<'a, W: Write> ReportWriter<'a, W> {
             }
         };
         let entry = DocEntry {
-            index,
-            id: &d.id,
+            index: d.index as usize,
+            id: d.id,
             source: Source {
-                file: d.file.to_string_lossy().into_owned(),
+                file: d.file,
                 line: d.line,
             },
             status,
-            bytes: d.bytes,
+            bytes: d.text.len(),
             rule,
             duplicate_of,
-            removed: doc_cuts
+            removed: d
+                .cuts
                 .iter()
                 .map(|c| SpanEntry {
                     start: c.start,
                     end: c.end,
                     kind: c.removal.rule.kind(),
                     rule: c.removal.rule,
-                    text: &text[c.start..c.end],
-                    duplicate_of: c.removal.twin.map(|t| doc_ref(self.analysis, t)),
+                    text: &d.text[c.start..c.end],
+                    duplicate_of: c.removal.twin.map(|t| self.doc_ref(t)),
                     occurrences: (c.removal.occurrences > 0).then_some(c.removal.occurrences),
                 })
                 .collect(),
@@ -379,8 +406,8 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                     SharedEntry {
                         start: s.start,
                         end: s.end,
-                        text: &text[s.range()],
-                        shared_with: doc_ref(self.analysis, twin),
+                        text: &d.text[s.range()],
+                        shared_with: self.doc_ref(twin),
                     }
                 })
                 .collect(),
@@ -391,21 +418,18 @@ impl<'a, W: Write> ReportWriter<'a, W> {
         serde_json::to_writer(&mut self.out, &entry).map_err(std::io::Error::other)
     }
 
-    pub fn finish(mut self) -> IoResult<W> {
-        self.out.write_all(b"\n]}\n")?;
+    /// Closes the document list and writes what is known only at the end.
+    pub fn finish(mut self, summary: &Summary, top_templates: &[TemplateEntry]) -> IoResult<W> {
+        let footer = Footer {
+            skipped: &self.analysis.skipped,
+            top_templates,
+            summary,
+        };
+        let tail = serde_json::to_string(&footer).map_err(std::io::Error::other)?;
+        self.out.write_all(b"\n],")?;
+        self.out.write_all(&tail.as_bytes()[1..])?; // without its opening brace
+        self.out.write_all(b"\n")?;
         self.out.flush()?;
         Ok(self.out)
-    }
-}
-
-fn doc_ref(analysis: &Analysis, t: Twin) -> DocRef<'_> {
-    let d = &analysis.docs[t.doc as usize];
-    let s = d.segments[t.segment as usize];
-    DocRef {
-        index: t.doc,
-        id: &d.id,
-        start: Some(s.start),
-        end: Some(s.end),
-        similarity: t.similarity,
     }
 }

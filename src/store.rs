@@ -1,0 +1,275 @@
+//! The first pass's results per document, kept on disk in input order for
+//! the second pass: the segments with their template keys and tail facts, and
+//! the removals the in-document rules decided. Written and read strictly in
+//! sequence, so memory holds one document at a time however large the
+//! corpus. The file is deleted when the store is dropped.
+
+use crate::boilerplate::structural::TailFacts;
+use crate::error::{Error, Result};
+use crate::plan::{Removal, Rule, Twin};
+use crate::text::Segment;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// One segment as the second pass needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentLocal {
+    pub span: Segment,
+    pub words: u32,
+    /// Corpus-template key.
+    pub template: u64,
+    pub tail: TailFacts,
+}
+
+/// One document as the second pass needs it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LocalRecord {
+    /// xxh3 of the text, to check that the second read sees the same.
+    pub text_hash: u64,
+    pub bytes: u32,
+    pub input: u32,
+    pub line: u64,
+    pub segments: Vec<SegmentLocal>,
+    /// Removals decided inside the document, by segment.
+    pub removals: Vec<(u32, Removal)>,
+}
+
+/// Appends records to the store file.
+pub struct StoreWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    buf: Vec<u8>,
+}
+
+impl StoreWriter {
+    pub fn create(dir: &Path) -> Result<StoreWriter> {
+        let path = dir.join(format!("neardup-documents-{}.store", std::process::id()));
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(StoreWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            path,
+            buf: Vec::new(),
+        })
+    }
+
+    pub fn write(&mut self, r: &LocalRecord) -> Result<()> {
+        let b = &mut self.buf;
+        b.clear();
+        b.extend_from_slice(&r.text_hash.to_le_bytes());
+        b.extend_from_slice(&r.bytes.to_le_bytes());
+        b.extend_from_slice(&r.input.to_le_bytes());
+        b.extend_from_slice(&r.line.to_le_bytes());
+        b.extend_from_slice(&(r.segments.len() as u32).to_le_bytes());
+        for s in &r.segments {
+            b.extend_from_slice(&s.span.start.to_le_bytes());
+            b.extend_from_slice(&s.span.end.to_le_bytes());
+            b.extend_from_slice(&s.words.to_le_bytes());
+            b.extend_from_slice(&s.template.to_le_bytes());
+            b.extend_from_slice(&s.tail.to_bytes());
+        }
+        b.extend_from_slice(&(r.removals.len() as u32).to_le_bytes());
+        for (seg, rem) in &r.removals {
+            b.extend_from_slice(&seg.to_le_bytes());
+            b.push(rem.rule.code());
+            b.extend_from_slice(&rem.occurrences.to_le_bytes());
+            match rem.twin {
+                None => b.push(0),
+                Some(t) => {
+                    b.push(1);
+                    b.extend_from_slice(&t.doc.to_le_bytes());
+                    b.extend_from_slice(&t.segment.to_le_bytes());
+                    b.extend_from_slice(&t.similarity.to_le_bytes());
+                    b.extend_from_slice(&t.start.to_le_bytes());
+                    b.extend_from_slice(&t.end.to_le_bytes());
+                }
+            }
+        }
+        self.out
+            .write_all(&(b.len() as u64).to_le_bytes())
+            .and_then(|()| self.out.write_all(b))
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Finishes writing; the store is read from the start.
+    pub fn finish(mut self) -> Result<Store> {
+        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(Store {
+            path: std::mem::take(&mut self.path),
+        })
+    }
+}
+
+impl Drop for StoreWriter {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A finished store; [`Store::reader`] reads it from the start, any number
+/// of times.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn reader(&self) -> Result<StoreReader> {
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        Ok(StoreReader {
+            input: BufReader::with_capacity(1 << 20, file),
+            path: self.path.clone(),
+            buf: Vec::new(),
+        })
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Reads a store's records in order.
+pub struct StoreReader {
+    input: BufReader<File>,
+    path: PathBuf,
+    buf: Vec<u8>,
+}
+
+/// Little-endian fields off the front of a byte slice.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let (head, rest) = self.0.split_at(N);
+        self.0 = rest;
+        head.try_into().expect("N bytes")
+    }
+    fn u8(&mut self) -> u8 {
+        self.take::<1>()[0]
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take())
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take())
+    }
+    fn f32(&mut self) -> f32 {
+        f32::from_le_bytes(self.take())
+    }
+}
+
+impl StoreReader {
+    pub fn next_record(&mut self) -> Result<Option<LocalRecord>> {
+        let mut len = [0u8; 8];
+        match self.input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(Error::io(&self.path, e)),
+        }
+        self.buf.resize(u64::from_le_bytes(len) as usize, 0);
+        self.input
+            .read_exact(&mut self.buf)
+            .map_err(|e| Error::io(&self.path, e))?;
+        let mut c = Cursor(&self.buf);
+        let mut r = LocalRecord {
+            text_hash: c.u64(),
+            bytes: c.u32(),
+            input: c.u32(),
+            line: c.u64(),
+            ..LocalRecord::default()
+        };
+        let n = c.u32() as usize;
+        r.segments.reserve(n);
+        for _ in 0..n {
+            r.segments.push(SegmentLocal {
+                span: Segment {
+                    start: c.u32(),
+                    end: c.u32(),
+                },
+                words: c.u32(),
+                template: c.u64(),
+                tail: TailFacts::from_bytes(c.take()),
+            });
+        }
+        let n = c.u32() as usize;
+        for _ in 0..n {
+            let seg = c.u32();
+            let rule = Rule::from_code(c.u8()).ok_or_else(|| Error::Output {
+                path: self.path.clone(),
+                message: "corrupt document store".into(),
+            })?;
+            let occurrences = c.u32();
+            let twin = (c.u8() == 1).then(|| Twin {
+                doc: c.u32(),
+                segment: c.u32(),
+                similarity: c.f32(),
+                start: c.u32(),
+                end: c.u32(),
+            });
+            r.removals.push((
+                seg,
+                Removal {
+                    rule,
+                    twin,
+                    occurrences,
+                },
+            ));
+        }
+        Ok(Some(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = StoreWriter::create(dir.path()).unwrap();
+        let a = LocalRecord {
+            text_hash: 7,
+            bytes: 100,
+            input: 2,
+            line: 41,
+            segments: vec![SegmentLocal {
+                span: Segment { start: 3, end: 9 },
+                words: 2,
+                template: u64::MAX - 1,
+                tail: TailFacts::default(),
+            }],
+            removals: vec![
+                (0, Removal::new(Rule::Byline)),
+                (
+                    0,
+                    Removal::with_twin(
+                        Rule::NearRepeat,
+                        Twin {
+                            doc: 5,
+                            segment: 1,
+                            similarity: 0.75,
+                            start: 8,
+                            end: 13,
+                        },
+                    ),
+                ),
+            ],
+        };
+        let b = LocalRecord::default();
+        w.write(&a).unwrap();
+        w.write(&b).unwrap();
+        let store = w.finish().unwrap();
+        for _ in 0..2 {
+            let mut r = store.reader().unwrap();
+            assert_eq!(r.next_record().unwrap(), Some(a.clone()));
+            assert_eq!(r.next_record().unwrap(), Some(b.clone()));
+            assert_eq!(r.next_record().unwrap(), None);
+        }
+        drop(store);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
