@@ -140,7 +140,7 @@ fn second_pass(
         return Err(Error::InputChanged { path });
     }
     // Most frequent first; among equals, first seen first.
-    templates.sort_by(|a, b| b.1.documents.cmp(&a.1.documents));
+    templates.sort_by_key(|t| std::cmp::Reverse(t.1.documents));
     let top = templates.into_iter().take(50).map(|(_, t)| t).collect();
     Ok((summary, top))
 }
