@@ -92,14 +92,57 @@ impl Analyzer {
 
     /// Sketches document number `doc` with text `text` (shorter than 4 GiB).
     pub fn analyze(&self, doc: u32, text: &str, scratch: &mut Scratch) -> DocSketch {
-        let tokens = &mut scratch.tokens;
-        self.tokenizer.tokenize(text, tokens);
+        self.tokenizer.tokenize(text, &mut scratch.tokens);
+        let paragraphs = if self.config.paragraphs {
+            self.paragraphs(doc, text, scratch)
+        } else {
+            Paragraphs::default()
+        };
 
+        // The document is matched on what the in-document rules keep, so
+        // that copies with other bylines, captions or link lists still meet.
+        let tokens = &scratch.tokens;
+        scratch.kept.clear();
+        if self.config.paragraphs {
+            for (s, removal) in paragraphs.segments.iter().zip(&paragraphs.removals) {
+                if removal.is_none() {
+                    let range = tokens.range(s.span.start as usize, s.span.end as usize);
+                    scratch.kept.extend_from_slice(&tokens.hashes[range]);
+                }
+            }
+        } else {
+            scratch.kept.extend_from_slice(&tokens.hashes);
+        }
+        scratch.shingles.clear();
+        shingles(
+            &scratch.kept,
+            self.config.doc_sketch.shingle_size,
+            &mut scratch.shingles,
+        );
+        let mut signature = vec![0; self.config.doc_sketch.permutations];
+        self.doc_hasher.sign(&scratch.shingles, &mut signature);
+
+        DocSketch {
+            text_hash: xxh3_64(text.as_bytes()),
+            bytes: text.len() as u32,
+            words: tokens.len() as u32,
+            matched_words: scratch.kept.len() as u32,
+            exact: combine(&scratch.kept),
+            signature,
+            segments: paragraphs.segments,
+            removals: paragraphs.removals,
+            tail: paragraphs.tail,
+        }
+    }
+
+    /// The paragraph work on a tokenised document: segments and their
+    /// sketches, repeats, structural boilerplate, tail facts.
+    fn paragraphs(&self, doc: u32, text: &str, scratch: &mut Scratch) -> Paragraphs {
+        let tokens = &scratch.tokens;
         let spans = segment(text);
         let seg_perm = self.config.segment_sketch.permutations;
         let mut segments = Vec::with_capacity(spans.len());
         let mut segment_signatures = Vec::new();
-        let mut exact = Vec::with_capacity(spans.len());
         let mut ranges = Vec::with_capacity(spans.len());
         for span in &spans {
             let range = tokens.range(span.start as usize, span.end as usize);
@@ -117,10 +160,9 @@ impl Analyzer {
                 self.segment_hasher
                     .sign(&scratch.shingles, &mut segment_signatures[row..]);
             }
-            exact.push(combine(&tokens.hashes[range.clone()]));
             segments.push(SegmentSketch {
                 span: *span,
-                exact: *exact.last().expect("pushed above"),
+                exact: combine(&tokens.hashes[range.clone()]),
                 words: words as u32,
                 template: template_key(tokens, range.clone()),
                 signed,
@@ -132,8 +174,8 @@ impl Analyzer {
         let mut row = 0;
         let keys: Vec<SegmentKey> = segments
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
+            .zip(&ranges)
+            .map(|(s, range)| {
                 let signature = s.signed.then(|| {
                     row += seg_perm;
                     &segment_signatures[row - seg_perm..row]
@@ -141,9 +183,9 @@ impl Analyzer {
                 SegmentKey {
                     span: s.span,
                     words: s.words as usize,
-                    exact: exact[i],
+                    exact: s.exact,
                     signature,
-                    tokens: &tokens.hashes[ranges[i].clone()],
+                    tokens: &tokens.hashes[range.clone()],
                 }
             })
             .collect();
@@ -162,38 +204,20 @@ impl Analyzer {
             structural::apply(&views, &mut removals);
             tail = structural::tail_facts(&views, tokens, &self.stop);
         }
-
-        // The document is matched on what the in-document rules keep, so
-        // that copies with other bylines, captions or link lists still meet.
-        scratch.kept.clear();
-        for (range, removal) in ranges.iter().zip(&removals) {
-            if removal.is_none() {
-                scratch
-                    .kept
-                    .extend_from_slice(&tokens.hashes[range.clone()]);
-            }
-        }
-        scratch.shingles.clear();
-        shingles(
-            &scratch.kept,
-            self.config.doc_sketch.shingle_size,
-            &mut scratch.shingles,
-        );
-        let mut signature = vec![0; self.config.doc_sketch.permutations];
-        self.doc_hasher.sign(&scratch.shingles, &mut signature);
-
-        DocSketch {
-            text_hash: xxh3_64(text.as_bytes()),
-            bytes: text.len() as u32,
-            words: tokens.len() as u32,
-            matched_words: scratch.kept.len() as u32,
-            exact: combine(&scratch.kept),
-            signature,
+        Paragraphs {
             segments,
             removals,
             tail,
         }
     }
+}
+
+/// What the paragraph work gives.
+#[derive(Debug, Default)]
+struct Paragraphs {
+    segments: Vec<SegmentSketch>,
+    removals: Vec<Option<Removal>>,
+    tail: Vec<TailFacts>,
 }
 
 /// The corpus-template key of a segment: its words with digits masked, so a

@@ -123,6 +123,9 @@ pub struct Config {
     /// many kept documents is corpus boilerplate, removed from all of them.
     /// 0 turns the rule off.
     pub template_min_docs: usize,
+    /// Look inside documents: repeated paragraphs, boilerplate, shared
+    /// passages. Off, only near-duplicate documents are found.
+    pub paragraphs: bool,
     /// Apply the structural boilerplate rules (bylines, captions, trailing lists...).
     pub structural_rules: bool,
     /// Remove passages shared with another kept document (reported either way).
@@ -158,6 +161,7 @@ impl Default for Config {
             },
             min_segment_words: 8,
             template_min_docs: 10,
+            paragraphs: true,
             structural_rules: true,
             remove_shared: false,
             text_field: "text".into(),

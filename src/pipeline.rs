@@ -222,41 +222,66 @@ pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
     })
 }
 
+/// Reads on one thread while the pool analyses the batch before, so that
+/// parsing overlaps with the work on documents; batches keep input order.
 fn read_and_sketch(inputs: &[Input], config: &Config, g: &mut Gathered) -> Result<()> {
     let analyzer = Analyzer::new(config);
     let fields = Fields {
         text: config.text_field.clone(),
         id: config.id_field.clone(),
     };
-    let mut batch: Vec<Document> = Vec::new();
-    let mut batch_bytes = 0;
-    for (index, input) in inputs.iter().enumerate() {
-        corpus::read(input, index as u32, &fields, &mut |doc| {
-            let doc = match doc {
-                Ok(doc) => doc,
-                Err(e) if config.on_error == OnError::Skip => {
-                    g.skipped.push(Skipped {
-                        file: e
-                            .path()
-                            .unwrap_or(&input.path)
-                            .to_string_lossy()
-                            .into_owned(),
-                        reason: e.to_string(),
-                    });
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
-            };
-            batch_bytes += doc.text.len();
-            batch.push(doc);
-            if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
-                flush(&analyzer, config, &mut batch, g)?;
-                batch_bytes = 0;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(2);
+        let reader = scope.spawn(move || -> Result<Vec<Skipped>> {
+            let mut skipped = Vec::new();
+            let mut batch: Vec<Document> = Vec::new();
+            let mut batch_bytes = 0;
+            // The analysis stopped (and says why): stop reading.
+            let stopped = || Error::Config("analysis stopped".into());
+            for (index, input) in inputs.iter().enumerate() {
+                corpus::read(input, index as u32, &fields, &mut |doc| {
+                    let doc = match doc {
+                        Ok(doc) => doc,
+                        Err(e) if config.on_error == OnError::Skip => {
+                            skipped.push(Skipped {
+                                file: e
+                                    .path()
+                                    .unwrap_or(&input.path)
+                                    .to_string_lossy()
+                                    .into_owned(),
+                                reason: e.to_string(),
+                            });
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    batch_bytes += doc.text.len();
+                    batch.push(doc);
+                    if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
+                        tx.send(std::mem::take(&mut batch)).map_err(|_| stopped())?;
+                        batch_bytes = 0;
+                    }
+                    Ok(())
+                })?;
             }
-            Ok(())
-        })?;
-    }
-    flush(&analyzer, config, &mut batch, g)
+            if !batch.is_empty() {
+                tx.send(batch).map_err(|_| stopped())?;
+            }
+            Ok(skipped)
+        });
+        let mut analysed = Ok(());
+        for mut batch in rx.iter() {
+            analysed = flush(&analyzer, config, &mut batch, g);
+            if analysed.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader.join().expect("the reader thread does not panic");
+        analysed?;
+        g.skipped = read?;
+        Ok(())
+    })
 }
 
 fn flush(
