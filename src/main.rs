@@ -51,20 +51,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(input.threads)
         .build()?;
+    let bars = Bars::new(input.quiet);
     let (summary, stages) = pool.install(|| -> anyhow::Result<_> {
-        let analysis = neardup::pipeline::analyze(&input.inputs, input.config())?;
+        let analysis = neardup::pipeline::analyze(&input.inputs, input.config(), &bars)?;
         let written = Instant::now();
         let summary = match &cli.command {
             Command::Clean { out, force, .. } => {
-                neardup::output::write_clean(&analysis, out, *force)?
+                neardup::output::write_clean(&analysis, out, *force, &bars)?
             }
             Command::Scan { report, .. } => {
-                let stdout = std::io::stdout().lock();
-                neardup::output::write_report(
-                    &analysis,
-                    report.as_deref(),
-                    std::io::BufWriter::new(stdout),
-                )?
+                let out = std::io::BufWriter::new(std::io::stdout().lock());
+                neardup::output::write_report(&analysis, report.as_deref(), out, &bars)?
             }
             Command::Synth(_) | Command::Eval { .. } => unreachable!("handled above"),
         };
@@ -127,4 +124,66 @@ fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Progress bars on stderr, for people: hidden when stderr is not a
+/// terminal or with --quiet, and drawn only once a stage has run for a
+/// couple of seconds.
+struct Bars {
+    stage: std::sync::Mutex<Option<(indicatif::ProgressBar, &'static str, u64)>>,
+    show: bool,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        Bars {
+            stage: std::sync::Mutex::new(None),
+            show: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+impl neardup::pipeline::Progress for Bars {
+    fn start(&self, stage: &'static str, documents: Option<u64>) {
+        if !self.show {
+            return;
+        }
+        let (bar, template) = match documents {
+            Some(n) => (
+                indicatif::ProgressBar::new(n),
+                "{msg} [{bar:30}] {human_pos}/{human_len} documents, eta {eta}",
+            ),
+            None => (
+                indicatif::ProgressBar::new_spinner(),
+                "{msg} {spinner} {human_pos} documents",
+            ),
+        };
+        let style = indicatif::ProgressStyle::with_template(template)
+            .expect("a valid template")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        *self.stage.lock().expect("progress lock") = Some((bar, stage, 0));
+    }
+
+    fn advance(&self, documents: u64, bytes: u64) {
+        let mut stage = self.stage.lock().expect("progress lock");
+        if let Some((bar, name, total)) = stage.as_mut() {
+            *total += bytes;
+            bar.inc(documents);
+            let seconds = bar.elapsed().as_secs_f64().max(1e-3);
+            let mb = *total as f64 / 1e6;
+            bar.set_message(format!("{name}: {mb:.0} MB, {:.0} MB/s", mb / seconds));
+            if bar.is_hidden() && bar.elapsed().as_secs_f64() > 2.0 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some((bar, ..)) = self.stage.lock().expect("progress lock").take() {
+            bar.finish_and_clear();
+        }
+    }
 }

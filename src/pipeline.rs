@@ -32,6 +32,22 @@ use std::time::{Duration, Instant};
 
 pub use crate::passages::Match;
 
+/// Told how a run advances, so that a front end can show progress. The
+/// library itself prints nothing.
+pub trait Progress: Sync {
+    /// A stage starts; `documents` is its total when known.
+    fn start(&self, _stage: &'static str, _documents: Option<u64>) {}
+    /// `documents` more documents, of `bytes` bytes, are done.
+    fn advance(&self, _documents: u64, _bytes: u64) {}
+    /// The stage is done.
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// A document left out because it could not be read (with `--on-error skip`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Skipped {
@@ -153,7 +169,7 @@ struct Gathered {
 
 /// Reads and analyses `paths` with `config` (validated here); temporary files
 /// go into a folder under `config.temp_dir`, removed when done.
-pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
+pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Result<Analysis> {
     let config = config.validate()?;
     let temp = config.work_dir()?;
     let mut timings = Vec::new();
@@ -173,7 +189,9 @@ pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
         skipped: Vec::new(),
         keys: Vec::new(),
     };
-    read_and_sketch(&inputs, &config, &mut g)?;
+    progress.start("read + sketch", None);
+    read_and_sketch(&inputs, &config, &mut g, progress)?;
+    progress.finish();
     timings.push(("read + sketch", t.elapsed()));
 
     let t = Instant::now();
@@ -224,7 +242,12 @@ pub fn analyze(paths: &[PathBuf], config: Config) -> Result<Analysis> {
 
 /// Reads on one thread while the pool analyses the batch before, so that
 /// parsing overlaps with the work on documents; batches keep input order.
-fn read_and_sketch(inputs: &[Input], config: &Config, g: &mut Gathered) -> Result<()> {
+fn read_and_sketch(
+    inputs: &[Input],
+    config: &Config,
+    g: &mut Gathered,
+    progress: &dyn Progress,
+) -> Result<()> {
     let analyzer = Analyzer::new(config);
     let fields = Fields {
         text: config.text_field.clone(),
@@ -271,6 +294,8 @@ fn read_and_sketch(inputs: &[Input], config: &Config, g: &mut Gathered) -> Resul
         });
         let mut analysed = Ok(());
         for mut batch in rx.iter() {
+            let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
+            progress.advance(batch.len() as u64, bytes);
             analysed = flush(&analyzer, config, &mut batch, g);
             if analysed.is_err() {
                 break;

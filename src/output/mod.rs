@@ -10,7 +10,7 @@ use crate::boilerplate::template;
 use crate::config::OnError;
 use crate::corpus::{self, Compression, Document, Fields, InputKind};
 use crate::error::{Error, Result};
-use crate::pipeline::Analysis;
+use crate::pipeline::{Analysis, Progress};
 use crate::plan::{self, apply, cuts, Fate};
 use crate::text::Segment;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
@@ -37,8 +37,10 @@ enum Step<'a> {
 /// frequent templates.
 fn second_pass(
     analysis: &Analysis,
+    progress: &dyn Progress,
     mut f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
+    progress.start("read again + write", Some(analysis.len() as u64));
     let fields = Fields {
         text: analysis.config.text_field.clone(),
         id: analysis.config.id_field.clone(),
@@ -128,9 +130,11 @@ fn second_pass(
                 document: &doc,
             }))?;
             index += 1;
+            progress.advance(1, doc.text.len() as u64);
             Ok(())
         })?;
     }
+    progress.finish();
     if index as usize != analysis.len() || store.next_record()?.is_some() {
         let path = analysis
             .inputs
@@ -146,7 +150,12 @@ fn second_pass(
 }
 
 /// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
-pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -> Result<Summary> {
+pub fn write_report(
+    analysis: &Analysis,
+    dest: Option<&Path>,
+    out: impl Write,
+    progress: &dyn Progress,
+) -> Result<Summary> {
     match dest {
         Some(path) => {
             let abs = absolute(path)?;
@@ -163,7 +172,8 @@ pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -
             let tmp = temp_sibling(path)?;
             let result = (|| {
                 let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-                let (summary, file) = stream_report(analysis, BufWriter::new(file), &tmp)?;
+                let (summary, file) =
+                    stream_report(analysis, BufWriter::new(file), &tmp, progress)?;
                 file.into_inner()
                     .map_err(|e| Error::io(&tmp, e.into_error()))?
                     .sync_all()
@@ -176,14 +186,19 @@ pub fn write_report(analysis: &Analysis, dest: Option<&Path>, out: impl Write) -
             }
             result
         }
-        None => Ok(stream_report(analysis, out, Path::new("<stdout>"))?.0),
+        None => Ok(stream_report(analysis, out, Path::new("<stdout>"), progress)?.0),
     }
 }
 
-fn stream_report<W: Write>(analysis: &Analysis, out: W, path: &Path) -> Result<(Summary, W)> {
+fn stream_report<W: Write>(
+    analysis: &Analysis,
+    out: W,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<(Summary, W)> {
     let io = |e| Error::io(path, e);
     let mut report = ReportWriter::begin(out, analysis).map_err(io)?;
-    let (summary, top) = second_pass(analysis, |step| match step {
+    let (summary, top) = second_pass(analysis, progress, |step| match step {
         Step::Input(_) => Ok(()),
         Step::Document(d) => report.document(&d.view).map_err(io),
     })?;
@@ -342,7 +357,12 @@ impl Sink {
 }
 
 /// Writes the cleaned corpus and `report.json` into `out`.
-pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summary> {
+pub fn write_clean(
+    analysis: &Analysis,
+    out: &Path,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<Summary> {
     check_destination(analysis, out, force)?;
     let roots = layout(analysis)?;
     let staging_path = temp_sibling(&absolute(out)?)?;
@@ -362,7 +382,7 @@ pub fn write_clean(analysis: &Analysis, out: &Path, force: bool) -> Result<Summa
         ReportWriter::begin(BufWriter::new(report_file), analysis).map_err(io_report)?;
     let mut sink = Sink::None;
     let mut sink_path = PathBuf::new();
-    let (summary, top) = second_pass(analysis, |step| {
+    let (summary, top) = second_pass(analysis, progress, |step| {
         let d = match step {
             Step::Input(i) => {
                 std::mem::replace(&mut sink, Sink::None)
