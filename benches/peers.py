@@ -7,6 +7,8 @@ its documentation shows, with the same parameters: 128 permutations, word
 5-grams, threshold 0.8.
 
   neardup     `neardup scan CORPUS --report R` (everything it does, all cores)
+  neardup-documents-only   the same with --documents-only: near-duplicate
+              documents only, what the peers do
   rensa       RMinHashDeduplicator(threshold=0.8, num_perm=128, use_lsh=True)
               .add_pairs((id, shingles) for each document)
   datasketch  MinHash(num_perm=128).update_batch(shingles) per document;
@@ -139,7 +141,7 @@ def evaluate(neardup, truth, report):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
-    ap.add_argument("--tools", default="neardup,rensa,datasketch")
+    ap.add_argument("--tools", default="neardup,neardup-documents-only,rensa,datasketch")
     ap.add_argument("--neardup", default=str(ROOT / "target/release/neardup"))
     ap.add_argument("--work", default=str(ROOT / "target/peers"))
     ap.add_argument("--seed", type=int, default=1)
@@ -177,8 +179,9 @@ def main():
     rows = []
     for tool in args.tools.split(","):
         report = work / f"{tool}-{args.docs}.report.json"
-        if tool == "neardup":
-            cmd = ["/usr/bin/time", "-f", "%M", args.neardup, "scan", str(corpus), "--report", str(report), "--quiet"]
+        if tool.startswith("neardup"):
+            only = ["--documents-only"] if tool == "neardup-documents-only" else []
+            cmd = ["/usr/bin/time", "-f", "%M", args.neardup, "scan", str(corpus), "--report", str(report), "--quiet", *only]
             seconds, _, err = measured(cmd)
             rss = int(err.strip().splitlines()[-1]) / 1024
         else:
@@ -196,11 +199,11 @@ def main():
     for tool, s, dps, mbs, rss, p, r, f1 in rows:
         print(f"| {tool} | {s:.1f} | {dps:,.0f} | {mbs:.1f} | {rss:,.0f} | {p:.4f} | {r:.4f} | {f1:.4f} |")
     base = {r[0]: r[2] for r in rows}
-    if "neardup" in base:
+    print()
+    for ours in ("neardup", "neardup-documents-only"):
         for peer in ("rensa", "datasketch"):
-            if peer in base:
-                print(f"\nneardup / {peer}: {base['neardup'] / base[peer]:.1f}x documents/s", end="")
-        print()
+            if ours in base and peer in base:
+                print(f"{ours} / {peer}: {base[ours] / base[peer]:.1f}x documents/s")
 
 
 if __name__ == "__main__":

@@ -150,6 +150,14 @@ pub struct InputArgs {
     /// or skip it (left out of the output, listed in the report).
     #[arg(long, value_enum, default_value_t = ErrorMode::Fail)]
     pub on_error: ErrorMode,
+    /// Memory for the corpus-wide sorts, in MiB; past it they spill to
+    /// temporary files. The rest of a run needs about 150 bytes a document.
+    #[arg(long = "memory", default_value_t = 1024, value_name = "MIB")]
+    pub memory_mb: usize,
+    /// Where temporary files go (the system's temporary folder by default).
+    /// A run needs room for about 1 KB a document there.
+    #[arg(long)]
+    pub temp_dir: Option<PathBuf>,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -170,6 +178,8 @@ impl InputArgs {
             remove_shared: self.remove_shared,
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
+            memory_mb: self.memory_mb,
+            temp_dir: self.temp_dir.clone(),
             on_error: match self.on_error {
                 ErrorMode::Fail => OnError::Fail,
                 ErrorMode::Skip => OnError::Skip,

@@ -12,31 +12,50 @@ use crate::corpus::{self, Compression, Document, Fields, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
 use crate::plan::{self, apply, cuts, Fate};
+use crate::plan::{Cut, DocPlan};
+use crate::store::LocalRecord;
 use crate::text::Segment;
+use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// One document of the second pass, decided and cut.
-struct Decided<'a> {
-    view: DocumentView<'a>,
-    document: &'a Document,
+/// One document of the second pass, decided, rendered and cut.
+struct Decided {
+    index: u32,
+    document: Document,
+    segments: Vec<Segment>,
+    templates: Vec<u64>,
+    plan: DocPlan,
+    cuts: Vec<Cut>,
+    words: u64,
+    /// Its report entry.
+    entry: String,
+    /// What its cleaned copy holds, when kept and asked for: the cleaned
+    /// text, or for JSONL the record's line with the cleaned text.
+    output: Option<Vec<u8>>,
 }
 
 /// What the second pass hands on, in order.
 enum Step<'a> {
     /// Input number `i` starts.
     Input(usize),
-    Document(&'a Decided<'a>),
+    Document(&'a Decided),
 }
 
+/// Documents decided and rendered per parallel batch.
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 64 << 20;
+
 /// The second pass: reads every input again in step with the store of
-/// first-pass results, checks that each document is unchanged, decides it
-/// ([`plan::decide`]) and hands it on. Returns the summary and the most
-/// frequent templates.
+/// first-pass results, checks that each document is unchanged, then decides
+/// ([`plan::decide`]), renders and cuts batches of documents in parallel and
+/// hands them on in input order. `cleaned` asks for the cleaned texts.
+/// Returns the summary and the most frequent templates.
 fn second_pass(
     analysis: &Analysis,
+    cleaned: bool,
     progress: &dyn Progress,
     mut f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
@@ -50,11 +69,50 @@ fn second_pass(
         documents_skipped: analysis.skipped.len() as u64,
         ..Summary::default()
     };
-    let mut templates: Vec<(u64, TemplateEntry)> = Vec::new();
+    let mut templates: Vec<TemplateEntry> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
-    let mut shared = analysis.shared.as_slice();
+    let mut batch: Vec<(u32, Document, LocalRecord)> = Vec::new();
     let mut index: u32 = 0;
+
+    let mut flush = |batch: &mut Vec<(u32, Document, LocalRecord)>,
+                     f: &mut dyn FnMut(Step) -> Result<()>| {
+        let decided: Vec<Decided> = batch
+            .par_drain(..)
+            .map(|(index, document, local)| decide(analysis, index, document, local, cleaned))
+            .collect();
+        for d in &decided {
+            summary.add(
+                &d.plan,
+                &d.cuts,
+                d.document.text.len() as u64,
+                d.words,
+                d.segments.len() as u64,
+            );
+            for &h in &d.plan.template_hits {
+                if seen.insert(d.templates[h]) {
+                    let span = d.segments[h];
+                    templates.push(TemplateEntry {
+                        documents: template::lookup(&analysis.templates, d.templates[h])
+                            .unwrap_or(0),
+                        text: d.document.text[span.range()].chars().take(200).collect(),
+                        first: TemplateAt {
+                            index: d.index,
+                            id: d.document.id.clone(),
+                            start: span.start,
+                            end: span.end,
+                        },
+                    });
+                }
+            }
+            f(Step::Document(d))?;
+            progress.advance(1, d.document.text.len() as u64);
+        }
+        Ok::<(), Error>(())
+    };
+
     for (i, input) in analysis.inputs.iter().enumerate() {
+        flush(&mut batch, &mut f)?;
+        let mut batch_bytes = 0;
         f(Step::Input(i))?;
         corpus::read(input, i as u32, &fields, &mut |doc| {
             let doc = match doc {
@@ -68,72 +126,22 @@ fn second_pass(
             };
             let local = store.next_record()?.ok_or_else(changed)?;
             if local.text_hash != xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
+                || index as usize >= analysis.len()
                 || analysis.id(index) != doc.id
             {
                 return Err(changed());
             }
-            let mine = shared.partition_point(|m| m.doc <= index);
-            let plan = plan::decide(
-                &local,
-                analysis.fate(index),
-                &analysis.templates,
-                &shared[..mine],
-                &analysis.config,
-            );
-            shared = &shared[mine..];
-            let segments: Vec<Segment> = local.segments.iter().map(|s| s.span).collect();
-            let doc_cuts = match plan.fate {
-                Fate::Kept => cuts(&segments, &plan.removals),
-                Fate::Dropped { .. } => Vec::new(),
-            };
-            let words: u64 = local.segments.iter().map(|s| s.words as u64).sum();
-            summary.add(
-                &plan,
-                &doc_cuts,
-                doc.text.len() as u64,
-                words,
-                segments.len() as u64,
-            );
-            for &h in &plan.template_hits {
-                let key = local.segments[h].template;
-                if seen.insert(key) {
-                    let span = segments[h];
-                    let text: String = doc.text[span.range()].chars().take(200).collect();
-                    let documents = template::lookup(&analysis.templates, key).unwrap_or(0);
-                    templates.push((
-                        key,
-                        TemplateEntry {
-                            documents,
-                            text,
-                            first: TemplateAt {
-                                index,
-                                id: doc.id.clone(),
-                                start: span.start,
-                                end: span.end,
-                            },
-                        },
-                    ));
-                }
-            }
-            let file = doc.file.to_string_lossy();
-            f(Step::Document(&Decided {
-                view: DocumentView {
-                    index,
-                    id: &doc.id,
-                    file: &file,
-                    line: doc.line,
-                    text: &doc.text,
-                    segments: &segments,
-                    plan: &plan,
-                    cuts: &doc_cuts,
-                },
-                document: &doc,
-            }))?;
+            batch_bytes += doc.text.len();
+            batch.push((index, doc, local));
             index += 1;
-            progress.advance(1, doc.text.len() as u64);
+            if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
+                flush(&mut batch, &mut f)?;
+                batch_bytes = 0;
+            }
             Ok(())
         })?;
     }
+    flush(&mut batch, &mut f)?;
     progress.finish();
     if index as usize != analysis.len() || store.next_record()?.is_some() {
         let path = analysis
@@ -144,9 +152,74 @@ fn second_pass(
         return Err(Error::InputChanged { path });
     }
     // Most frequent first; among equals, first seen first.
-    templates.sort_by_key(|t| std::cmp::Reverse(t.1.documents));
-    let top = templates.into_iter().take(50).map(|(_, t)| t).collect();
-    Ok((summary, top))
+    templates.sort_by_key(|t| std::cmp::Reverse(t.documents));
+    templates.truncate(50);
+    Ok((summary, templates))
+}
+
+/// Decides, renders and cuts one document.
+fn decide(
+    analysis: &Analysis,
+    index: u32,
+    document: Document,
+    local: LocalRecord,
+    cleaned: bool,
+) -> Decided {
+    let shared = &analysis.shared;
+    let mine = &shared
+        [shared.partition_point(|m| m.doc < index)..shared.partition_point(|m| m.doc <= index)];
+    let plan = plan::decide(
+        &local,
+        analysis.fate(index),
+        &analysis.templates,
+        mine,
+        &analysis.config,
+    );
+    let segments: Vec<Segment> = local.segments.iter().map(|s| s.span).collect();
+    let doc_cuts = match plan.fate {
+        Fate::Kept => cuts(&segments, &plan.removals),
+        Fate::Dropped { .. } => Vec::new(),
+    };
+    let file = document.file.to_string_lossy();
+    let entry = report::render(
+        analysis,
+        &DocumentView {
+            index,
+            id: &document.id,
+            file: &file,
+            line: document.line,
+            text: &document.text,
+            segments: &segments,
+            plan: &plan,
+            cuts: &doc_cuts,
+        },
+    );
+    let output = (cleaned && plan.fate == Fate::Kept).then(|| match &document.record {
+        Some(record) => {
+            let line = if doc_cuts.is_empty() {
+                record.line.clone()
+            } else {
+                record.with_text(&apply(&document.text, &doc_cuts))
+            };
+            let mut bytes = line.into_bytes();
+            if record.newline {
+                bytes.push(b'\n');
+            }
+            bytes
+        }
+        None => apply(&document.text, &doc_cuts).into_bytes(),
+    });
+    Decided {
+        index,
+        segments,
+        templates: local.segments.iter().map(|s| s.template).collect(),
+        words: local.segments.iter().map(|s| s.words as u64).sum(),
+        plan,
+        cuts: doc_cuts,
+        entry,
+        output,
+        document,
+    }
 }
 
 /// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
@@ -198,9 +271,9 @@ fn stream_report<W: Write>(
 ) -> Result<(Summary, W)> {
     let io = |e| Error::io(path, e);
     let mut report = ReportWriter::begin(out, analysis).map_err(io)?;
-    let (summary, top) = second_pass(analysis, progress, |step| match step {
+    let (summary, top) = second_pass(analysis, false, progress, |step| match step {
         Step::Input(_) => Ok(()),
-        Step::Document(d) => report.document(&d.view).map_err(io),
+        Step::Document(d) => report.line(&d.entry).map_err(io),
     })?;
     Ok((summary.clone(), report.finish(&summary, &top).map_err(io)?))
 }
@@ -382,7 +455,7 @@ pub fn write_clean(
         ReportWriter::begin(BufWriter::new(report_file), analysis).map_err(io_report)?;
     let mut sink = Sink::None;
     let mut sink_path = PathBuf::new();
-    let (summary, top) = second_pass(analysis, progress, |step| {
+    let (summary, top) = second_pass(analysis, true, progress, |step| {
         let d = match step {
             Step::Input(i) => {
                 std::mem::replace(&mut sink, Sink::None)
@@ -397,40 +470,26 @@ pub fn write_clean(
             Step::Document(d) => d,
         };
         {
-            report.document(&d.view).map_err(io_report)?;
-            if d.view.plan.fate != Fate::Kept {
+            report.line(&d.entry).map_err(io_report)?;
+            let Some(bytes) = &d.output else {
                 return Ok(());
+            };
+            let doc = &d.document;
+            if doc.record.is_some() {
+                return sink.write(bytes).map_err(|e| Error::io(&sink_path, e));
             }
-            let doc = d.document;
-            let cleaned = apply(&doc.text, d.view.cuts);
-            match &doc.record {
-                Some(record) => {
-                    let line = if d.view.cuts.is_empty() {
-                        record.line.clone()
-                    } else {
-                        record.with_text(&cleaned)
-                    };
-                    let mut bytes = line.into_bytes();
-                    if record.newline {
-                        bytes.push(b'\n');
-                    }
-                    sink.write(&bytes).map_err(|e| Error::io(&sink_path, e))
+            let input = &analysis.inputs[doc.input as usize];
+            let rel = match input.kind {
+                InputKind::TextDir { .. } => {
+                    doc.file.strip_prefix(&input.path).unwrap_or(&doc.file)
                 }
-                None => {
-                    let input = &analysis.inputs[doc.input as usize];
-                    let rel = match input.kind {
-                        InputKind::TextDir { .. } => {
-                            doc.file.strip_prefix(&input.path).unwrap_or(&doc.file)
-                        }
-                        _ => Path::new(""),
-                    };
-                    let path = staging_path.join(&roots[doc.input as usize]).join(rel);
-                    if let Some(parent) = path.parent() {
-                        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                    }
-                    fs::write(&path, cleaned).map_err(|e| Error::io(&path, e))
-                }
+                _ => Path::new(""),
+            };
+            let path = staging_path.join(&roots[doc.input as usize]).join(rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
+            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
         }
     })?;
     sink.finish().map_err(|e| Error::io(&sink_path, e))?;

@@ -282,8 +282,77 @@ pub struct DocumentView<'a> {
     pub cuts: &'a [Cut],
 }
 
+/// The report entry of one document, as one line of JSON. A pure function
+/// of the analysis and the document, so documents render in parallel.
+pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
+    let doc_ref = |t: Twin| DocRef {
+        index: t.doc,
+        id: analysis.id(t.doc),
+        start: Some(t.start),
+        end: Some(t.end),
+        similarity: t.similarity,
+    };
+    let (status, rule, duplicate_of) = match d.plan.fate {
+        Fate::Kept => ("kept", None, None),
+        Fate::Dropped {
+            of,
+            similarity,
+            rule,
+        } => {
+            let twin = DocRef {
+                index: of,
+                id: analysis.id(of),
+                start: None,
+                end: None,
+                similarity,
+            };
+            ("dropped", Some(rule), Some(twin))
+        }
+    };
+    let entry = DocEntry {
+        index: d.index as usize,
+        id: d.id,
+        source: Source {
+            file: d.file,
+            line: d.line,
+        },
+        status,
+        bytes: d.text.len(),
+        rule,
+        duplicate_of,
+        removed: d
+            .cuts
+            .iter()
+            .map(|c| SpanEntry {
+                start: c.start,
+                end: c.end,
+                kind: c.removal.rule.kind(),
+                rule: c.removal.rule,
+                text: &d.text[c.start..c.end],
+                duplicate_of: c.removal.twin.map(doc_ref),
+                occurrences: (c.removal.occurrences > 0).then_some(c.removal.occurrences),
+            })
+            .collect(),
+        shared: d
+            .plan
+            .shared
+            .iter()
+            .map(|&(seg, twin)| {
+                let s = d.segments[seg as usize];
+                SharedEntry {
+                    start: s.start,
+                    end: s.end,
+                    text: &d.text[s.range()],
+                    shared_with: doc_ref(twin),
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_string(&entry).expect("report entries serialise")
+}
+
 /// Writes `report.json` in order: [`ReportWriter::begin`], one
-/// [`ReportWriter::document`] per document, [`ReportWriter::finish`].
+/// [`ReportWriter::line`] per document, [`ReportWriter::finish`].
 pub struct ReportWriter<'a, W: Write> {
     out: W,
     analysis: &'a Analysis,
@@ -346,78 +415,12 @@ impl<'a, W: Write> ReportWriter<'a, W> {
         })
     }
 
-    fn doc_ref(&self, t: Twin) -> DocRef<'a> {
-        DocRef {
-            index: t.doc,
-            id: self.analysis.id(t.doc),
-            start: Some(t.start),
-            end: Some(t.end),
-            similarity: t.similarity,
-        }
-    }
-
-    /// Writes the entry of one document.
-    pub fn document(&mut self, d: &DocumentView) -> IoResult<()> {
-        let (status, rule, duplicate_of) = match d.plan.fate {
-            Fate::Kept => ("kept", None, None),
-            Fate::Dropped {
-                of,
-                similarity,
-                rule,
-            } => {
-                let twin = DocRef {
-                    index: of,
-                    id: self.analysis.id(of),
-                    start: None,
-                    end: None,
-                    similarity,
-                };
-                ("dropped", Some(rule), Some(twin))
-            }
-        };
-        let entry = DocEntry {
-            index: d.index as usize,
-            id: d.id,
-            source: Source {
-                file: d.file,
-                line: d.line,
-            },
-            status,
-            bytes: d.text.len(),
-            rule,
-            duplicate_of,
-            removed: d
-                .cuts
-                .iter()
-                .map(|c| SpanEntry {
-                    start: c.start,
-                    end: c.end,
-                    kind: c.removal.rule.kind(),
-                    rule: c.removal.rule,
-                    text: &d.text[c.start..c.end],
-                    duplicate_of: c.removal.twin.map(|t| self.doc_ref(t)),
-                    occurrences: (c.removal.occurrences > 0).then_some(c.removal.occurrences),
-                })
-                .collect(),
-            shared: d
-                .plan
-                .shared
-                .iter()
-                .map(|&(seg, twin)| {
-                    let s = d.segments[seg as usize];
-                    SharedEntry {
-                        start: s.start,
-                        end: s.end,
-                        text: &d.text[s.range()],
-                        shared_with: self.doc_ref(twin),
-                    }
-                })
-                .collect(),
-        };
+    /// Writes the entry of one document, rendered by [`render`].
+    pub fn line(&mut self, entry: &str) -> IoResult<()> {
         self.out
             .write_all(if self.first { b"\n" } else { b",\n" })?;
         self.first = false;
-        serde_json::to_writer(&mut self.out, &entry).map_err(std::io::Error::other)
+        self.out.write_all(entry.as_bytes())
     }
 
     /// Closes the document list and writes what is known only at the end.
