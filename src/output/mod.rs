@@ -404,7 +404,14 @@ impl Sink {
                 flate2::Compression::default(),
             )),
             Compression::Zstd => {
-                Sink::Zstd(zstd::Encoder::new(file, 3).map_err(|e| Error::io(path, e))?)
+                // zstd's multithreaded mode writes the same bytes whatever the
+                // number of workers, so outputs stay identical across --threads.
+                let mut encoder = zstd::Encoder::new(file, 3).map_err(|e| Error::io(path, e))?;
+                let workers = rayon::current_num_threads().max(1) as u32;
+                encoder
+                    .multithread(workers)
+                    .map_err(|e| Error::io(path, e))?;
+                Sink::Zstd(encoder)
             }
         })
     }

@@ -69,3 +69,32 @@ fn outputs_do_not_depend_on_thread_count() {
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0], results[2]);
 }
+
+#[test]
+fn compressed_outputs_do_not_depend_on_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("d.jsonl.zst");
+    let lines: Vec<String> = (0..400u64)
+        .map(|i| serde_json::json!({"id": i, "text": article(i % 250, 4)}).to_string())
+        .collect();
+    std::fs::write(
+        &input,
+        zstd::encode_all(lines.join("\n").as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "4"] {
+        let out = dir.path().join(format!("out{threads}"));
+        ok(&[
+            "clean",
+            s(&input),
+            "--out",
+            s(&out),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        outputs.push(tree(&out));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
