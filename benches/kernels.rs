@@ -11,8 +11,9 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use neardup::analyze::{Analyzer, Scratch};
 use neardup::cluster::components;
 use neardup::config::Config;
-use neardup::lsh::{band_keys, candidate_pairs};
+use neardup::lsh::{band_keys, candidates};
 use neardup::sketch::{shingles, MinHasher};
+use neardup::spill::Sorter;
 use neardup::text::{Tokenizer, Tokens};
 
 /// About `bytes` of article text as separate documents.
@@ -121,8 +122,19 @@ fn bench(c: &mut Criterion) {
         .enumerate()
         .flat_map(|(d, ks)| ks.iter().map(move |&k| (k, d as u32)))
         .collect();
+    let temp = std::env::temp_dir();
     g.bench_function("candidate sort", |b| {
-        b.iter_batched(|| records.clone(), candidate_pairs, BatchSize::LargeInput)
+        b.iter_batched(
+            || {
+                let mut s = Sorter::new("bench", &temp, records.len() + 1);
+                for &r in &records {
+                    s.push(r).expect("in memory");
+                }
+                s
+            },
+            |s| candidates(s.sorted().expect("in memory")).expect("in memory"),
+            BatchSize::LargeInput,
+        )
     });
 
     let n = sigs.len();

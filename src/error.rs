@@ -61,10 +61,6 @@ pub enum Error {
     /// An output location that would be unsafe to write.
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
-
-    /// Two sketches built with different parameters were compared.
-    #[error("sketch parameters differ: {0}")]
-    SketchMismatch(String),
 }
 
 impl Error {
@@ -79,7 +75,7 @@ impl Error {
             | Error::DocumentTooLarge { path, .. }
             | Error::InputChanged { path }
             | Error::Output { path, .. } => Some(path),
-            Error::Config(_) | Error::SketchMismatch(_) => None,
+            Error::Config(_) => None,
         }
     }
 

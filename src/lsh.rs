@@ -2,11 +2,13 @@
 //! a bucket become candidate pairs.
 //!
 //! Candidates come from sorting the records, not from a hash map of buckets:
-//! memory is one flat array of 12-byte records, the work is a parallel sort
-//! and a linear scan, and the same shape can run on sorted runs spilled to disk
-//! or on a distributed shuffle.
+//! the records go through an external sorter ([`crate::spill`]) whose runs
+//! spill to disk past a memory budget, and a linear scan of the merged stream
+//! gives the pairs; the same shape runs on a distributed shuffle.
 
 use crate::config::LshParams;
+use crate::error::Result;
+use crate::spill::Merged;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -31,26 +33,43 @@ pub fn band_keys(sig: &[u32], lsh: LshParams, seed: u64, out: &mut Vec<u64>) {
     }
 }
 
-/// Candidate pairs `(a, b)` with `a < b` from bucket records, sorted and
-/// without repeats. In each bucket, every item is paired with the bucket's
-/// smallest item (a star, not all pairs), so a bucket of `n` identical items
-/// costs `n - 1` pairs rather than `n^2 / 2`; union-find still joins them all.
-pub fn candidate_pairs(mut records: Vec<BandRecord>) -> Vec<(u32, u32)> {
-    records.par_sort_unstable();
-    records.dedup();
+/// Candidate pairs `(a, b)` with `a < b` from bucket records sorted by an
+/// external sorter, in order and without repeats. In each bucket, every
+/// item is paired with the bucket's smallest item (a star, not all pairs), so
+/// a bucket of `n` identical items costs `n - 1` pairs rather than `n^2 / 2`;
+/// union-find still joins them all.
+pub fn candidates(records: Merged<BandRecord>) -> Result<Vec<(u32, u32)>> {
     let mut pairs = Vec::new();
-    for bucket in records.chunk_by(|x, y| x.0 == y.0) {
-        let first = bucket[0].1;
-        pairs.extend(bucket[1..].iter().map(|&(_, item)| (first, item)));
-    }
+    records.for_each_group(
+        |r| r.0,
+        |bucket| {
+            pairs.extend(
+                bucket
+                    .windows(2)
+                    .filter(|w| w[0] != w[1])
+                    .map(|w| (bucket[0].1, w[1].1)),
+            );
+            Ok(())
+        },
+    )?;
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
+    Ok(pairs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spill::Sorter;
+
+    fn pairs(records: &[(u64, u32)]) -> Vec<(u32, u32)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sorter::new("lsh", dir.path(), 1024);
+        for &r in records {
+            s.push(r).unwrap();
+        }
+        candidates(s.sorted().unwrap()).unwrap()
+    }
 
     #[test]
     fn shared_band_makes_a_candidate() {
@@ -64,12 +83,12 @@ mod tests {
             band_keys(sig, lsh, 1, &mut keys);
             records.extend(keys.into_iter().map(|k| (k, item as u32)));
         }
-        assert_eq!(candidate_pairs(records), vec![(0, 1), (1, 2)]);
+        assert_eq!(pairs(&records), vec![(0, 1), (1, 2)]);
     }
 
     #[test]
     fn buckets_pair_with_their_smallest_item() {
-        let records = vec![(5, 3), (5, 1), (5, 2), (6, 2), (6, 3), (5, 1)];
-        assert_eq!(candidate_pairs(records), vec![(1, 2), (1, 3), (2, 3)]);
+        let records = [(5, 3), (5, 1), (5, 2), (6, 2), (6, 3), (5, 1)];
+        assert_eq!(pairs(&records), vec![(1, 2), (1, 3), (2, 3)]);
     }
 }

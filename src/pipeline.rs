@@ -20,7 +20,7 @@ use crate::cluster::components;
 use crate::config::{Config, OnError};
 use crate::corpus::{self, Document, Fields, Input};
 use crate::error::{Error, Result};
-use crate::lsh::band_keys;
+use crate::lsh::{band_keys, candidates};
 use crate::passages::{self, PassageRecord};
 use crate::plan::{Fate, Rule};
 use crate::spill::Sorter;
@@ -421,17 +421,8 @@ fn match_documents(
         .collect();
     drop(by_exact);
 
-    // Near copies: each bucket's documents paired with its first, verified.
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    bands.sorted()?.for_each_group(
-        |r| r.0,
-        |bucket| {
-            pairs.extend(bucket[1..].iter().map(|&(_, d)| (bucket[0].1, d)));
-            Ok(())
-        },
-    )?;
-    pairs.par_sort_unstable();
-    pairs.dedup();
+    // Near copies: candidates from the buckets, verified.
+    let pairs = candidates(bands.sorted()?)?;
     edges.extend(
         verify(&pairs, similarity, threshold)
             .into_iter()

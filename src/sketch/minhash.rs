@@ -10,7 +10,6 @@
 //! so one binary runs everywhere and gives the same bits everywhere.
 
 use crate::config::SketchParams;
-use crate::error::{Error, Result};
 
 /// Computes signatures for one set of [`SketchParams`].
 #[derive(Debug, Clone)]
@@ -105,57 +104,6 @@ fn update_lanes<const L: usize>(a: &[u32], b: &[u32], mins: &mut [u32], xs: &[u3
     }
 }
 
-/// Signatures of many items in one flat row-major array: row `i` is item `i`.
-#[derive(Debug, Clone)]
-pub struct Signatures {
-    params: SketchParams,
-    data: Vec<u32>,
-}
-
-impl Signatures {
-    pub fn new(params: SketchParams) -> Self {
-        Signatures {
-            params,
-            data: Vec::new(),
-        }
-    }
-
-    pub fn params(&self) -> SketchParams {
-        self.params
-    }
-
-    pub fn len(&self) -> usize {
-        self.data.len() / self.params.permutations
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
-    pub fn row(&self, i: usize) -> &[u32] {
-        let p = self.params.permutations;
-        &self.data[i * p..(i + 1) * p]
-    }
-
-    /// Appends a row; its length must be the number of permutations.
-    pub fn push(&mut self, row: &[u32]) {
-        assert_eq!(row.len(), self.params.permutations, "signature length");
-        self.data.extend_from_slice(row);
-    }
-
-    /// Appends all rows of `other`, which must have the same parameters.
-    pub fn append(&mut self, other: &Signatures) -> Result<()> {
-        if other.params != self.params {
-            return Err(Error::SketchMismatch(format!(
-                "{:?} vs {:?}",
-                self.params, other.params
-            )));
-        }
-        self.data.extend_from_slice(&other.data);
-        Ok(())
-    }
-}
-
 /// Estimated Jaccard similarity: the share of permutations whose minima agree.
 pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
@@ -204,12 +152,5 @@ mod tests {
         h.sign(&[10, 20, 30, 40], &mut s3);
         assert_eq!(similarity(&s1, &s2), 1.0);
         assert!(similarity(&s1, &s3) < 0.1);
-    }
-
-    #[test]
-    fn append_rejects_other_parameters() {
-        let mut a = Signatures::new(params(16));
-        let b = Signatures::new(params(32));
-        assert!(matches!(a.append(&b), Err(Error::SketchMismatch(_))));
     }
 }

@@ -4,5 +4,5 @@
 pub mod minhash;
 pub mod shingle;
 
-pub use minhash::{MinHasher, Signatures};
+pub use minhash::MinHasher;
 pub use shingle::shingles;
