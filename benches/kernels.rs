@@ -1,6 +1,7 @@
 //! Criterion benches of the pipeline's kernels, each reporting throughput in
-//! bytes of source text: normalise + shingle, MinHash signature, the whole
-//! per-document stage, banding, the candidate sort, union-find.
+//! bytes of source text: tokenise, the signature stage (normalise, shingle,
+//! MinHash), normalise + shingle, MinHash alone, the whole per-document
+//! stage, banding, the candidate sort, union-find.
 //!
 //! Input: the bundled `corpora/news-sample` articles, repeated to 4 MiB with a
 //! counter word changed per copy so that no two copies are identical.
@@ -51,6 +52,30 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernels");
     g.throughput(Throughput::Bytes(bytes));
     g.sample_size(10);
+
+    g.bench_function("tokenise", |b| {
+        let mut tokens = Tokens::default();
+        b.iter(|| {
+            for d in &docs {
+                tokenizer.tokenize(d, &mut tokens);
+                black_box(&tokens);
+            }
+        })
+    });
+
+    g.bench_function("signature stage (normalise+shingle+MinHash)", |b| {
+        let (mut tokens, mut sh) = (Tokens::default(), Vec::new());
+        let mut sig = vec![0; config.doc_sketch.permutations];
+        b.iter(|| {
+            for d in &docs {
+                tokenizer.tokenize(d, &mut tokens);
+                sh.clear();
+                shingles(&tokens.hashes, k, &mut sh);
+                hasher.sign(&sh, &mut sig);
+                black_box(&sig);
+            }
+        })
+    });
 
     g.bench_function("normalise+shingle", |b| {
         let (mut tokens, mut sh) = (Tokens::default(), Vec::new());

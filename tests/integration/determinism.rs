@@ -32,6 +32,27 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Cleans `input` once per thread count, into folders under `dir`; returns
+/// each output tree.
+fn clean_with_threads(input: &Path, dir: &Path, threads: &[&str]) -> Vec<Vec<(String, Vec<u8>)>> {
+    threads
+        .iter()
+        .map(|t| {
+            let out = dir.join(format!("out{t}"));
+            ok(&[
+                "clean",
+                s(input),
+                "--out",
+                s(&out),
+                "--threads",
+                t,
+                "--quiet",
+            ]);
+            tree(&out)
+        })
+        .collect()
+}
+
 #[test]
 fn outputs_do_not_depend_on_thread_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -51,20 +72,7 @@ fn outputs_do_not_depend_on_thread_count() {
         let e = e.unwrap();
         fs::copy(e.path(), input.join(e.file_name())).unwrap();
     }
-    let mut results = Vec::new();
-    for threads in ["1", "2", "8"] {
-        let out = dir.path().join(format!("out{threads}"));
-        ok(&[
-            "clean",
-            s(&input),
-            "--out",
-            s(&out),
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
-        results.push(tree(&out));
-    }
+    let results = clean_with_threads(&input, dir.path(), &["1", "2", "8"]);
     assert!(results[0].len() > 100);
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0], results[2]);
@@ -82,19 +90,6 @@ fn compressed_outputs_do_not_depend_on_thread_count() {
         zstd::encode_all(lines.join("\n").as_bytes(), 3).unwrap(),
     )
     .unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "4"] {
-        let out = dir.path().join(format!("out{threads}"));
-        ok(&[
-            "clean",
-            s(&input),
-            "--out",
-            s(&out),
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
-        outputs.push(tree(&out));
-    }
+    let outputs = clean_with_threads(&input, dir.path(), &["1", "4"]);
     assert_eq!(outputs[0], outputs[1]);
 }
