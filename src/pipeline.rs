@@ -25,12 +25,12 @@ use crate::passages::{self, PassageRecord};
 use crate::plan::{Fate, Rule};
 use crate::spill::Sorter;
 use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
-use crate::verify::{bbit_similarity, low_bytes, verify};
+use crate::verify::{verify, BitSignatures};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use crate::passages::Match;
+use crate::passages::Match;
 
 /// Told how a run advances, so that a front end can show progress. The
 /// library itself prints nothing.
@@ -85,8 +85,8 @@ pub struct Analysis {
     pub skipped: Vec<Skipped>,
     ids: Ids,
     exact: Vec<u64>,
-    /// b-bit signatures, `permutations` bytes per document.
-    sigs: Vec<u8>,
+    /// b-bit signatures, for verification and reported similarities.
+    sigs: BitSignatures,
     /// Per document: the first document of its cluster, which survives.
     survivors: Vec<u32>,
     /// Corpus templates: (key, kept documents), sorted by key.
@@ -136,15 +136,9 @@ impl Analysis {
         }
         Fate::Dropped {
             of: kept,
-            similarity: self.similarity(doc, kept) as f32,
+            similarity: self.sigs.similarity(doc, kept) as f32,
             rule: Rule::NearDuplicateDocument,
         }
-    }
-
-    fn similarity(&self, a: u32, b: u32) -> f64 {
-        let p = self.config.doc_sketch.permutations;
-        let row = |d: u32| &self.sigs[d as usize * p..(d as usize + 1) * p];
-        bbit_similarity(row(a), row(b))
     }
 }
 
@@ -156,7 +150,7 @@ const BATCH_BYTES: usize = 64 << 20;
 struct Gathered {
     ids: Ids,
     exact: Vec<u64>,
-    sigs: Vec<u8>,
+    sigs: BitSignatures,
     /// Whether the document has words left to match on.
     matchable: Vec<bool>,
     bands: Sorter<(u64, u32)>,
@@ -180,7 +174,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     let mut g = Gathered {
         ids: Ids::default(),
         exact: Vec::new(),
-        sigs: Vec::new(),
+        sigs: BitSignatures::new(config.doc_sketch.permutations),
         matchable: Vec::new(),
         bands: Sorter::new("bands", temp.path(), budget / 2 / 12),
         templates: Sorter::new("templates", temp.path(), budget / 4 / 12),
@@ -207,12 +201,13 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         skipped,
         ..
     } = g;
-    let p = config.doc_sketch.permutations;
-    let similarity = |a: u32, b: u32| {
-        let row = |d: u32| &sigs[d as usize * p..(d as usize + 1) * p];
-        bbit_similarity(row(a), row(b))
-    };
-    let survivors = match_documents(&exact, &matchable, bands, similarity, config.threshold)?;
+    let survivors = match_documents(
+        &exact,
+        &matchable,
+        bands,
+        |a, b| sigs.similarity(a, b),
+        config.threshold,
+    )?;
     timings.push(("match documents", t.elapsed()));
 
     let t = Instant::now();
@@ -333,7 +328,7 @@ fn flush(
         let d = (base + k) as u32;
         g.ids.push(&doc.id);
         g.exact.push(sketch.exact);
-        low_bytes(&sketch.signature, &mut g.sigs);
+        g.sigs.push(&sketch.signature);
         let matchable = sketch.matched_words > 0;
         g.matchable.push(matchable);
         if matchable {

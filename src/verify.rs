@@ -23,6 +23,38 @@ pub fn low_bytes(sig: &[u32], out: &mut Vec<u8>) {
     out.extend(sig.iter().map(|&v| v as u8));
 }
 
+/// The b-bit signatures of many items, in one flat array: row `i` is item `i`.
+#[derive(Debug, Clone)]
+pub struct BitSignatures {
+    permutations: usize,
+    bytes: Vec<u8>,
+}
+
+impl BitSignatures {
+    pub fn new(permutations: usize) -> Self {
+        BitSignatures {
+            permutations,
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Appends the b-bit form of `sig` (of `permutations` values).
+    pub fn push(&mut self, sig: &[u32]) {
+        debug_assert_eq!(sig.len(), self.permutations);
+        low_bytes(sig, &mut self.bytes);
+    }
+
+    fn row(&self, i: u32) -> &[u8] {
+        let p = self.permutations;
+        &self.bytes[i as usize * p..(i as usize + 1) * p]
+    }
+
+    /// Estimated Jaccard similarity of items `a` and `b`.
+    pub fn similarity(&self, a: u32, b: u32) -> f64 {
+        bbit_similarity(self.row(a), self.row(b))
+    }
+}
+
 /// Estimated Jaccard similarity of two b-bit signatures.
 pub fn bbit_similarity(a: &[u8], b: &[u8]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
