@@ -7,9 +7,12 @@
 //! It needs no other document, so it runs in parallel over a batch, and would
 //! run unchanged inside a map step of a distributed engine.
 
-use crate::boilerplate::structural::{self, SegmentView, StopWords, TailFacts};
+use crate::boilerplate::body;
+use crate::boilerplate::language::StopLists;
+use crate::boilerplate::rules::Verdict;
+use crate::boilerplate::structural::{self, LineFacts, SegmentView, StopWords};
 use crate::config::Config;
-use crate::plan::Removal;
+use crate::plan::{Kind, Removal, Rule};
 use crate::repeats::{self, RepeatParams, SegmentKey};
 use crate::sketch::shingle::combine;
 use crate::sketch::{shingles, MinHasher};
@@ -48,9 +51,9 @@ pub struct DocSketch {
     pub segments: Vec<SegmentSketch>,
     /// Local verdicts: one per segment.
     pub removals: Vec<Option<Removal>>,
-    /// What the trailing-block rule needs, per segment (empty when the
-    /// structural rules are off).
-    pub tail: Vec<TailFacts>,
+    /// What the plan-stage rules need, per segment (empty when the paragraph
+    /// work is off).
+    pub facts: Vec<LineFacts>,
 }
 
 /// Builds [`DocSketch`]es for one configuration.
@@ -62,6 +65,7 @@ pub struct Analyzer {
     segment_hasher: MinHasher,
     repeat: RepeatParams,
     stop: StopWords,
+    lists: StopLists,
 }
 
 /// Buffers reused between documents on one thread.
@@ -70,6 +74,7 @@ pub struct Scratch {
     tokens: Tokens,
     kept: Vec<u64>,
     shingles: Vec<u32>,
+    stop_bits: Vec<u64>,
 }
 
 impl Analyzer {
@@ -78,6 +83,7 @@ impl Analyzer {
             config: config.clone(),
             tokenizer: Tokenizer::new(config.doc_sketch.seed),
             stop: StopWords::new(&Tokenizer::new(config.doc_sketch.seed)),
+            lists: StopLists::new(&Tokenizer::new(config.doc_sketch.seed)),
             doc_hasher: MinHasher::new(config.doc_sketch),
             segment_hasher: MinHasher::new(config.segment_sketch),
             repeat: RepeatParams {
@@ -131,12 +137,12 @@ impl Analyzer {
             signature,
             segments: paragraphs.segments,
             removals: paragraphs.removals,
-            tail: paragraphs.tail,
+            facts: paragraphs.facts,
         }
     }
 
     /// The paragraph work on a tokenised document: segments and their
-    /// sketches, repeats, structural boilerplate, tail facts.
+    /// sketches, repeats, structural boilerplate, line facts.
     fn paragraphs(&self, doc: u32, text: &str, scratch: &mut Scratch) -> Paragraphs {
         let tokens = &scratch.tokens;
         let spans = segment(text);
@@ -191,23 +197,50 @@ impl Analyzer {
             .collect();
         repeats::find(doc, &keys, &self.repeat, &mut removals);
 
-        let mut tail = Vec::new();
+        let views: Vec<SegmentView> = spans
+            .iter()
+            .zip(&ranges)
+            .map(|(s, r)| SegmentView {
+                text: &text[s.range()],
+                tokens: r.clone(),
+            })
+            .collect();
         if self.config.structural_rules {
-            let views: Vec<SegmentView> = spans
-                .iter()
-                .zip(&ranges)
-                .map(|(s, r)| SegmentView {
-                    text: &text[s.range()],
-                    tokens: r.clone(),
-                })
-                .collect();
             structural::apply(&views, &mut removals);
-            tail = structural::tail_facts(&views, tokens, &self.stop);
+        }
+        let mut facts = structural::line_facts(&views, tokens, &self.stop);
+        if self.config.body {
+            let (_, mask) = self
+                .lists
+                .for_document(&tokens.hashes, &mut scratch.stop_bits);
+            let classes = body::classify(&views, &scratch.stop_bits, mask);
+            for (f, class) in facts.iter_mut().zip(classes) {
+                f.class = class;
+            }
+        }
+        if let Some(rules) = &self.config.rules {
+            for (i, v) in views.iter().enumerate() {
+                match rules.verdict(v.text) {
+                    Some(Verdict::Keep) => {
+                        facts[i].pinned = true;
+                        if removals[i].is_some_and(|r| r.rule.kind() == Kind::Boilerplate) {
+                            removals[i] = None;
+                        }
+                    }
+                    Some(Verdict::Drop(rule)) if removals[i].is_none() => {
+                        removals[i] = Some(Removal {
+                            user_rule: Some(rule),
+                            ..Removal::new(Rule::UserRule)
+                        });
+                    }
+                    _ => {}
+                }
+            }
         }
         Paragraphs {
             segments,
             removals,
-            tail,
+            facts,
         }
     }
 }
@@ -217,7 +250,7 @@ impl Analyzer {
 struct Paragraphs {
     segments: Vec<SegmentSketch>,
     removals: Vec<Option<Removal>>,
-    tail: Vec<TailFacts>,
+    facts: Vec<LineFacts>,
 }
 
 /// The corpus-template key of a segment: its words with digits masked, so a

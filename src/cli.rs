@@ -2,6 +2,7 @@
 
 use clap::ValueEnum;
 use clap::{Args, Parser, Subcommand};
+use neardup::boilerplate::rules::UserRules;
 use neardup::config::{Config, LshParams, OnError};
 use std::path::PathBuf;
 
@@ -129,6 +130,24 @@ pub struct InputArgs {
     /// captions, credit lines, trailing link lists).
     #[arg(long)]
     pub no_structural: bool,
+    /// Do not look for each document's body: keep menus, headers, sidebars,
+    /// comments and footers around it.
+    #[arg(long)]
+    pub no_body: bool,
+    /// No boilerplate detection at all (templates, structural rules, body):
+    /// only repeated paragraphs and duplicate documents.
+    #[arg(long, conflicts_with_all = ["no_structural", "no_body"])]
+    pub no_boilerplate: bool,
+    /// Detect and report boilerplate but write it through (listed under
+    /// `flagged` in the report): a dry run for the boilerplate rules.
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+    /// A file of your own rules, one per line: `drop PHRASE`, `keep PHRASE`,
+    /// `drop /REGEX/`, `keep /REGEX/` (# starts a comment). Phrases match
+    /// ignoring case and spacing; `keep` wins and protects a line from every
+    /// boilerplate rule. The report names the rule that dropped a line.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
     /// Only find near-duplicate documents, on their whole text: no repeated
     /// paragraphs, boilerplate or shared passages. What document-level
     /// MinHash tools do, and several times faster than the full run.
@@ -167,14 +186,21 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    pub fn config(&self) -> Config {
+    pub fn config(&self) -> neardup::Result<Config> {
         let mut c = Config {
             threshold: self.threshold,
             segment_threshold: self.segment_threshold,
             min_segment_words: self.min_segment_words,
-            template_min_docs: self.template_min_docs,
+            template_min_docs: if self.no_boilerplate {
+                0
+            } else {
+                self.template_min_docs
+            },
             paragraphs: !self.documents_only,
-            structural_rules: !self.no_structural,
+            structural_rules: !(self.no_structural || self.no_boilerplate),
+            body: !(self.no_body || self.no_boilerplate),
+            keep_boilerplate: self.keep_boilerplate,
+            rules: self.rules.as_deref().map(UserRules::load).transpose()?,
             remove_shared: self.remove_shared,
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
@@ -193,7 +219,7 @@ impl InputArgs {
         if let (Some(bands), Some(rows)) = (self.bands, self.rows) {
             c.doc_lsh = Some(LshParams { bands, rows });
         }
-        c
+        Ok(c)
     }
 }
 

@@ -128,6 +128,14 @@ pub struct Config {
     pub paragraphs: bool,
     /// Apply the structural boilerplate rules (bylines, captions, trailing lists...).
     pub structural_rules: bool,
+    /// Find each document's body of prose and remove the lines outside it
+    /// (menus, headers, sidebars, comments, footers).
+    pub body: bool,
+    /// The user's rules: lines to always drop or always keep.
+    pub rules: Option<crate::boilerplate::rules::UserRules>,
+    /// Detect and report boilerplate, but write it through: only repeated
+    /// paragraphs and duplicate documents are removed.
+    pub keep_boilerplate: bool,
     /// Remove passages shared with another kept document (reported either way).
     pub remove_shared: bool,
 
@@ -163,6 +171,9 @@ impl Default for Config {
             template_min_docs: 10,
             paragraphs: true,
             structural_rules: true,
+            body: true,
+            rules: None,
+            keep_boilerplate: false,
             remove_shared: false,
             text_field: "text".into(),
             id_field: "id".into(),

@@ -53,7 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build()?;
     let bars = Bars::new(input.quiet);
     let (summary, stages) = pool.install(|| -> anyhow::Result<_> {
-        let analysis = neardup::pipeline::analyze(&input.inputs, input.config(), &bars)?;
+        let analysis = neardup::pipeline::analyze(&input.inputs, input.config()?, &bars)?;
         let written = Instant::now();
         let summary = match &cli.command {
             Command::Clean { out, force, .. } => {

@@ -372,7 +372,7 @@ fn flush(
                 span: s.span,
                 words: s.words,
                 template: s.template,
-                tail: sketch.tail.get(i).copied().unwrap_or_default(),
+                facts: sketch.facts.get(i).copied().unwrap_or_default(),
             })
             .collect();
         let removals = sketch

@@ -6,7 +6,8 @@
 //! shared passages. The output is a [`Plan`]: per document, kept or dropped,
 //! and a removal per segment that goes, with its kind, rule and kept twin.
 
-use crate::boilerplate::structural::{self, TailFacts};
+use crate::boilerplate::body;
+use crate::boilerplate::structural::{self, LineFacts};
 use crate::boilerplate::template;
 use crate::config::Config;
 use crate::passages::Match;
@@ -51,13 +52,17 @@ pub enum Rule {
     CreditLine,
     /// Attribution line of an embedded social-media post.
     SocialEmbed,
+    /// Line outside the article's body (see `boilerplate::body`).
+    OutsideBody,
+    /// Line dropped by a rule from the user's rules file.
+    UserRule,
     /// Passage also found in an earlier kept document.
     SharedPassage,
 }
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 15] = [
         Rule::ExactDocument,
         Rule::NearDuplicateDocument,
         Rule::ExactRepeat,
@@ -70,6 +75,8 @@ impl Rule {
         Rule::Caption,
         Rule::CreditLine,
         Rule::SocialEmbed,
+        Rule::OutsideBody,
+        Rule::UserRule,
         Rule::SharedPassage,
     ];
 
@@ -97,7 +104,9 @@ impl Rule {
             | Rule::Timestamp
             | Rule::Caption
             | Rule::CreditLine
-            | Rule::SocialEmbed => Kind::Boilerplate,
+            | Rule::SocialEmbed
+            | Rule::OutsideBody
+            | Rule::UserRule => Kind::Boilerplate,
         }
     }
 }
@@ -123,6 +132,10 @@ pub struct Removal {
     pub twin: Option<Twin>,
     /// For corpus templates: in how many kept documents the segment occurs.
     pub occurrences: u32,
+    /// For the body classifier: the line's score (negative: boilerplate-like).
+    pub score: Option<f32>,
+    /// For user rules: the index of the rule that fired.
+    pub user_rule: Option<u32>,
 }
 
 impl Removal {
@@ -131,14 +144,22 @@ impl Removal {
             rule,
             twin: None,
             occurrences: 0,
+            score: None,
+            user_rule: None,
         }
     }
 
     pub fn with_twin(rule: Rule, twin: Twin) -> Self {
         Removal {
-            rule,
             twin: Some(twin),
-            occurrences: 0,
+            ..Removal::new(rule)
+        }
+    }
+
+    pub fn scored(rule: Rule, score: f32) -> Self {
+        Removal {
+            score: Some(score),
+            ..Removal::new(rule)
         }
     }
 }
@@ -167,6 +188,8 @@ pub struct DocPlan {
     pub shared: Vec<(u32, Twin)>,
     /// Segments that matched a corpus template (removed or not).
     pub template_hits: Vec<usize>,
+    /// Boilerplate found but written through (`keep_boilerplate`).
+    pub flagged: Vec<(u32, Removal)>,
 }
 
 /// Decides one document: its fate, and for a kept document the in-document
@@ -186,6 +209,7 @@ pub fn decide(
         removals: vec![None; n],
         shared: Vec::new(),
         template_hits: Vec::new(),
+        flagged: Vec::new(),
     };
     if plan.fate != Fate::Kept {
         return plan;
@@ -198,8 +222,16 @@ pub fn decide(
         .iter()
         .map(|s| (s.template, s.words))
         .collect();
-    let facts: Vec<TailFacts> = local.segments.iter().map(|s| s.tail).collect();
+    let facts: Vec<LineFacts> = local.segments.iter().map(|s| s.facts).collect();
     let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
+    // A line the user pinned as content loses any boilerplate verdict.
+    let unpin = |removals: &mut [Option<Removal>]| {
+        for (r, f) in removals.iter_mut().zip(&facts) {
+            if f.pinned && r.is_some_and(|r| r.rule.kind() == Kind::Boilerplate) {
+                *r = None;
+            }
+        }
+    };
     plan.template_hits = template::mark(&keys, templates, &mut plan.removals);
     loop {
         let before = removed(&plan.removals);
@@ -207,8 +239,19 @@ pub fn decide(
             structural::trailing_block(&facts, &mut plan.removals);
         }
         template::mark(&keys, templates, &mut plan.removals);
+        unpin(&mut plan.removals);
         if removed(&plan.removals) == before {
             break;
+        }
+    }
+    if config.body {
+        body::select(&facts, &mut plan.removals);
+    }
+    if config.keep_boilerplate {
+        for (seg, r) in plan.removals.iter_mut().enumerate() {
+            if let Some(removal) = r.take_if(|r| r.rule.kind() == Kind::Boilerplate) {
+                plan.flagged.push((seg as u32, removal));
+            }
         }
     }
     for m in shared {

@@ -1,10 +1,10 @@
 //! The first pass's results per document, kept on disk in input order for
-//! the second pass: the segments with their template keys and tail facts, and
+//! the second pass: the segments with their template keys and line facts, and
 //! the removals the in-document rules decided. Written and read strictly in
 //! sequence, so memory holds one document at a time however large the
 //! corpus. The file is deleted when the store is dropped.
 
-use crate::boilerplate::structural::TailFacts;
+use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
 use crate::plan::{Removal, Rule, Twin};
 use crate::text::Segment;
@@ -19,7 +19,7 @@ pub struct SegmentLocal {
     pub words: u32,
     /// Corpus-template key.
     pub template: u64,
-    pub tail: TailFacts,
+    pub facts: LineFacts,
 }
 
 /// One document as the second pass needs it.
@@ -66,13 +66,14 @@ impl StoreWriter {
             b.extend_from_slice(&s.span.end.to_le_bytes());
             b.extend_from_slice(&s.words.to_le_bytes());
             b.extend_from_slice(&s.template.to_le_bytes());
-            b.extend_from_slice(&s.tail.to_bytes());
+            b.extend_from_slice(&s.facts.to_bytes());
         }
         b.extend_from_slice(&(r.removals.len() as u32).to_le_bytes());
         for (seg, rem) in &r.removals {
             b.extend_from_slice(&seg.to_le_bytes());
             b.push(rem.rule.code());
             b.extend_from_slice(&rem.occurrences.to_le_bytes());
+            b.extend_from_slice(&rem.user_rule.unwrap_or(u32::MAX).to_le_bytes());
             match rem.twin {
                 None => b.push(0),
                 Some(t) => {
@@ -192,7 +193,7 @@ impl StoreReader {
                 },
                 words: c.u32(),
                 template: c.u64(),
-                tail: TailFacts::from_bytes(c.take()),
+                facts: LineFacts::from_bytes(c.take()),
             });
         }
         let n = c.u32() as usize;
@@ -203,6 +204,7 @@ impl StoreReader {
                 message: "corrupt document store".into(),
             })?;
             let occurrences = c.u32();
+            let user_rule = Some(c.u32()).filter(|&u| u != u32::MAX);
             let twin = (c.u8() == 1).then(|| Twin {
                 doc: c.u32(),
                 segment: c.u32(),
@@ -213,9 +215,10 @@ impl StoreReader {
             r.removals.push((
                 seg,
                 Removal {
-                    rule,
                     twin,
                     occurrences,
+                    user_rule,
+                    ..Removal::new(rule)
                 },
             ));
         }
@@ -240,7 +243,7 @@ mod tests {
                 span: Segment { start: 3, end: 9 },
                 words: 2,
                 template: u64::MAX - 1,
-                tail: TailFacts::default(),
+                facts: LineFacts::default(),
             }],
             removals: vec![
                 (0, Removal::new(Rule::Byline)),

@@ -13,6 +13,7 @@
 //! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
 //! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
 
+use crate::boilerplate::body::Class;
 use crate::plan::{Removal, Rule};
 use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
@@ -370,7 +371,7 @@ fn is_caption_lead(s: &SegmentView) -> bool {
 
 /// Applies the line rules of one document. `removals` has one entry per
 /// segment; segments already removed are skipped and never changed. The
-/// trailing-block rule runs later, from [`tail_facts`].
+/// trailing-block rule runs later, from [`line_facts`].
 pub fn apply(segs: &[SegmentView], removals: &mut [Option<Removal>]) {
     let kept = |removals: &[Option<Removal>]| -> Vec<usize> {
         (0..segs.len())
@@ -446,18 +447,23 @@ pub fn apply(segs: &[SegmentView], removals: &mut [Option<Removal>]) {
     }
 }
 
-/// What the trailing-block rule needs to know of a segment. It is computed
-/// while the text is at hand and applied in the plan stage, after corpus
-/// templates are known, so that a footer of template lines does not hide the
-/// labels above it (and cleaning a cleaned copy removes nothing more).
+/// What the plan-stage rules (trailing blocks, the body region) need to know
+/// of a segment. It is computed while the text is at hand and applied in the
+/// plan stage, after corpus templates are known, so that a footer of
+/// template lines does not hide the labels above it (and cleaning a cleaned
+/// copy removes nothing more).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TailFacts {
+pub struct LineFacts {
     flags: u8,
     /// Distinct content words (4 letters or more, not function words).
     content: u16,
     /// How many of them also occur in the document's prose.
     in_body: u16,
-    words: u16,
+    pub words: u16,
+    /// The body classifier's class of the line.
+    pub class: Class,
+    /// A user rule says the line is content: no boilerplate rule removes it.
+    pub pinned: bool,
 }
 
 const PROSE: u8 = 1;
@@ -466,33 +472,36 @@ const HEADLINE: u8 = 4;
 const LABEL: u8 = 8;
 const FIGURES: u8 = 16;
 
-impl TailFacts {
+impl LineFacts {
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
 
-    /// Seven little-endian bytes, for files of intermediate results.
-    pub fn to_bytes(&self) -> [u8; 7] {
-        let mut b = [0u8; 7];
+    /// Eight little-endian bytes, for files of intermediate results.
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut b = [0u8; 8];
         b[0] = self.flags;
         b[1..3].copy_from_slice(&self.content.to_le_bytes());
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
+        b[7] = self.class as u8 | (self.pinned as u8) << 7;
         b
     }
 
-    pub fn from_bytes(b: [u8; 7]) -> Self {
-        TailFacts {
+    pub fn from_bytes(b: [u8; 8]) -> Self {
+        LineFacts {
             flags: b[0],
             content: u16::from_le_bytes([b[1], b[2]]),
             in_body: u16::from_le_bytes([b[3], b[4]]),
             words: u16::from_le_bytes([b[5], b[6]]),
+            class: Class::from_code(b[7] & 0x7f),
+            pinned: b[7] & 0x80 != 0,
         }
     }
 }
 
-/// The [`TailFacts`] of every segment of a document.
-pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Vec<TailFacts> {
+/// The [`LineFacts`] of every segment of a document.
+pub fn line_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Vec<LineFacts> {
     // Content words: four letters or more, not function words.
     let content = |s: &SegmentView, out: &mut Vec<u64>| {
         out.clear();
@@ -550,7 +559,7 @@ pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Ve
                     .is_some_and(|c| c.is_alphabetic() || "\"'“‘«".contains(c))
                 && figures * 10 < s.words() * 4
                 && !text.contains("   ");
-            TailFacts {
+            LineFacts {
                 flags: flag(prose, PROSE)
                     | flag(
                         s.words() >= 3 && text.trim_end().ends_with([':', '：']),
@@ -562,6 +571,7 @@ pub fn tail_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Ve
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
+                ..LineFacts::default()
             }
         })
         .collect()
@@ -599,7 +609,7 @@ impl StopWords {
 ///   "Read more"), which a name or a score never is.
 ///
 /// A list introduced by the body ("The plan covers:") is the body's.
-pub fn trailing_block(facts: &[TailFacts], removals: &mut [Option<Removal>]) {
+pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let kept: Vec<usize> = (0..facts.len())
         .filter(|&i| removals[i].is_none() && facts[i].words > 0)
         .collect();
@@ -621,7 +631,7 @@ pub fn trailing_block(facts: &[TailFacts], removals: &mut [Option<Removal>]) {
     }
 }
 
-fn is_unrelated_headlines(facts: &[TailFacts], tail: &[usize]) -> bool {
+fn is_unrelated_headlines(facts: &[LineFacts], tail: &[usize]) -> bool {
     // A short first line is the list's header ("More stories").
     let items = if facts[tail[0]].words < 6 {
         &tail[1..]
@@ -663,7 +673,7 @@ mod tests {
         let mut removals = vec![None; views.len()];
         apply(&views, &mut removals);
         let stop = StopWords::new(&Tokenizer::new(1));
-        trailing_block(&tail_facts(&views, &tokens, &stop), &mut removals);
+        trailing_block(&line_facts(&views, &tokens, &stop), &mut removals);
         views
             .iter()
             .zip(removals)

@@ -82,9 +82,8 @@ pub fn mark(
             continue;
         }
         removals[i] = Some(Removal {
-            rule: Rule::CorpusTemplate,
-            twin: None,
             occurrences: count,
+            ..Removal::new(Rule::CorpusTemplate)
         });
     }
     marks

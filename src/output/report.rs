@@ -9,7 +9,7 @@
 
 use crate::corpus::InputKind;
 use crate::pipeline::{Analysis, Skipped};
-use crate::plan::{Cut, DocPlan, Fate, Kind, Rule, Twin};
+use crate::plan::{Cut, DocPlan, Fate, Kind, Removal, Rule, Twin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,6 +30,8 @@ pub struct Summary {
     pub removed_by_kind: BTreeMap<Kind, u64>,
     pub removed_by_rule: BTreeMap<Rule, u64>,
     pub shared_passages_found: u64,
+    /// Boilerplate segments found but written through (`--keep-boilerplate`).
+    pub boilerplate_flagged: u64,
     pub bytes_in: u64,
     pub bytes_removed: u64,
     pub bytes_out: u64,
@@ -47,6 +49,7 @@ impl Summary {
             Fate::Kept => {
                 self.documents_kept += 1;
                 self.shared_passages_found += plan.shared.len() as u64;
+                self.boilerplate_flagged += plan.flagged.len() as u64;
                 for c in cuts {
                     self.segments_removed += 1;
                     self.bytes_removed += (c.end - c.start) as u64;
@@ -104,6 +107,12 @@ impl Summary {
             out += &format!(
                 "  skipped, unreadable: {} (listed in the report)\n",
                 self.documents_skipped
+            );
+        }
+        if self.boilerplate_flagged > 0 {
+            out += &format!(
+                "  boilerplate flagged and kept: {} segments (listed under `flagged`)\n",
+                self.boilerplate_flagged
             );
         }
         if self.shared_passages_found > 0 {
@@ -205,6 +214,10 @@ struct Parameters<'a> {
     template_min_docs: usize,
     paragraphs: bool,
     structural_rules: bool,
+    body: bool,
+    keep_boilerplate: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<&'a crate::boilerplate::rules::UserRules>,
     remove_shared: bool,
     text_field: &'a str,
     id_field: &'a str,
@@ -241,6 +254,8 @@ struct DocEntry<'a> {
     duplicate_of: Option<DocRef<'a>>,
     removed: Vec<SpanEntry<'a>>,
     shared: Vec<SharedEntry<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flagged: Vec<SpanEntry<'a>>,
 }
 
 #[derive(Serialize)]
@@ -260,6 +275,12 @@ struct SpanEntry<'a> {
     duplicate_of: Option<DocRef<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     occurrences: Option<u32>,
+    /// The body classifier's score of the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
+    /// The user rule that fired: "file:line: drop PATTERN".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_rule: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -292,6 +313,20 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         end: Some(t.end),
         similarity: t.similarity,
     };
+    let span = |start: usize, end: usize, removal: Removal| SpanEntry {
+        start,
+        end,
+        kind: removal.rule.kind(),
+        rule: removal.rule,
+        text: &d.text[start..end],
+        duplicate_of: removal.twin.map(doc_ref),
+        occurrences: (removal.occurrences > 0).then_some(removal.occurrences),
+        score: removal.score,
+        user_rule: removal.user_rule.and_then(|u| {
+            let rules = analysis.config.rules.as_ref()?;
+            Some(rules.describe(u))
+        }),
+    };
     let (status, rule, duplicate_of) = match d.plan.fate {
         Fate::Kept => ("kept", None, None),
         Fate::Dropped {
@@ -323,15 +358,7 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         removed: d
             .cuts
             .iter()
-            .map(|c| SpanEntry {
-                start: c.start,
-                end: c.end,
-                kind: c.removal.rule.kind(),
-                rule: c.removal.rule,
-                text: &d.text[c.start..c.end],
-                duplicate_of: c.removal.twin.map(doc_ref),
-                occurrences: (c.removal.occurrences > 0).then_some(c.removal.occurrences),
-            })
+            .map(|c| span(c.start, c.end, c.removal))
             .collect(),
         shared: d
             .plan
@@ -345,6 +372,15 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
                     text: &d.text[s.range()],
                     shared_with: doc_ref(twin),
                 }
+            })
+            .collect(),
+        flagged: d
+            .plan
+            .flagged
+            .iter()
+            .map(|&(seg, removal)| {
+                let s = d.segments[seg as usize];
+                span(s.start as usize, s.end as usize, removal)
             })
             .collect(),
     };
@@ -386,6 +422,9 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                 template_min_docs: c.template_min_docs,
                 paragraphs: c.paragraphs,
                 structural_rules: c.structural_rules,
+                body: c.body,
+                keep_boilerplate: c.keep_boilerplate,
+                rules: c.rules.as_ref(),
                 remove_shared: c.remove_shared,
                 text_field: &c.text_field,
                 id_field: &c.id_field,

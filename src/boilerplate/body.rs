@@ -1,0 +1,277 @@
+//! The body classifier: finds the article in a page dump and removes what
+//! lies outside it (menus, headers, sidebars, comment threads, footers).
+//!
+//! It works in two steps, like the rest of the boilerplate stage.
+//!
+//! 1. **Per line, in the first pass** ([`classify`]), each segment gets a
+//!    class from signals a text extractor uses without HTML: its length in
+//!    words, its density of function words (stop words of the document's
+//!    language, from [`super::language`]), whether it ends a sentence, and
+//!    whether it sits in a run of short lines that end no sentence (menus,
+//!    link lists, tag clouds).
+//!    - `Good`: prose. At least 8 words, at least 1 in 10 a function word, and
+//!      it ends a sentence or has 30 words or more.
+//!    - `Bad`: a line in a run of 4 or more short lines (5 words or fewer,
+//!      no sentence end), or a line without a single function word or
+//!      sentence end.
+//!    - `Middle`: everything else (headings, short sentences, list items).
+//! 2. **Per document, in the plan stage** ([`select`]), once corpus templates
+//!    are known, each line gets a score: `+words` for good lines, 0 for
+//!    middle lines and for lines another rule already removed, `-(words + 2)
+//!    / 2` for bad lines and a large penalty for corpus template lines. The
+//!    body is the contiguous run of lines with the largest total score (the
+//!    densest block of prose, found by Kadane's maximum-subarray scan, as
+//!    Finn et al.'s Body Text Extraction does with tags); further runs count
+//!    as body too when they score at least a fifth of the best, so an
+//!    article split by an advertisement block stays whole. The nearest line
+//!    above the body, when it is headline-sized, is the headline and stays.
+//!    Everything outside goes, as `outside_body`, with its score.
+//!
+//! Inside the body only templates and the structural rules remove lines, so
+//! headings, short quoted lines and lists that belong to the article stay.
+//! A document without a single good line (a table, a list, a short note) is
+//! left as it is.
+
+use crate::boilerplate::structural::{LineFacts, SegmentView};
+use crate::plan::{Removal, Rule};
+use crate::text::segment::ends_sentence;
+use std::ops::Range;
+
+/// A line's class, from its own signals and its neighbours'.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Class {
+    #[default]
+    Bad = 0,
+    Middle = 1,
+    Good = 2,
+}
+
+impl Class {
+    pub fn from_code(code: u8) -> Class {
+        match code {
+            2 => Class::Good,
+            1 => Class::Middle,
+            _ => Class::Bad,
+        }
+    }
+}
+
+/// Words a good line has at least.
+const GOOD_WORDS: usize = 8;
+/// Words from which a line is prose without a sentence end.
+const LONG_WORDS: usize = 30;
+/// A good line has at least one function word in `GOOD_STOP_RATIO`.
+const GOOD_STOP_RATIO: usize = 10;
+/// Words of a short line.
+const SHORT_WORDS: usize = 5;
+/// Short lines in a row that make a menu-like run.
+const MENU_RUN: usize = 4;
+/// Score of a corpus template line: a template inside a run of prose ends it.
+const TEMPLATE_PENALTY: f32 = 50.0;
+/// A further run is body when it scores this share of the best run.
+const SECOND_RUN_SHARE: f32 = 0.2;
+/// Headline size, in words.
+const HEADLINE_WORDS: Range<u16> = 2..26;
+
+/// The class of each line; token `t` is a function word when
+/// `stop_bits[t] & stop_mask != 0` (see [`super::language::StopLists`]).
+pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec<Class> {
+    let short: Vec<bool> = lines
+        .iter()
+        .map(|l| l.tokens.len() <= SHORT_WORDS && !ends_sentence(l.text))
+        .collect();
+    // Length of the run of short lines each line is in (0 when not short).
+    let mut run = vec![0; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i;
+        while i < lines.len() && short[i] {
+            i += 1;
+        }
+        run[start..i].fill(i - start);
+        i = i.max(start + 1);
+    }
+    lines
+        .iter()
+        .zip(&run)
+        .map(|(l, &run)| {
+            let words = l.tokens.len();
+            let stop = stop_bits[l.tokens.clone()]
+                .iter()
+                .filter(|&&b| b & stop_mask != 0)
+                .count();
+            let ends = ends_sentence(l.text);
+            if words >= GOOD_WORDS
+                && stop * GOOD_STOP_RATIO >= words
+                && (ends || words >= LONG_WORDS)
+            {
+                Class::Good
+            } else if run >= MENU_RUN || (stop == 0 && !ends) {
+                Class::Bad
+            } else {
+                Class::Middle
+            }
+        })
+        .collect()
+}
+
+/// The score of each line (see the module documentation).
+fn scores(facts: &[LineFacts], removals: &[Option<Removal>]) -> Vec<f32> {
+    facts
+        .iter()
+        .zip(removals)
+        .map(|(f, r)| match r {
+            Some(r) if r.rule == Rule::CorpusTemplate => -TEMPLATE_PENALTY,
+            Some(_) => 0.0,
+            None if f.pinned => 0.0,
+            None => match f.class {
+                Class::Good => f32::from(f.words),
+                Class::Middle => 0.0,
+                Class::Bad => -(f32::from(f.words) + 2.0) / 2.0,
+            },
+        })
+        .collect()
+}
+
+/// The run of `scores[range]` with the largest positive sum, and the sum;
+/// the earliest such run on ties.
+fn best_run(scores: &[f32], range: Range<usize>) -> Option<(Range<usize>, f32)> {
+    let mut best: Option<(Range<usize>, f32)> = None;
+    let (mut sum, mut start) = (0.0f32, range.start);
+    for i in range.clone() {
+        if sum <= 0.0 {
+            sum = 0.0;
+            start = i;
+        }
+        sum += scores[i];
+        if sum > 0.0 && best.as_ref().is_none_or(|b| sum > b.1) {
+            best = Some((start..i + 1, sum));
+        }
+    }
+    best
+}
+
+/// Marks every line outside the body as `outside_body`. Lines already
+/// removed keep their reason; pinned lines stay.
+pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    let scores = scores(facts, removals);
+    let Some((first, best)) = best_run(&scores, 0..scores.len()) else {
+        return;
+    };
+    let mut body = vec![false; facts.len()];
+    let mut todo = vec![0..first.start, first.end..facts.len()];
+    body[first.clone()].fill(true);
+    while let Some(range) = todo.pop() {
+        if let Some((run, sum)) = best_run(&scores, range.clone()) {
+            if sum >= SECOND_RUN_SHARE * best {
+                body[run.clone()].fill(true);
+                todo.push(range.start..run.start);
+                todo.push(run.end..range.end);
+            }
+        }
+    }
+    // The headline: the nearest line above the body that no rule removed.
+    if let Some(top) = body.iter().position(|&b| b) {
+        if let Some(h) = (0..top)
+            .rev()
+            .find(|&i| removals[i].is_none() && facts[i].words > 0)
+        {
+            body[h] = HEADLINE_WORDS.contains(&facts[h].words);
+        }
+    }
+    for (i, f) in facts.iter().enumerate() {
+        if !body[i] && removals[i].is_none() && !f.pinned {
+            removals[i] = Some(Removal::scored(Rule::OutsideBody, scores[i]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(class: Class, words: u16) -> LineFacts {
+        let mut f = LineFacts::default();
+        f.class = class;
+        f.words = words;
+        f
+    }
+
+    #[test]
+    fn best_run_is_the_densest_block() {
+        let s = [-3.0, 10.0, -2.0, 12.0, -30.0, 5.0];
+        assert_eq!(best_run(&s, 0..6), Some((1..4, 20.0)));
+        assert_eq!(best_run(&[-1.0, -2.0], 0..2), None);
+    }
+
+    #[test]
+    fn menus_around_the_body_go_and_the_headline_stays() {
+        use Class::*;
+        let facts = [
+            fact(Bad, 1),
+            fact(Bad, 1),
+            fact(Bad, 2),
+            fact(Middle, 9), // headline
+            fact(Good, 40),  // body
+            fact(Middle, 3), // heading inside the body
+            fact(Good, 25),  // body
+            fact(Bad, 2),    // footer menu
+            fact(Bad, 2),
+        ];
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        let out: Vec<bool> = removals.iter().map(Option::is_some).collect();
+        assert_eq!(
+            out,
+            [true, true, true, false, false, false, false, true, true]
+        );
+        let r = removals[0].unwrap();
+        assert_eq!(r.rule, Rule::OutsideBody);
+        assert_eq!(r.score, Some(-1.5));
+    }
+
+    #[test]
+    fn a_template_line_splits_the_body_from_a_comment_thread() {
+        use Class::*;
+        let mut facts = vec![fact(Good, 60), fact(Good, 30), fact(Middle, 1)];
+        facts.extend([fact(Good, 8); 2]); // comments: prose, but far less of it
+        let mut removals = vec![None; facts.len()];
+        removals[2] = Some(Removal::new(Rule::CorpusTemplate));
+        select(&facts, &mut removals);
+        assert!(removals[..2].iter().all(Option::is_none));
+        assert!(removals[3..]
+            .iter()
+            .all(|r| r.is_some_and(|r| r.rule == Rule::OutsideBody)));
+    }
+
+    #[test]
+    fn a_second_block_of_the_article_stays() {
+        use Class::*;
+        // A few short lines inside the body are the body's (headings, list
+        // items); a long menu splits it, and the part after it still counts
+        // when it holds at least a fifth as much prose.
+        let mut facts = vec![fact(Good, 50), fact(Bad, 3), fact(Good, 20)];
+        facts.extend([fact(Bad, 3); 30]);
+        facts.push(fact(Good, 15));
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert!(removals[..3].iter().all(Option::is_none));
+        assert!(removals[3..33].iter().all(Option::is_some));
+        assert!(removals[33].is_none());
+    }
+
+    #[test]
+    fn pinned_lines_and_pages_without_prose_stay() {
+        use Class::*;
+        let mut facts = [fact(Bad, 2), fact(Good, 30), fact(Bad, 2)];
+        facts[0].pinned = true;
+        let mut removals = vec![None; 3];
+        select(&facts, &mut removals);
+        assert_eq!(removals.iter().filter(|r| r.is_some()).count(), 1);
+        let table = [fact(Middle, 4), fact(Bad, 3), fact(Middle, 5)];
+        let mut removals = vec![None; 3];
+        select(&table, &mut removals);
+        assert!(removals.iter().all(Option::is_none));
+    }
+}
