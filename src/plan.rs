@@ -195,7 +195,9 @@ pub struct DocPlan {
 /// Decides one document: its fate, and for a kept document the in-document
 /// removals from the first pass, then corpus templates and trailing blocks
 /// (applied together until nothing changes, since each reads its
-/// neighbours), then the passages it shares with earlier documents.
+/// neighbours), then the body, then the passages it shares with earlier
+/// documents. Lines the user pinned never lose to a boilerplate rule; with
+/// `keep_boilerplate` the boilerplate found is moved to `flagged`.
 pub fn decide(
     local: &LocalRecord,
     fate: Fate,

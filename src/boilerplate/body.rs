@@ -198,6 +198,54 @@ mod tests {
         f
     }
 
+    /// Classes of `text`'s lines, with English function words.
+    fn classes(text: &str) -> Vec<Class> {
+        use crate::boilerplate::language::StopLists;
+        use crate::text::{Tokenizer, Tokens};
+        let tokenizer = Tokenizer::new(1);
+        let mut tokens = Tokens::default();
+        tokenizer.tokenize(text, &mut tokens);
+        let mut pos = 0;
+        let views: Vec<SegmentView> = text
+            .split('\n')
+            .map(|line| {
+                let (start, end) = (pos, pos + line.len());
+                pos = end + 1;
+                SegmentView {
+                    text: line,
+                    tokens: tokens.range(start, end),
+                }
+            })
+            .collect();
+        let mut bits = Vec::new();
+        let (_, mask) = StopLists::new(&tokenizer).for_document(&tokens.hashes, &mut bits);
+        classify(&views, &bits, mask)
+    }
+
+    #[test]
+    fn each_signal_moves_the_class() {
+        use Class::*;
+        let prose = "The committee said that it would publish the findings in the spring.";
+        // Prose; too short; no sentence end but long; no function words.
+        let long = "word ".repeat(12) + &"of the ".repeat(10);
+        let text = format!(
+            "{prose}\nThe plan is good.\n{long}\nSamsung Galaxy S24 Ultra Titanium Black 512GB Unlocked Smartphone Review\nWhy the bridge matters"
+        );
+        assert_eq!(classes(&text), [Good, Middle, Good, Bad, Middle]);
+        // Four short lines in a row are a menu, even with function words;
+        // in a run of three, a short line is bad only without any.
+        assert_eq!(
+            classes(&format!(
+                "Home\nAbout us\nNews of the day\nContact\n{prose}"
+            )),
+            [Bad, Bad, Bad, Bad, Good]
+        );
+        assert_eq!(
+            classes(&format!("In the news\nAbout us\nContact\n{prose}")),
+            [Middle, Middle, Bad, Good]
+        );
+    }
+
     #[test]
     fn best_run_is_the_densest_block() {
         let s = [-3.0, 10.0, -2.0, 12.0, -30.0, 5.0];

@@ -33,6 +33,17 @@ const FALLBACK_WORDS: usize = 24;
 #[derive(Debug, Clone)]
 pub struct StopLists {
     words: FxHashMap<u64, u64>,
+    /// One bit per `FILTER_BITS` slot of the hash, set for every listed
+    /// word: most other tokens are turned away without a table lookup.
+    filter: Vec<u64>,
+}
+
+/// Bits of the word filter (16 KiB, small enough to stay in cache).
+const FILTER_BITS: u32 = 17;
+
+fn filter_slot(hash: u64) -> (usize, u64) {
+    let slot = hash >> (64 - FILTER_BITS);
+    ((slot >> 6) as usize, 1 << (slot & 63))
 }
 
 /// Where a document's function words come from.
@@ -60,7 +71,21 @@ impl StopLists {
                 }
             }
         }
-        StopLists { words }
+        let mut filter = vec![0u64; 1 << (FILTER_BITS - 6)];
+        for &h in words.keys() {
+            let (i, bit) = filter_slot(h);
+            filter[i] |= bit;
+        }
+        StopLists { words, filter }
+    }
+
+    /// The languages whose list holds the word with this hash.
+    fn languages(&self, hash: u64) -> u64 {
+        let (i, bit) = filter_slot(hash);
+        if self.filter[i] & bit == 0 {
+            return 0;
+        }
+        self.words.get(&hash).copied().unwrap_or(0)
     }
 
     /// The function words of a document with these tokens. Fills `bits`
@@ -70,11 +95,7 @@ impl StopLists {
     /// tokens.
     pub fn for_document(&self, tokens: &[u64], bits: &mut Vec<u64>) -> (DocStops, u64) {
         bits.clear();
-        bits.extend(
-            tokens
-                .iter()
-                .map(|t| self.words.get(t).copied().unwrap_or(0)),
-        );
+        bits.extend(tokens.iter().map(|&t| self.languages(t)));
         let sample = &bits[..bits.len().min(DETECT_TOKENS)];
         let mut hits = [0usize; 64];
         for &b in sample {

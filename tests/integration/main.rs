@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules by topic.
 
+mod boilerplate;
 mod cli_errors;
 mod determinism;
 mod duplicates;
