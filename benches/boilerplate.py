@@ -58,6 +58,20 @@ def seq(text):
     return " " + " ".join(words(text)) + " "
 
 
+def snippet_counts(snippets, src, dst, survive):
+    """(snippets that did what they should, snippets present in the input,
+    snippets absent from it), for snippets that must `survive` or go."""
+    ok = present = absent = 0
+    for s in snippets:
+        t = seq(s)
+        if t not in src:
+            absent += 1
+            continue
+        present += 1
+        ok += (t in dst) == survive
+    return ok, present, absent
+
+
 def score(gold, dump, cleaned):
     """Mean P/R/F1 and snippet counts of the cleaned folder."""
     p = r = f = 0.0
@@ -71,20 +85,10 @@ def score(gold, dump, cleaned):
             pp, rr, ff = token_prf(text, g["main_content"])
             p, r, f, pages = p + pp, r + rr, f + ff, pages + 1
         src, dst = seq(original), seq(text)
-        for s in g.get("with", []):
-            t = seq(s)
-            if t not in src:
-                absent += 1
-                continue
-            present += 1
-            kept += t in dst
-        for s in g.get("without", []):
-            t = seq(s)
-            if t not in src:
-                absent += 1
-                continue
-            present_without += 1
-            removed += t not in dst
+        k, n, a = snippet_counts(g.get("with", []), src, dst, survive=True)
+        kept, present, absent = kept + k, present + n, absent + a
+        k, n, a = snippet_counts(g.get("without", []), src, dst, survive=False)
+        removed, present_without, absent = removed + k, present_without + n, absent + a
     return {
         "pages": pages,
         "P": p / pages, "R": r / pages, "F1": f / pages,

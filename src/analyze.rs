@@ -12,7 +12,7 @@ use crate::boilerplate::language::StopLists;
 use crate::boilerplate::rules::Verdict;
 use crate::boilerplate::structural::{self, LineFacts, SegmentView, StopWords};
 use crate::config::Config;
-use crate::plan::{Kind, Removal, Rule};
+use crate::plan::{Removal, Rule};
 use crate::repeats::{self, RepeatParams, SegmentKey};
 use crate::sketch::shingle::combine;
 use crate::sketch::{shingles, MinHasher};
@@ -79,11 +79,12 @@ pub struct Scratch {
 
 impl Analyzer {
     pub fn new(config: &Config) -> Self {
+        let tokenizer = Tokenizer::new(config.doc_sketch.seed);
         Analyzer {
             config: config.clone(),
-            tokenizer: Tokenizer::new(config.doc_sketch.seed),
-            stop: StopWords::new(&Tokenizer::new(config.doc_sketch.seed)),
-            lists: StopLists::new(&Tokenizer::new(config.doc_sketch.seed)),
+            tokenizer,
+            stop: StopWords::new(&tokenizer),
+            lists: StopLists::new(&tokenizer),
             doc_hasher: MinHasher::new(config.doc_sketch),
             segment_hasher: MinHasher::new(config.segment_sketch),
             repeat: RepeatParams {
@@ -205,10 +206,15 @@ impl Analyzer {
                 tokens: r.clone(),
             })
             .collect();
-        if self.config.structural_rules {
+        let mut facts = if self.config.structural_rules {
             structural::apply(&views, &mut removals);
-        }
-        let mut facts = structural::line_facts(&views, tokens, &self.stop);
+            structural::line_facts(&views, tokens, &self.stop)
+        } else {
+            views
+                .iter()
+                .map(|v| LineFacts::of_words(v.tokens.len()))
+                .collect()
+        };
         if self.config.body {
             let (_, mask) = self
                 .lists
@@ -221,12 +227,7 @@ impl Analyzer {
         if let Some(rules) = &self.config.rules {
             for (i, v) in views.iter().enumerate() {
                 match rules.verdict(v.text) {
-                    Some(Verdict::Keep) => {
-                        facts[i].pinned = true;
-                        if removals[i].is_some_and(|r| r.rule.kind() == Kind::Boilerplate) {
-                            removals[i] = None;
-                        }
-                    }
+                    Some(Verdict::Keep) => facts[i].pinned = true,
                     Some(Verdict::Drop(rule)) if removals[i].is_none() => {
                         removals[i] = Some(Removal {
                             user_rule: Some(rule),
@@ -236,6 +237,7 @@ impl Analyzer {
                     _ => {}
                 }
             }
+            structural::release_pinned(&facts, &mut removals);
         }
         Paragraphs {
             segments,

@@ -226,14 +226,6 @@ pub fn decide(
         .collect();
     let facts: Vec<LineFacts> = local.segments.iter().map(|s| s.facts).collect();
     let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
-    // A line the user pinned as content loses any boilerplate verdict.
-    let unpin = |removals: &mut [Option<Removal>]| {
-        for (r, f) in removals.iter_mut().zip(&facts) {
-            if f.pinned && r.is_some_and(|r| r.rule.kind() == Kind::Boilerplate) {
-                *r = None;
-            }
-        }
-    };
     plan.template_hits = template::mark(&keys, templates, &mut plan.removals);
     loop {
         let before = removed(&plan.removals);
@@ -241,7 +233,7 @@ pub fn decide(
             structural::trailing_block(&facts, &mut plan.removals);
         }
         template::mark(&keys, templates, &mut plan.removals);
-        unpin(&mut plan.removals);
+        structural::release_pinned(&facts, &mut plan.removals);
         if removed(&plan.removals) == before {
             break;
         }

@@ -77,9 +77,11 @@ const HEADLINE_WORDS: Range<u16> = 2..26;
 /// The class of each line; token `t` is a function word when
 /// `stop_bits[t] & stop_mask != 0` (see [`super::language::StopLists`]).
 pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec<Class> {
+    let ends: Vec<bool> = lines.iter().map(|l| ends_sentence(l.text)).collect();
     let short: Vec<bool> = lines
         .iter()
-        .map(|l| l.tokens.len() <= SHORT_WORDS && !ends_sentence(l.text))
+        .zip(&ends)
+        .map(|(l, &ends)| l.tokens.len() <= SHORT_WORDS && !ends)
         .collect();
     // Length of the run of short lines each line is in (0 when not short).
     let mut run = vec![0; lines.len()];
@@ -94,14 +96,13 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
     }
     lines
         .iter()
-        .zip(&run)
-        .map(|(l, &run)| {
+        .zip(run.iter().zip(&ends))
+        .map(|(l, (&run, &ends))| {
             let words = l.tokens.len();
             let stop = stop_bits[l.tokens.clone()]
                 .iter()
                 .filter(|&&b| b & stop_mask != 0)
                 .count();
-            let ends = ends_sentence(l.text);
             if words >= GOOD_WORDS
                 && stop * GOOD_STOP_RATIO >= words
                 && (ends || words >= LONG_WORDS)
@@ -192,9 +193,8 @@ mod tests {
     use super::*;
 
     fn fact(class: Class, words: u16) -> LineFacts {
-        let mut f = LineFacts::default();
+        let mut f = LineFacts::of_words(words.into());
         f.class = class;
-        f.words = words;
         f
     }
 

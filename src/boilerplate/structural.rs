@@ -14,7 +14,7 @@
 //! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
 
 use crate::boilerplate::body::Class;
-use crate::plan::{Removal, Rule};
+use crate::plan::{Kind, Removal, Rule};
 use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
 use regex::Regex;
@@ -473,6 +473,15 @@ const LABEL: u8 = 8;
 const FIGURES: u8 = 16;
 
 impl LineFacts {
+    /// The facts of a line of `words` words when the structural rules are
+    /// off: what the body classifier and the user's rules need.
+    pub fn of_words(words: usize) -> Self {
+        LineFacts {
+            words: words.min(u16::MAX as usize) as u16,
+            ..LineFacts::default()
+        }
+    }
+
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
@@ -496,6 +505,15 @@ impl LineFacts {
             words: u16::from_le_bytes([b[5], b[6]]),
             class: Class::from_code(b[7] & 0x7f),
             pinned: b[7] & 0x80 != 0,
+        }
+    }
+}
+
+/// Lines the user pinned as content lose any boilerplate verdict.
+pub fn release_pinned(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    for (r, f) in removals.iter_mut().zip(facts) {
+        if f.pinned && r.is_some_and(|r| r.rule.kind() == Kind::Boilerplate) {
+            *r = None;
         }
     }
 }
