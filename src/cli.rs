@@ -29,6 +29,27 @@ pub enum Command {
         /// Replace an existing, non-empty output folder.
         #[arg(long)]
         force: bool,
+        /// Cut nothing: write every document through, with the decisions
+        /// attached (a "neardup" field added to each JSONL record; for text
+        /// files, annotations.jsonl), for a later step to act on.
+        #[arg(long)]
+        annotate: bool,
+    },
+    /// Rebuild the inputs of a `clean`, byte for byte, from its output
+    /// folder (the cleaned copy, report.json and removed.jsonl.zst).
+    Restore {
+        /// The output folder of `neardup clean`.
+        cleaned: PathBuf,
+        /// Its report.json (by default the one in CLEANED); removed.jsonl.zst
+        /// is read from beside it.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Where the rebuilt inputs go: a new or empty folder.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Replace an existing, non-empty output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Run the same detection and write only the report.
     Scan {

@@ -61,6 +61,11 @@ pub enum Error {
     /// An output location that would be unsafe to write.
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
+
+    /// A cleaning's output that cannot be restored from: a report or side
+    /// file that is not what `clean` wrote, or a cleaned copy changed since.
+    #[error("{path}: {message}")]
+    Restore { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -74,7 +79,8 @@ impl Error {
             | Error::Json { path, .. }
             | Error::DocumentTooLarge { path, .. }
             | Error::InputChanged { path }
-            | Error::Output { path, .. } => Some(path),
+            | Error::Output { path, .. }
+            | Error::Restore { path, .. } => Some(path),
             Error::Config(_) => None,
         }
     }

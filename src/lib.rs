@@ -36,6 +36,7 @@ pub mod passages;
 pub mod pipeline;
 pub mod plan;
 pub mod repeats;
+pub mod restore;
 pub mod sketch;
 pub mod spill;
 pub mod store;

@@ -38,6 +38,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clean { input, .. } => (input, "clean"),
         Command::Scan { input, .. } => (input, "scan"),
         Command::Synth(args) => return synth(args),
+        Command::Restore {
+            cleaned,
+            report,
+            out,
+            force,
+        } => return restore(cleaned, report.as_deref(), out, *force),
         Command::Eval {
             truth,
             report,
@@ -56,14 +62,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let analysis = neardup::pipeline::analyze(&input.inputs, input.config()?, &bars)?;
         let written = Instant::now();
         let summary = match &cli.command {
-            Command::Clean { out, force, .. } => {
-                neardup::output::write_clean(&analysis, out, *force, &bars)?
+            Command::Clean {
+                out,
+                force,
+                annotate,
+                ..
+            } => {
+                let options = neardup::output::CleanOptions {
+                    force: *force,
+                    mode: if *annotate {
+                        neardup::output::Mode::Annotate
+                    } else {
+                        neardup::output::Mode::Cut
+                    },
+                };
+                neardup::output::write_clean(&analysis, out, &options, &bars)?
             }
             Command::Scan { report, .. } => {
                 let out = std::io::BufWriter::new(std::io::stdout().lock());
                 neardup::output::write_report(&analysis, report.as_deref(), out, &bars)?
             }
-            Command::Synth(_) | Command::Eval { .. } => unreachable!("handled above"),
+            Command::Synth(_) | Command::Eval { .. } | Command::Restore { .. } => {
+                unreachable!("handled above")
+            }
         };
         let mut stages = analysis.timings.clone();
         stages.push(("read again + write", written.elapsed()));
@@ -80,6 +101,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out.flush()?;
             }
         }
+    }
+    Ok(())
+}
+
+fn restore(
+    cleaned: &std::path::Path,
+    report: Option<&std::path::Path>,
+    out: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let report = report.map_or_else(|| cleaned.join("report.json"), ToOwned::to_owned);
+    let done = neardup::restore::restore(&report, cleaned, out, force)?;
+    println!(
+        "neardup restore: {} files, {} bytes rebuilt into {}, each checked against the length and hash recorded when cleaning",
+        done.files,
+        done.bytes,
+        out.display()
+    );
+    for file in &done.unreadable {
+        eprintln!("neardup restore: {file} was unreadable when cleaned and is not rebuilt");
     }
     Ok(())
 }

@@ -103,6 +103,15 @@ fn discover_one(path: &Path) -> Result<Input> {
     })
 }
 
+/// The compression a file name says its content has.
+pub fn compression_of(path: &Path) -> Compression {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("gz") => Compression::Gzip,
+        Some(e) if e.eq_ignore_ascii_case("zst") => Compression::Zstd,
+        _ => Compression::None,
+    }
+}
+
 fn is_txt(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
@@ -144,61 +153,103 @@ fn walk(root: &Path) -> Result<InputKind> {
 /// stops the reading; returning `Ok` goes on with the next document.
 pub type Sink<'a> = dyn FnMut(Result<Document>) -> Result<()> + 'a;
 
+/// Bytes of an input that are not a document: a blank JSONL line, or an
+/// unreadable line or text file, handed over just before its error goes to
+/// the [`Sink`]. With them a writer can account for every byte it read.
+#[derive(Debug, Clone, Copy)]
+pub struct Gap<'a> {
+    pub file: &'a Path,
+    /// Offset in the (decompressed) file.
+    pub offset: u64,
+    /// The bytes, with a JSONL line's `\n`; None when the file, from here
+    /// on, could not be read (it cannot be opened, or its compressed stream
+    /// is broken).
+    pub bytes: Option<&'a [u8]>,
+    /// A blank JSONL line, not an error.
+    pub blank: bool,
+}
+
+/// Receives the [`Gap`]s of an input.
+pub type Gaps<'a> = dyn FnMut(Gap) + 'a;
+
 /// Reads every document of `input` (number `index`) in order, handing each to
 /// `sink`. Errors name the file and line.
 pub fn read(input: &Input, index: u32, fields: &Fields, sink: &mut Sink) -> Result<()> {
+    read_with_gaps(input, index, fields, sink, &mut |_| {})
+}
+
+/// [`read`], also handing the lines that are not documents to `gaps`.
+pub fn read_with_gaps(
+    input: &Input,
+    index: u32,
+    fields: &Fields,
+    sink: &mut Sink,
+    gaps: &mut Gaps,
+) -> Result<()> {
     match &input.kind {
         InputKind::TextDir { files, .. } => {
             for rel in files {
-                let file = input.path.join(rel);
-                sink(read_text(&file).map(|text| Document {
-                    id: id_of(rel),
-                    input: index,
-                    file,
-                    line: 1,
-                    text,
-                    record: None,
-                }))?;
+                read_text(&input.path.join(rel), rel, index, sink, gaps)?;
             }
             Ok(())
         }
         InputKind::TextFile => {
             let name = input.path.file_name().map(Path::new).unwrap_or(&input.path);
-            sink(read_text(&input.path).map(|text| Document {
-                id: id_of(name),
-                input: index,
-                file: input.path.clone(),
-                line: 1,
-                text,
-                record: None,
-            }))
+            read_text(&input.path, name, index, sink, gaps)
         }
         InputKind::Jsonl(compression) => {
-            jsonl::read(&input.path, *compression, index, fields, sink)
+            jsonl::read(&input.path, *compression, index, fields, sink, gaps)
         }
     }
 }
 
-/// A relative path as an id: `/`-separated on every platform.
-fn id_of(rel: &Path) -> String {
+/// A relative path, `/`-separated on every platform (a text file's id).
+pub fn slash_path(rel: &Path) -> String {
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
 }
 
-/// Reads a whole text file as UTF-8.
-fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let len = bytes.len() as u64;
-    if len > u32::MAX as u64 {
-        return Err(Error::DocumentTooLarge {
+/// Reads a whole text file as one UTF-8 document with id `rel`.
+fn read_text(path: &Path, rel: &Path, input: u32, sink: &mut Sink, gaps: &mut Gaps) -> Result<()> {
+    let gap = |bytes| Gap {
+        file: path,
+        offset: 0,
+        bytes,
+        blank: false,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            gaps(gap(None));
+            return sink(Err(Error::io(path, e)));
+        }
+    };
+    if bytes.len() as u64 > u32::MAX as u64 {
+        gaps(gap(Some(&bytes)));
+        return sink(Err(Error::DocumentTooLarge {
             path: path.to_path_buf(),
             line: 1,
-            bytes: len,
-        });
+            bytes: bytes.len() as u64,
+        }));
     }
-    String::from_utf8(bytes).map_err(|e| utf8_error(path, 0, e.as_bytes(), e.utf8_error()))
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let error = utf8_error(path, 0, e.as_bytes(), e.utf8_error());
+            gaps(gap(Some(e.as_bytes())));
+            return sink(Err(error));
+        }
+    };
+    sink(Ok(Document {
+        id: slash_path(rel),
+        input,
+        file: path.to_path_buf(),
+        line: 1,
+        text,
+        record: None,
+    }))
 }
 
 /// An invalid-UTF-8 error for `bytes` that start on line `line0 + 1`.

@@ -3,12 +3,20 @@
 //! Outputs are built in a staging folder beside the destination and renamed
 //! into place only when complete, so an interrupted run never leaves a
 //! half-written output that looks finished. Inputs are only ever read.
+//!
+//! A cleaned copy is its input with byte ranges cut out (a JSONL record's
+//! text is cut inside its JSON string, so its escapes stay as they were), or
+//! with `--annotate` its input with one field added. Every such difference
+//! goes to `removed.jsonl.zst` ([`undo`]), from which [`crate::restore`]
+//! rebuilds the inputs.
 
+pub mod annotate;
 pub mod report;
+pub mod undo;
 
 use crate::boilerplate::template;
 use crate::config::OnError;
-use crate::corpus::{self, Compression, Document, Fields, InputKind};
+use crate::corpus::{self, Compression, Document, Fields, Gap, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
 use crate::plan::{self, apply, cuts, Fate};
@@ -17,9 +25,39 @@ use crate::store::LocalRecord;
 use crate::text::Segment;
 use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
+use std::cell::RefCell;
 use std::fs;
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use undo::UndoWriter;
+
+/// What `clean` writes for each document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The input with the removed spans cut and duplicate documents left out.
+    #[default]
+    Cut,
+    /// The input unchanged, with the decisions attached ([`annotate`]).
+    Annotate,
+}
+
+/// Options of [`write_clean`].
+#[derive(Debug, Clone, Default)]
+pub struct CleanOptions {
+    /// Replace an existing, non-empty output folder.
+    pub force: bool,
+    pub mode: Mode,
+}
+
+/// Bytes of an input that are not a document ([`Gap`]), owned.
+struct OwnedGap {
+    input: usize,
+    file: PathBuf,
+    offset: u64,
+    bytes: Option<Vec<u8>>,
+    blank: bool,
+}
 
 /// One document of the second pass, decided, rendered and cut.
 struct Decided {
@@ -32,16 +70,34 @@ struct Decided {
     words: u64,
     /// Its report entry.
     entry: String,
-    /// What its cleaned copy holds, when kept and asked for: the cleaned
-    /// text, or for JSONL the record's line with the cleaned text.
-    output: Option<Vec<u8>>,
+    /// Its copy, when `clean` writes one.
+    copy: Option<Copy>,
+    /// Gaps of the input just before it.
+    gaps: Vec<OwnedGap>,
+}
+
+/// A document's cleaned copy and how it differs from its source bytes: the
+/// text file, or the JSONL line with its `\n`.
+struct Copy {
+    /// What the output gets; None for a text file left out.
+    bytes: Option<Vec<u8>>,
+    /// Ranges of the source that `bytes` lacks, in order.
+    removed: Vec<Range<usize>>,
+    /// Bytes that `bytes` has and the source lacks: (source offset, length).
+    added: Option<(usize, usize)>,
+    /// A text file's line of `annotations.jsonl`.
+    annotation: Option<String>,
 }
 
 /// What the second pass hands on, in order.
 enum Step<'a> {
     /// Input number `i` starts.
     Input(usize),
+    /// Bytes of the input that are not a document.
+    Gap(&'a OwnedGap),
     Document(&'a Decided),
+    /// The input has been read to its end.
+    InputEnd,
 }
 
 /// Documents decided and rendered per parallel batch.
@@ -51,11 +107,11 @@ const BATCH_BYTES: usize = 64 << 20;
 /// The second pass: reads every input again in step with the store of
 /// first-pass results, checks that each document is unchanged, then decides
 /// ([`plan::decide`]), renders and cuts batches of documents in parallel and
-/// hands them on in input order. `cleaned` asks for the cleaned texts.
+/// hands them on in input order. `mode` asks for the documents' copies.
 /// Returns the summary and the most frequent templates.
 fn second_pass(
     analysis: &Analysis,
-    cleaned: bool,
+    mode: Option<Mode>,
     progress: &dyn Progress,
     mut f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
@@ -71,15 +127,17 @@ fn second_pass(
     };
     let mut templates: Vec<TemplateEntry> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
-    let mut batch: Vec<(u32, Document, LocalRecord)> = Vec::new();
+    let mut batch: Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)> = Vec::new();
     let mut index: u32 = 0;
 
-    let mut flush = |batch: &mut Vec<(u32, Document, LocalRecord)>,
+    let mut flush = |batch: &mut Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)>,
                      f: &mut dyn FnMut(Step) -> Result<()>| {
         let decided: Vec<Decided> = batch
             .par_drain(..)
-            .map(|(index, document, local)| decide(analysis, index, document, local, cleaned))
-            .collect();
+            .map(|(index, document, local, gaps)| {
+                decide(analysis, index, document, local, gaps, mode)
+            })
+            .collect::<Result<_>>()?;
         for d in &decided {
             summary.add(
                 &d.plan,
@@ -104,6 +162,9 @@ fn second_pass(
                     });
                 }
             }
+            for g in &d.gaps {
+                f(Step::Gap(g))?;
+            }
             f(Step::Document(d))?;
             progress.advance(1, d.document.text.len() as u64);
         }
@@ -114,34 +175,55 @@ fn second_pass(
         flush(&mut batch, &mut f)?;
         let mut batch_bytes = 0;
         f(Step::Input(i))?;
-        corpus::read(input, i as u32, &fields, &mut |doc| {
-            let doc = match doc {
-                Ok(doc) => doc,
-                // Recorded in the first pass.
-                Err(_) if analysis.config.on_error == OnError::Skip => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            let changed = || Error::InputChanged {
-                path: doc.file.clone(),
-            };
-            let local = store.next_record()?.ok_or_else(changed)?;
-            if local.text_hash != xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
-                || index as usize >= analysis.len()
-                || analysis.id(index) != doc.id
-            {
-                return Err(changed());
-            }
-            batch_bytes += doc.text.len();
-            batch.push((index, doc, local));
-            index += 1;
-            if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
-                flush(&mut batch, &mut f)?;
-                batch_bytes = 0;
-            }
-            Ok(())
-        })?;
+        let gaps = RefCell::new(Vec::new());
+        corpus::read_with_gaps(
+            input,
+            i as u32,
+            &fields,
+            &mut |doc| {
+                let doc = match doc {
+                    Ok(doc) => doc,
+                    // Recorded in the first pass.
+                    Err(_) if analysis.config.on_error == OnError::Skip => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                let changed = || Error::InputChanged {
+                    path: doc.file.clone(),
+                };
+                let local = store.next_record()?.ok_or_else(changed)?;
+                if local.text_hash != xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
+                    || index as usize >= analysis.len()
+                    || analysis.id(index) != doc.id
+                {
+                    return Err(changed());
+                }
+                batch_bytes += doc.text.len();
+                batch.push((index, doc, local, gaps.take()));
+                index += 1;
+                if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
+                    flush(&mut batch, &mut f)?;
+                    batch_bytes = 0;
+                }
+                Ok(())
+            },
+            &mut |g: Gap| {
+                if mode.is_some() {
+                    gaps.borrow_mut().push(OwnedGap {
+                        input: i,
+                        file: g.file.to_path_buf(),
+                        offset: g.offset,
+                        bytes: g.bytes.map(<[u8]>::to_vec),
+                        blank: g.blank,
+                    });
+                }
+            },
+        )?;
+        flush(&mut batch, &mut f)?;
+        for g in &gaps.take() {
+            f(Step::Gap(g))?;
+        }
+        f(Step::InputEnd)?;
     }
-    flush(&mut batch, &mut f)?;
     progress.finish();
     if index as usize != analysis.len() || store.next_record()?.is_some() {
         let path = analysis
@@ -163,8 +245,9 @@ fn decide(
     index: u32,
     document: Document,
     local: LocalRecord,
-    cleaned: bool,
-) -> Decided {
+    gaps: Vec<OwnedGap>,
+    mode: Option<Mode>,
+) -> Result<Decided> {
     let shared = &analysis.shared;
     let mine = &shared
         [shared.partition_point(|m| m.doc < index)..shared.partition_point(|m| m.doc <= index)];
@@ -194,22 +277,12 @@ fn decide(
             cuts: &doc_cuts,
         },
     );
-    let output = (cleaned && plan.fate == Fate::Kept).then(|| match &document.record {
-        Some(record) => {
-            let line = if doc_cuts.is_empty() {
-                record.line.clone()
-            } else {
-                record.with_text(&apply(&document.text, &doc_cuts))
-            };
-            let mut bytes = line.into_bytes();
-            if record.newline {
-                bytes.push(b'\n');
-            }
-            bytes
-        }
-        None => apply(&document.text, &doc_cuts).into_bytes(),
-    });
-    Decided {
+    let copy = match mode {
+        None => None,
+        Some(Mode::Cut) => Some(cut_copy(&document, &plan, &doc_cuts)),
+        Some(Mode::Annotate) => Some(annotated_copy(analysis, &document, &plan, &doc_cuts)?),
+    };
+    Ok(Decided {
         index,
         segments,
         templates: local.segments.iter().map(|s| s.template).collect(),
@@ -217,9 +290,113 @@ fn decide(
         plan,
         cuts: doc_cuts,
         entry,
-        output,
+        copy,
         document,
+        gaps,
+    })
+}
+
+/// A JSONL record's source bytes: its line and `\n`.
+fn line_bytes(record: &corpus::JsonRecord) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(record.line.len() + 1);
+    bytes.extend_from_slice(record.line.as_bytes());
+    if record.newline {
+        bytes.push(b'\n');
     }
+    bytes
+}
+
+/// The source with `removed` (in order) cut out.
+fn without(source: &[u8], removed: &[Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(source.len());
+    let mut pos = 0;
+    for r in removed {
+        out.extend_from_slice(&source[pos..r.start]);
+        pos = r.end;
+    }
+    out.extend_from_slice(&source[pos..]);
+    out
+}
+
+/// The copy of a document with its cuts applied, or none when dropped.
+fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
+    let kept = plan.fate == Fate::Kept;
+    let (bytes, removed) = match &document.record {
+        Some(record) => {
+            let source = line_bytes(record);
+            let removed = if kept {
+                let ranges: Vec<Range<usize>> = cuts.iter().map(|c| c.start..c.end).collect();
+                merge(record.raw_ranges(&ranges))
+            } else {
+                std::iter::once(0..source.len()).collect()
+            };
+            (Some(without(&source, &removed)), removed)
+        }
+        None if kept => {
+            let removed = merge(cuts.iter().map(|c| c.start..c.end).collect());
+            (Some(apply(&document.text, cuts).into_bytes()), removed)
+        }
+        None => (None, std::iter::once(0..document.text.len()).collect()),
+    };
+    Copy {
+        bytes,
+        removed,
+        added: None,
+        annotation: None,
+    }
+}
+
+/// Touching ranges joined.
+fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if last.end == r.start => last.end = r.end,
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The document written through with its decisions attached.
+fn annotated_copy(
+    analysis: &Analysis,
+    document: &Document,
+    plan: &DocPlan,
+    cuts: &[Cut],
+) -> Result<Copy> {
+    let json = annotate::annotation(&document.text, plan, cuts, |d| analysis.id(d));
+    Ok(match &document.record {
+        Some(record) => {
+            let (at, add) =
+                annotate::insert(&record.line, &json).map_err(|message| Error::Json {
+                    path: document.file.clone(),
+                    line: document.line,
+                    message,
+                })?;
+            let source = line_bytes(record);
+            let mut bytes = Vec::with_capacity(source.len() + add.len());
+            bytes.extend_from_slice(&source[..at]);
+            bytes.extend_from_slice(add.as_bytes());
+            bytes.extend_from_slice(&source[at..]);
+            Copy {
+                bytes: Some(bytes),
+                removed: Vec::new(),
+                added: Some((at, add.len())),
+                annotation: None,
+            }
+        }
+        None => Copy {
+            bytes: Some(document.text.as_bytes().to_vec()),
+            removed: Vec::new(),
+            added: None,
+            annotation: Some(format!(
+                "{{\"id\":{},\"{}\":{json}}}\n",
+                serde_json::to_string(&document.id).expect("a string serialises"),
+                annotate::FIELD
+            )),
+        },
+    })
 }
 
 /// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
@@ -271,9 +448,9 @@ fn stream_report<W: Write>(
 ) -> Result<(Summary, W)> {
     let io = |e| Error::io(path, e);
     let mut report = ReportWriter::begin(out, analysis).map_err(io)?;
-    let (summary, top) = second_pass(analysis, false, progress, |step| match step {
-        Step::Input(_) => Ok(()),
+    let (summary, top) = second_pass(analysis, None, progress, |step| match step {
         Step::Document(d) => report.line(&d.entry).map_err(io),
+        _ => Ok(()),
     })?;
     Ok((summary.clone(), report.finish(&summary, &top).map_err(io)?))
 }
@@ -294,6 +471,14 @@ fn sibling(path: &Path, tag: &str) -> Result<PathBuf> {
     Ok(path.with_file_name(tmp))
 }
 
+/// Names neardup writes at the top of an output folder.
+const RESERVED: [&str; 4] = [
+    "report.json",
+    report::HTML_FILE,
+    undo::FILE_NAME,
+    annotate::TEXT_FILE,
+];
+
 /// Where each input goes under the output folder: with one input, its
 /// contents at the top; with several, each under its own name.
 fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
@@ -311,6 +496,15 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
             (InputKind::TextDir { .. }, true) => PathBuf::new(),
             _ => name,
         };
+        if RESERVED.iter().any(|r| root == Path::new(r)) {
+            return Err(Error::Output {
+                path: input.path.clone(),
+                message: format!(
+                    "{} is a name neardup writes in the output folder; rename the input",
+                    root.display()
+                ),
+            });
+        }
         if roots.contains(&root) {
             return Err(Error::Output {
                 path: input.path.clone(),
@@ -322,16 +516,20 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
     Ok(roots)
 }
 
-/// Refuses an output folder that is an input, inside one, or holds one, and a
-/// non-empty one unless `force`.
-fn check_destination(analysis: &Analysis, out: &Path, force: bool) -> Result<()> {
+/// Refuses an output folder that is one of the `inputs`, inside one, or
+/// holds one, and a non-empty one unless `force`.
+pub(crate) fn check_destination<'a>(
+    inputs: impl IntoIterator<Item = &'a Path>,
+    out: &Path,
+    force: bool,
+) -> Result<()> {
     let err = |message: &str| Error::Output {
         path: out.to_path_buf(),
         message: message.into(),
     };
     let abs_out = absolute(out)?;
-    for input in &analysis.inputs {
-        let abs_in = fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
+    for input in inputs {
+        let abs_in = fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
         if abs_out == abs_in || abs_out.starts_with(&abs_in) {
             return Err(err("the output folder must not be an input or inside one"));
         }
@@ -353,7 +551,7 @@ fn check_destination(analysis: &Analysis, out: &Path, force: bool) -> Result<()>
 
 /// `path` made absolute with symbolic links resolved, for a path that may not
 /// exist yet (its parent must).
-fn absolute(path: &Path) -> Result<PathBuf> {
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf> {
     if let Ok(p) = fs::canonicalize(path) {
         return Ok(p);
     }
@@ -370,10 +568,37 @@ fn absolute(path: &Path) -> Result<PathBuf> {
         .join(name))
 }
 
-/// Removes the staging folder unless the run completed.
-struct Staging {
-    path: PathBuf,
+/// The folder an output is built in, beside its destination; removed
+/// unless the run completed and [`Staging::commit`] moved it into place.
+pub(crate) struct Staging {
+    pub path: PathBuf,
     done: bool,
+}
+
+impl Staging {
+    /// A new, empty staging folder for `out`.
+    pub fn new(out: &Path) -> Result<Self> {
+        let path = temp_sibling(&absolute(out)?)?;
+        if path.exists() {
+            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        }
+        fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Staging { path, done: false })
+    }
+
+    /// Swaps the finished output into place at `out`.
+    pub fn commit(mut self, out: &Path) -> Result<()> {
+        if out.exists() {
+            let old = sibling(&absolute(out)?, "old")?;
+            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+            fs::rename(&self.path, out).map_err(|e| Error::io(out, e))?;
+            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        } else {
+            fs::rename(&self.path, out).map_err(|e| Error::io(out, e))?;
+        }
+        self.done = true;
+        Ok(())
+    }
 }
 
 impl Drop for Staging {
@@ -384,7 +609,7 @@ impl Drop for Staging {
     }
 }
 
-enum Sink {
+pub(crate) enum Sink {
     None,
     Plain(BufWriter<fs::File>),
     Gzip(flate2::write::GzEncoder<BufWriter<fs::File>>),
@@ -392,7 +617,7 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(path: &Path, compression: Compression) -> Result<Sink> {
+    pub fn open(path: &Path, compression: Compression) -> Result<Sink> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
@@ -416,7 +641,7 @@ impl Sink {
         })
     }
 
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
             Sink::None => Ok(()),
             Sink::Plain(w) => w.write_all(bytes),
@@ -425,7 +650,7 @@ impl Sink {
         }
     }
 
-    fn finish(self) -> std::io::Result<()> {
+    pub fn finish(self) -> std::io::Result<()> {
         let file = match self {
             Sink::None => return Ok(()),
             Sink::Plain(w) => w,
@@ -436,70 +661,46 @@ impl Sink {
     }
 }
 
-/// Writes the cleaned corpus and `report.json` into `out`.
+/// Writes the cleaned corpus, `report.json` and `removed.jsonl.zst` into `out`.
 pub fn write_clean(
     analysis: &Analysis,
     out: &Path,
-    force: bool,
+    options: &CleanOptions,
     progress: &dyn Progress,
 ) -> Result<Summary> {
-    check_destination(analysis, out, force)?;
+    check_destination(
+        analysis.inputs.iter().map(|i| i.path.as_path()),
+        out,
+        options.force,
+    )?;
     let roots = layout(analysis)?;
-    let staging_path = temp_sibling(&absolute(out)?)?;
-    if staging_path.exists() {
-        fs::remove_dir_all(&staging_path).map_err(|e| Error::io(&staging_path, e))?;
-    }
-    fs::create_dir_all(&staging_path).map_err(|e| Error::io(&staging_path, e))?;
-    let mut staging = Staging {
-        path: staging_path.clone(),
-        done: false,
-    };
+    let staging = Staging::new(out)?;
+    let staging_path = staging.path.clone();
 
     let report_path = staging_path.join("report.json");
     let report_file = fs::File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
     let io_report = |e| Error::io(&report_path, e);
     let mut report =
         ReportWriter::begin(BufWriter::new(report_file), analysis).map_err(io_report)?;
-    let mut sink = Sink::None;
-    let mut sink_path = PathBuf::new();
-    let (summary, top) = second_pass(analysis, true, progress, |step| {
-        let d = match step {
-            Step::Input(i) => {
-                std::mem::replace(&mut sink, Sink::None)
-                    .finish()
-                    .map_err(|e| Error::io(&sink_path, e))?;
-                if let InputKind::Jsonl(compression) = analysis.inputs[i].kind {
-                    sink_path = staging_path.join(&roots[i]);
-                    sink = Sink::open(&sink_path, compression)?;
-                }
-                return Ok(());
-            }
-            Step::Document(d) => d,
-        };
-        {
+    let mut copies = Copies {
+        analysis,
+        staging: &staging_path,
+        roots: &roots,
+        undo: UndoWriter::create(
+            &staging_path.join(undo::FILE_NAME),
+            analysis.inputs.iter().map(report::input_path).collect(),
+        )?,
+        sink: Sink::None,
+        jsonl: None,
+        annotations: None,
+    };
+    let (summary, top) = second_pass(analysis, Some(options.mode), progress, |step| {
+        if let Step::Document(d) = step {
             report.line(&d.entry).map_err(io_report)?;
-            let Some(bytes) = &d.output else {
-                return Ok(());
-            };
-            let doc = &d.document;
-            if doc.record.is_some() {
-                return sink.write(bytes).map_err(|e| Error::io(&sink_path, e));
-            }
-            let input = &analysis.inputs[doc.input as usize];
-            let rel = match input.kind {
-                InputKind::TextDir { .. } => {
-                    doc.file.strip_prefix(&input.path).unwrap_or(&doc.file)
-                }
-                _ => Path::new(""),
-            };
-            let path = staging_path.join(&roots[doc.input as usize]).join(rel);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
-            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
         }
+        copies.step(step)
     })?;
-    sink.finish().map_err(|e| Error::io(&sink_path, e))?;
+    copies.finish()?;
     report
         .finish(&summary, &top)
         .map_err(io_report)?
@@ -508,15 +709,170 @@ pub fn write_clean(
         .sync_all()
         .map_err(io_report)?;
 
-    // Swap the finished output into place.
-    if out.exists() {
-        let old = sibling(&absolute(out)?, "old")?;
-        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        fs::rename(&staging_path, out).map_err(|e| Error::io(out, e))?;
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(&staging_path, out).map_err(|e| Error::io(out, e))?;
-    }
-    staging.done = true;
+    staging.commit(out)?;
     Ok(summary)
+}
+
+/// The JSONL file being copied: its name under the output folder and what
+/// has been read of it, for its `end` record.
+struct JsonlCopy {
+    name: String,
+    path: PathBuf,
+    hash: xxhash_rust::xxh3::Xxh3,
+    bytes: u64,
+    /// Part of it could not be read: it cannot be rebuilt.
+    unreadable: bool,
+}
+
+/// Writes the documents' copies into the staging folder, and their
+/// differences from the inputs into the side file.
+struct Copies<'a> {
+    analysis: &'a Analysis,
+    staging: &'a Path,
+    roots: &'a [PathBuf],
+    undo: UndoWriter,
+    sink: Sink,
+    jsonl: Option<JsonlCopy>,
+    annotations: Option<(PathBuf, BufWriter<fs::File>)>,
+}
+
+impl Copies<'_> {
+    /// The name under the output folder of an input's `file` (a text file
+    /// of input `input`, or the JSONL input itself).
+    fn name(&self, input: usize, file: &Path) -> String {
+        let root = &self.roots[input];
+        let rel = match self.analysis.inputs[input].kind {
+            InputKind::TextDir { .. } => file
+                .strip_prefix(&self.analysis.inputs[input].path)
+                .unwrap_or(file),
+            _ => Path::new(""),
+        };
+        corpus::slash_path(&root.join(rel))
+    }
+
+    fn step(&mut self, step: Step) -> Result<()> {
+        match step {
+            Step::Input(i) => {
+                if let InputKind::Jsonl(compression) = self.analysis.inputs[i].kind {
+                    let name = self.name(i, Path::new(""));
+                    let path = self.staging.join(&self.roots[i]);
+                    self.sink = Sink::open(&path, compression)?;
+                    self.jsonl = Some(JsonlCopy {
+                        name,
+                        path,
+                        hash: xxhash_rust::xxh3::Xxh3::new(),
+                        bytes: 0,
+                        unreadable: false,
+                    });
+                }
+                Ok(())
+            }
+            Step::InputEnd => {
+                let Some(j) = self.jsonl.take() else {
+                    return Ok(());
+                };
+                std::mem::replace(&mut self.sink, Sink::None)
+                    .finish()
+                    .map_err(|e| Error::io(&j.path, e))?;
+                if j.unreadable {
+                    self.undo.unreadable(&j.name)
+                } else {
+                    self.undo.end(&j.name, j.bytes, j.hash.digest())
+                }
+            }
+            Step::Gap(g) => self.gap(g),
+            Step::Document(d) => self.document(d),
+        }
+    }
+
+    fn gap(&mut self, g: &OwnedGap) -> Result<()> {
+        let Some(j) = self.jsonl.as_mut() else {
+            // A text file that could not be read.
+            let name = self.name(g.input, &g.file);
+            return match &g.bytes {
+                Some(bytes) => {
+                    self.undo.removed(&name, 0, bytes)?;
+                    let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+                    self.undo.end(&name, bytes.len() as u64, hash)
+                }
+                None => self.undo.unreadable(&name),
+            };
+        };
+        let Some(bytes) = &g.bytes else {
+            j.unreadable = true;
+            return Ok(());
+        };
+        j.hash.update(bytes);
+        j.bytes += bytes.len() as u64;
+        if g.blank {
+            self.sink.write(bytes).map_err(|e| Error::io(&j.path, e))
+        } else {
+            self.undo.removed(&j.name, g.offset, bytes)
+        }
+    }
+
+    fn document(&mut self, d: &Decided) -> Result<()> {
+        let Some(copy) = &d.copy else {
+            return Ok(());
+        };
+        let doc = &d.document;
+        if let Some(record) = &doc.record {
+            let j = self
+                .jsonl
+                .as_mut()
+                .expect("a JSONL record comes inside its input");
+            let source = line_bytes(record);
+            j.hash.update(&source);
+            j.bytes += source.len() as u64;
+            if let Some(bytes) = &copy.bytes {
+                self.sink.write(bytes).map_err(|e| Error::io(&j.path, e))?;
+            }
+            for r in &copy.removed {
+                let at = record.offset + r.start as u64;
+                self.undo.removed(&j.name, at, &source[r.clone()])?;
+            }
+            if let Some((at, len)) = copy.added {
+                self.undo
+                    .added(&j.name, record.offset + at as u64, len as u64)?;
+            }
+            return Ok(());
+        }
+        let name = self.name(doc.input as usize, &doc.file);
+        if let Some(bytes) = &copy.bytes {
+            let path = self.staging.join(&name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        let source = doc.text.as_bytes();
+        for r in &copy.removed {
+            self.undo
+                .removed(&name, r.start as u64, &source[r.clone()])?;
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(source);
+        self.undo.end(&name, source.len() as u64, hash)?;
+        if let Some(line) = &copy.annotation {
+            if self.annotations.is_none() {
+                let path = self.staging.join(annotate::TEXT_FILE);
+                let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+                self.annotations = Some((path, BufWriter::new(file)));
+            }
+            let (path, w) = self.annotations.as_mut().expect("just opened");
+            w.write_all(line.as_bytes())
+                .map_err(|e| Error::io(path, e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        self.undo.finish()?;
+        if let Some((path, w)) = self.annotations {
+            w.into_inner()
+                .map_err(|e| Error::io(&path, e.into_error()))?
+                .sync_all()
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    }
 }

@@ -14,6 +14,14 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// The interactive report written beside `report.json`.
+pub const HTML_FILE: &str = "report.html";
+
+/// An input's path as the report gives it.
+pub fn input_path(input: &crate::corpus::Input) -> String {
+    input.path.to_string_lossy().into_owned()
+}
+
 /// Report format version; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -434,7 +442,7 @@ impl<'a, W: Write> ReportWriter<'a, W> {
                 .inputs
                 .iter()
                 .map(|i| InputEntry {
-                    path: i.path.to_string_lossy().into_owned(),
+                    path: input_path(i),
                     kind: match i.kind {
                         InputKind::TextDir { .. } => "text_folder",
                         InputKind::TextFile => "text_file",

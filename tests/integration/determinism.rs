@@ -5,33 +5,6 @@ use crate::helpers::*;
 use std::fs;
 use std::path::Path;
 
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = walk(dir)
-        .into_iter()
-        .map(|p| {
-            (
-                p.strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// Cleans `input` once per thread count, into folders under `dir`; returns
 /// each output tree.
 fn clean_with_threads(input: &Path, dir: &Path, threads: &[&str]) -> Vec<Vec<(String, Vec<u8>)>> {

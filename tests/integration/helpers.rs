@@ -159,3 +159,32 @@ pub fn jaccard5(a: &str, b: &str) -> f64 {
     let (x, y) = (grams(a), grams(b));
     x.intersection(&y).count() as f64 / x.union(&y).count() as f64
 }
+
+/// Every file under `dir`, as (relative path, bytes), sorted.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).expect("under dir");
+            (
+                rel.to_string_lossy().into_owned(),
+                std::fs::read(&p).expect("readable"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("a folder") {
+        let p = e.expect("an entry").path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

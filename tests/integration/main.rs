@@ -8,4 +8,5 @@ mod helpers;
 mod jsonl;
 mod minhash;
 mod news_sample;
+mod restore;
 mod synth_eval;

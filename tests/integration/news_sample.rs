@@ -118,7 +118,7 @@ fn cleaning_a_cleaned_output_removes_nothing() {
     assert_eq!(r["summary"]["documents_dropped"], 0);
     for entry in fs::read_dir(&once).unwrap() {
         let name = entry.unwrap().file_name();
-        if name != "report.json" {
+        if name.to_string_lossy().ends_with(".txt") {
             assert_eq!(
                 fs::read(once.join(&name)).unwrap(),
                 fs::read(twice.join(&name)).unwrap()

@@ -1,0 +1,327 @@
+//! `neardup restore`: the inputs of a cleaning rebuilt byte for byte from
+//! its output, the cleaned copy plus `removed.jsonl.zst` ([`undo`]), and
+//! each file checked against the length and hash recorded when it was read.
+//!
+//! It streams: one file at a time, each read once, so it needs no more
+//! memory for a large corpus than for a small one. Compressed JSONL comes
+//! back with the same content, compressed again (the compressed bytes depend
+//! on the compressor's settings, the content does not).
+
+use crate::corpus::{self, Compression};
+use crate::error::{Error, Result};
+use crate::output::report::{self, HTML_FILE};
+use crate::output::undo::{self, Record};
+use crate::output::{check_destination, Sink, Staging};
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Component, Path, PathBuf};
+
+/// What a restore rebuilt.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Restored {
+    pub files: u64,
+    pub bytes: u64,
+    /// Files that could not be read when cleaning, so could not be rebuilt.
+    pub unreadable: Vec<String>,
+}
+
+/// Rebuilds into `out` the inputs of the cleaning whose output folder is
+/// `cleaned`; `report` is its `report.json` (and names the side file beside
+/// it). `out` must be new or empty, unless `force`.
+pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result<Restored> {
+    let inputs = report_inputs(report)?;
+    let side = report.with_file_name(undo::FILE_NAME);
+    let bad = |line: u64, message: String| Error::Json {
+        path: side.clone(),
+        line,
+        message,
+    };
+    let file = fs::File::open(&side).map_err(|e| Error::io(&side, e))?;
+    let decoder = zstd::Decoder::new(file).map_err(|e| Error::io(&side, e))?;
+    let mut lines = BufReader::new(decoder).lines();
+    let mut next = |line_no: &mut u64| -> Result<Option<Record<'static>>> {
+        let Some(line) = lines.next() else {
+            return Ok(None);
+        };
+        *line_no += 1;
+        let line = line.map_err(|e| bad(*line_no, format!("unreadable: {e}")))?;
+        serde_json::from_str(&line)
+            .map(Some)
+            .map_err(|e| bad(*line_no, format!("not a record of neardup: {e}")))
+    };
+    let mut line_no = 0;
+    match next(&mut line_no)? {
+        Some(Record::Header {
+            format,
+            format_version,
+            inputs: side_inputs,
+        }) if format == undo::FORMAT => {
+            if format_version != undo::FORMAT_VERSION {
+                return Err(bad(
+                    1,
+                    format!(
+                        "format version {format_version}; this neardup reads {}",
+                        undo::FORMAT_VERSION
+                    ),
+                ));
+            }
+            if side_inputs != inputs {
+                return Err(bad(
+                    1,
+                    format!(
+                        "written for the inputs {side_inputs:?}, but the report lists {inputs:?}"
+                    ),
+                ));
+            }
+        }
+        _ => return Err(bad(1, format!("not a {} file", undo::FORMAT))),
+    }
+
+    check_destination([cleaned], out, force)?;
+    let staging = Staging::new(out)?;
+    let mut done = Restored::default();
+    let mut current: Option<Rebuild> = None;
+    while let Some(record) = next(&mut line_no)? {
+        let name = match &record {
+            Record::Header { .. } => return Err(bad(line_no, "a second header".into())),
+            Record::Removed { file, .. }
+            | Record::Added { file, .. }
+            | Record::End { file, .. } => file.to_string(),
+            Record::Unreadable { file } => {
+                done.unreadable.push(file.to_string());
+                continue;
+            }
+        };
+        let rebuild = match &mut current {
+            Some(r) if r.name == name => r,
+            Some(r) => {
+                return Err(bad(
+                    line_no,
+                    format!("{} has no end record before {name} starts", r.name),
+                ))
+            }
+            None => current.insert(Rebuild::open(&name, cleaned, &staging.path).map_err(
+                |e| match e {
+                    Error::Restore { message, .. } => bad(line_no, message),
+                    e => e,
+                },
+            )?),
+        };
+        let result = match record {
+            Record::Removed { at, .. } => {
+                let bytes = record.removed_bytes().map_err(|m| bad(line_no, m))?;
+                rebuild.copy_to(at).and_then(|()| rebuild.put(&bytes))
+            }
+            Record::Added { at, len, .. } => rebuild.copy_to(at).and_then(|()| rebuild.skip(len)),
+            Record::End { bytes, xxh3, .. } => {
+                let r = current.take().expect("a file is open");
+                let len = r.finish(bytes, &xxh3)?;
+                done.files += 1;
+                done.bytes += len;
+                Ok(())
+            }
+            Record::Header { .. } | Record::Unreadable { .. } => unreachable!("handled above"),
+        };
+        result.map_err(|e| match e {
+            Error::Restore { message, .. } => bad(line_no, message),
+            e => e,
+        })?;
+    }
+    if let Some(r) = current {
+        return Err(bad(line_no, format!("{} has no end record", r.name)));
+    }
+    staging.commit(out)?;
+    Ok(done)
+}
+
+/// The input paths a report lists: its first line is everything before the
+/// documents, so only that line is read, however large the report.
+fn report_inputs(path: &Path) -> Result<Vec<String>> {
+    let bad = |message: String| Error::Json {
+        path: path.to_path_buf(),
+        line: 1,
+        message,
+    };
+    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = String::new();
+    BufReader::new(file)
+        .take(64 << 20)
+        .read_line(&mut head)
+        .map_err(|e| bad(format!("unreadable: {e}")))?;
+    let head = head
+        .trim_end()
+        .strip_suffix("\"documents\":[")
+        .ok_or_else(|| bad("not a report written by neardup".into()))?;
+    let header: serde_json::Value = serde_json::from_str(&format!("{head}\"documents\":[]}}"))
+        .map_err(|e| bad(format!("not a report written by neardup: {e}")))?;
+    if header["format"] != "neardup-report" {
+        return Err(bad("not a report written by neardup".into()));
+    }
+    if header["format_version"] != report::FORMAT_VERSION {
+        return Err(bad(format!(
+            "report format version {}; this neardup reads {}",
+            header["format_version"],
+            report::FORMAT_VERSION
+        )));
+    }
+    header["inputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            i["path"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad("an input without a path".into()))
+        })
+        .collect()
+}
+
+/// One file being rebuilt: its cleaned copy read in order, the original
+/// written in order.
+struct Rebuild {
+    name: String,
+    cleaned: Box<dyn Read>,
+    out: Sink,
+    out_path: PathBuf,
+    /// Bytes of the original written so far, and their hash.
+    pos: u64,
+    hash: xxhash_rust::xxh3::Xxh3,
+    buf: Vec<u8>,
+}
+
+impl Rebuild {
+    fn open(name: &str, cleaned: &Path, staging: &Path) -> Result<Self> {
+        let rel = safe_relative(name).ok_or_else(|| Error::Restore {
+            path: PathBuf::from(name),
+            message: format!("{name:?} is not a relative path inside the output folder"),
+        })?;
+        if [HTML_FILE, "report.json", undo::FILE_NAME].contains(&name) {
+            return Err(Error::Restore {
+                path: PathBuf::from(name),
+                message: format!("{name} is one of neardup's own files"),
+            });
+        }
+        let compression = corpus::compression_of(&rel);
+        let from = cleaned.join(&rel);
+        let cleaned: Box<dyn Read> = match fs::File::open(&from) {
+            Ok(f) => match compression {
+                Compression::None => Box::new(f),
+                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
+                Compression::Zstd => {
+                    Box::new(zstd::Decoder::new(f).map_err(|e| Error::io(&from, e))?)
+                }
+            },
+            // A file left out of the cleaned copy (a dropped document).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Box::new(std::io::empty()),
+            Err(e) => return Err(Error::io(&from, e)),
+        };
+        let out_path = staging.join(&rel);
+        Ok(Rebuild {
+            name: name.to_string(),
+            cleaned,
+            out: Sink::open(&out_path, compression)?,
+            out_path,
+            pos: 0,
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            buf: vec![0; 1 << 16],
+        })
+    }
+
+    fn changed(&self, message: &str) -> Error {
+        Error::Restore {
+            path: PathBuf::from(&self.name),
+            message: format!("{message}: the cleaned copy changed after cleaning, or is not the one this report was written with"),
+        }
+    }
+
+    /// Writes bytes of the original.
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hash.update(bytes);
+        self.pos += bytes.len() as u64;
+        self.out
+            .write(bytes)
+            .map_err(|e| Error::io(&self.out_path, e))
+    }
+
+    /// Copies the cleaned copy through until the original reaches `at`.
+    fn copy_to(&mut self, at: u64) -> Result<()> {
+        let Some(n) = at.checked_sub(self.pos) else {
+            return Err(self.changed("records out of order"));
+        };
+        if self.pass(n, true)? != n {
+            return Err(self.changed("shorter than recorded"));
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes of the cleaned copy that the original lacks.
+    fn skip(&mut self, len: u64) -> Result<()> {
+        if self.pass(len, false)? != len {
+            return Err(self.changed("shorter than recorded"));
+        }
+        Ok(())
+    }
+
+    /// Reads up to `n` bytes of the cleaned copy, writing them as the
+    /// original's when `keep`; returns how many there were.
+    fn pass(&mut self, n: u64, keep: bool) -> Result<u64> {
+        let mut left = n;
+        let mut buf = std::mem::take(&mut self.buf);
+        let result = (|| {
+            while left > 0 {
+                let want = left.min(buf.len() as u64) as usize;
+                let got = self
+                    .cleaned
+                    .read(&mut buf[..want])
+                    .map_err(|e| Error::io(Path::new(&self.name), e))?;
+                if got == 0 {
+                    break;
+                }
+                if keep {
+                    self.put(&buf[..got])?;
+                }
+                left -= got as u64;
+            }
+            Ok(n - left)
+        })();
+        self.buf = buf;
+        result
+    }
+
+    /// Copies the rest and checks the whole against the recorded length and
+    /// hash; returns the length.
+    fn finish(mut self, bytes: u64, xxh3: &str) -> Result<u64> {
+        self.pass(u64::MAX, true)?;
+        if self.pos != bytes || undo::hash_hex(self.hash.digest()) != xxh3 {
+            return Err(self.changed(&format!(
+                "rebuilt {} bytes that do not match the {bytes} recorded",
+                self.pos
+            )));
+        }
+        self.out
+            .finish()
+            .map_err(|e| Error::io(&self.out_path, e))?;
+        Ok(bytes)
+    }
+}
+
+/// `name` as a relative path that cannot leave the folder it is joined to.
+fn safe_relative(name: &str) -> Option<PathBuf> {
+    let path = Path::new(name);
+    let normal = !name.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
+    normal.then(|| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_stay_inside_the_folder() {
+        assert!(safe_relative("a/b.txt").is_some());
+        for bad in ["", "/etc/passwd", "../x", "a/../../b", "./a", "a//..", "."] {
+            assert!(safe_relative(bad).is_none(), "{bad}");
+        }
+    }
+}
