@@ -89,6 +89,9 @@ pub struct Analysis {
     sigs: BitSignatures,
     /// Per document: the first document of its cluster, which survives.
     survivors: Vec<u32>,
+    /// Candidate pairs of documents (from LSH buckets) by estimated
+    /// similarity, in [`SIMILARITY_BINS`] equal bins over [0, 1].
+    pub similarity_histogram: Vec<u64>,
     /// Corpus templates: (key, kept documents), sorted by key.
     pub templates: Vec<(u64, u32)>,
     /// Shared passages, sorted by (document, segment).
@@ -113,6 +116,17 @@ impl Analysis {
     /// The id of document `doc`.
     pub fn id(&self, doc: u32) -> &str {
         self.ids.get(doc)
+    }
+
+    /// Per document: whether some other document was dropped as its duplicate.
+    pub fn has_duplicates(&self) -> Vec<bool> {
+        let mut heads = vec![false; self.survivors.len()];
+        for (d, &k) in self.survivors.iter().enumerate() {
+            if k as usize != d {
+                heads[k as usize] = true;
+            }
+        }
+        heads
     }
 
     /// Whether document `doc` survives its cluster.
@@ -201,7 +215,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         skipped,
         ..
     } = g;
-    let survivors = match_documents(
+    let (survivors, similarity_histogram) = match_documents(
         &exact,
         &matchable,
         bands,
@@ -227,6 +241,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         exact,
         sigs,
         survivors,
+        similarity_histogram,
         templates,
         shared,
         store: store.finish()?,
@@ -393,16 +408,20 @@ fn flush(
     Ok(())
 }
 
+/// Bins of [`Analysis::similarity_histogram`].
+pub const SIMILARITY_BINS: usize = 20;
+
 /// Near-duplicate documents: every document labelled with the first
-/// document of its cluster. Documents with no words left after the
-/// in-document rules are never matched.
+/// document of its cluster, and the histogram of candidate similarities.
+/// Documents with no words left after the in-document rules are never
+/// matched.
 fn match_documents(
     exact: &[u64],
     matchable: &[bool],
     bands: Sorter<(u64, u32)>,
     similarity: impl Fn(u32, u32) -> f64 + Sync,
     threshold: f64,
-) -> Result<Vec<u32>> {
+) -> Result<(Vec<u32>, Vec<u64>)> {
     let n = exact.len();
     // Exact copies: same normalised text.
     let mut by_exact: Vec<(u64, u32)> = (0..n)
@@ -418,10 +437,24 @@ fn match_documents(
 
     // Near copies: candidates from the buckets, verified.
     let pairs = candidates(bands.sorted()?)?;
+    let histogram = pairs
+        .par_iter()
+        .fold(
+            || vec![0u64; SIMILARITY_BINS],
+            |mut h, &(a, b)| {
+                let bin = (similarity(a, b) * SIMILARITY_BINS as f64) as usize;
+                h[bin.min(SIMILARITY_BINS - 1)] += 1;
+                h
+            },
+        )
+        .reduce(
+            || vec![0u64; SIMILARITY_BINS],
+            |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+        );
     edges.extend(
         verify(&pairs, similarity, threshold)
             .into_iter()
             .map(|e| (e.a, e.b)),
     );
-    Ok(components(n, edges))
+    Ok((components(n, edges), histogram))
 }

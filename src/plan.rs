@@ -165,7 +165,7 @@ impl Removal {
 }
 
 /// What happens to one document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Fate {
     /// Written, with the segments in `removals` cut out.
     Kept,

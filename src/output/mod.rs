@@ -11,6 +11,7 @@
 //! rebuilds the inputs.
 
 pub mod annotate;
+pub mod html;
 pub mod report;
 pub mod undo;
 
@@ -23,6 +24,7 @@ use crate::plan::{self, apply, cuts, Fate};
 use crate::plan::{Cut, DocPlan};
 use crate::store::LocalRecord;
 use crate::text::Segment;
+use html::{HtmlDocument, HtmlWriter};
 use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
 use std::cell::RefCell;
@@ -406,53 +408,124 @@ pub fn write_report(
     out: impl Write,
     progress: &dyn Progress,
 ) -> Result<Summary> {
-    match dest {
-        Some(path) => {
-            let abs = absolute(path)?;
-            for input in &analysis.inputs {
-                let abs_in =
-                    fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
-                if abs.starts_with(&abs_in) {
-                    return Err(Error::Output {
-                        path: path.to_path_buf(),
-                        message: "the report must not be an input or inside an input folder".into(),
-                    });
-                }
+    let Some(path) = dest else {
+        let mut reports =
+            Reports::new(analysis, out, Path::new("<stdout>"), None::<(fs::File, _)>)?;
+        let (summary, top) = second_pass(analysis, None, progress, |step| match step {
+            Step::Document(d) => reports.document(d),
+            _ => Ok(()),
+        })?;
+        reports.finish(&summary, &top)?;
+        return Ok(summary);
+    };
+    let html_path = path.with_extension("html");
+    for p in [path, &html_path] {
+        let abs = absolute(p)?;
+        for input in &analysis.inputs {
+            let abs_in = fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
+            if abs.starts_with(&abs_in) {
+                return Err(Error::Output {
+                    path: p.to_path_buf(),
+                    message: "the report must not be an input or inside an input folder".into(),
+                });
             }
-            let tmp = temp_sibling(path)?;
-            let result = (|| {
-                let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-                let (summary, file) =
-                    stream_report(analysis, BufWriter::new(file), &tmp, progress)?;
-                file.into_inner()
-                    .map_err(|e| Error::io(&tmp, e.into_error()))?
-                    .sync_all()
-                    .map_err(|e| Error::io(&tmp, e))?;
-                fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-                Ok(summary)
-            })();
-            if result.is_err() {
-                let _ = fs::remove_file(&tmp);
-            }
-            result
         }
-        None => Ok(stream_report(analysis, out, Path::new("<stdout>"), progress)?.0),
     }
+    let (tmp, tmp_html) = (temp_sibling(path)?, temp_sibling(&html_path)?);
+    let result = (|| {
+        let create = |p: &Path| fs::File::create(p).map_err(|e| Error::io(p, e));
+        let mut reports = Reports::new(
+            analysis,
+            BufWriter::new(create(&tmp)?),
+            &tmp,
+            Some((BufWriter::new(create(&tmp_html)?), tmp_html.clone())),
+        )?;
+        let (summary, top) = second_pass(analysis, None, progress, |step| match step {
+            Step::Document(d) => reports.document(d),
+            _ => Ok(()),
+        })?;
+        let (json, html) = reports.finish(&summary, &top)?;
+        sync(json, &tmp)?;
+        sync(html.expect("asked for"), &tmp_html)?;
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        fs::rename(&tmp_html, &html_path).map_err(|e| Error::io(&html_path, e))?;
+        Ok(summary)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(&tmp_html);
+    }
+    result
 }
 
-fn stream_report<W: Write>(
-    analysis: &Analysis,
-    out: W,
-    path: &Path,
-    progress: &dyn Progress,
-) -> Result<(Summary, W)> {
-    let io = |e| Error::io(path, e);
-    let mut report = ReportWriter::begin(out, analysis).map_err(io)?;
-    let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-        Step::Document(d) => report.line(&d.entry).map_err(io),
-        _ => Ok(()),
-    })?;
-    Ok((summary.clone(), report.finish(&summary, &top).map_err(io)?))
+/// Flushes a buffered file to disk.
+fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
+    w.into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?
+        .sync_all()
+        .map_err(|e| Error::io(path, e))
+}
+
+/// `report.json` and, when asked for, `report.html`, written together.
+struct Reports<'a, W: Write, H: Write> {
+    json: ReportWriter<'a, W>,
+    json_path: PathBuf,
+    html: Option<(HtmlWriter<'a, H>, PathBuf)>,
+}
+
+impl<'a, W: Write, H: Write> Reports<'a, W, H> {
+    fn new(
+        analysis: &'a Analysis,
+        json: W,
+        json_path: &Path,
+        html: Option<(H, PathBuf)>,
+    ) -> Result<Self> {
+        let json = ReportWriter::begin(json, analysis).map_err(|e| Error::io(json_path, e))?;
+        let html = match html {
+            Some((w, path)) => Some((
+                HtmlWriter::begin(w, analysis).map_err(|e| Error::io(&path, e))?,
+                path,
+            )),
+            None => None,
+        };
+        Ok(Reports {
+            json,
+            json_path: json_path.to_path_buf(),
+            html,
+        })
+    }
+
+    fn document(&mut self, d: &Decided) -> Result<()> {
+        self.json
+            .line(&d.entry)
+            .map_err(|e| Error::io(&self.json_path, e))?;
+        let Some((html, path)) = self.html.as_mut() else {
+            return Ok(());
+        };
+        html.document(&HtmlDocument {
+            id: &d.document.id,
+            file: &d.document.file.to_string_lossy(),
+            text: &d.document.text,
+            fate: d.plan.fate,
+            entry: &d.entry,
+            spans_removed: d.cuts.len(),
+            bytes_removed: d.cuts.iter().map(|c| c.end - c.start).sum(),
+            flagged: !d.plan.flagged.is_empty(),
+        })
+        .map_err(|e| Error::io(path, e))
+    }
+
+    fn finish(self, summary: &Summary, top: &[TemplateEntry]) -> Result<(W, Option<H>)> {
+        let json = self
+            .json
+            .finish(summary, top)
+            .map_err(|e| Error::io(&self.json_path, e))?;
+        let html = match self.html {
+            Some((html, path)) => Some(html.finish(summary, top).map_err(|e| Error::io(&path, e))?),
+            None => None,
+        };
+        Ok((json, html))
+    }
 }
 
 /// A name beside `path` for writing before the final rename.
@@ -678,10 +751,14 @@ pub fn write_clean(
     let staging_path = staging.path.clone();
 
     let report_path = staging_path.join("report.json");
-    let report_file = fs::File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
-    let io_report = |e| Error::io(&report_path, e);
-    let mut report =
-        ReportWriter::begin(BufWriter::new(report_file), analysis).map_err(io_report)?;
+    let html_path = staging_path.join(report::HTML_FILE);
+    let create = |p: &Path| fs::File::create(p).map_err(|e| Error::io(p, e));
+    let mut reports = Reports::new(
+        analysis,
+        BufWriter::new(create(&report_path)?),
+        &report_path,
+        Some((BufWriter::new(create(&html_path)?), html_path.clone())),
+    )?;
     let mut copies = Copies {
         analysis,
         staging: &staging_path,
@@ -696,18 +773,14 @@ pub fn write_clean(
     };
     let (summary, top) = second_pass(analysis, Some(options.mode), progress, |step| {
         if let Step::Document(d) = step {
-            report.line(&d.entry).map_err(io_report)?;
+            reports.document(d)?;
         }
         copies.step(step)
     })?;
     copies.finish()?;
-    report
-        .finish(&summary, &top)
-        .map_err(io_report)?
-        .into_inner()
-        .map_err(|e| Error::io(&report_path, e.into_error()))?
-        .sync_all()
-        .map_err(io_report)?;
+    let (json, html) = reports.finish(&summary, &top)?;
+    sync(json, &report_path)?;
+    sync(html.expect("asked for"), &html_path)?;
 
     staging.commit(out)?;
     Ok(summary)
@@ -867,12 +940,9 @@ impl Copies<'_> {
 
     fn finish(self) -> Result<()> {
         self.undo.finish()?;
-        if let Some((path, w)) = self.annotations {
-            w.into_inner()
-                .map_err(|e| Error::io(&path, e.into_error()))?
-                .sync_all()
-                .map_err(|e| Error::io(&path, e))?;
+        match self.annotations {
+            Some((path, w)) => sync(w, &path),
+            None => Ok(()),
         }
-        Ok(())
     }
 }

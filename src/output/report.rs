@@ -190,7 +190,7 @@ pub struct TemplateAt {
 }
 
 #[derive(Serialize)]
-struct Header<'a> {
+pub(crate) struct Header<'a> {
     format: &'static str,
     format_version: u32,
     neardup_version: &'static str,
@@ -198,11 +198,82 @@ struct Header<'a> {
     inputs: Vec<InputEntry>,
 }
 
+impl<'a> Header<'a> {
+    pub fn new(analysis: &'a Analysis) -> Self {
+        let c = &analysis.config;
+        let lsh = c.doc_lsh();
+        let seg_lsh = c.segment_lsh();
+        Header {
+            format: "neardup-report",
+            format_version: FORMAT_VERSION,
+            neardup_version: env!("CARGO_PKG_VERSION"),
+            parameters: Parameters {
+                threshold: c.threshold,
+                permutations: c.doc_sketch.permutations,
+                shingle_size: c.doc_sketch.shingle_size,
+                seed: c.doc_sketch.seed,
+                bands: lsh.bands,
+                rows: lsh.rows,
+                segment_threshold: c.segment_threshold,
+                segment_permutations: c.segment_sketch.permutations,
+                segment_shingle_size: c.segment_sketch.shingle_size,
+                segment_bands: seg_lsh.bands,
+                segment_rows: seg_lsh.rows,
+                min_segment_words: c.min_segment_words,
+                template_min_docs: c.template_min_docs,
+                paragraphs: c.paragraphs,
+                structural_rules: c.structural_rules,
+                body: c.body,
+                keep_boilerplate: c.keep_boilerplate,
+                rules: c.rules.as_ref(),
+                remove_shared: c.remove_shared,
+                text_field: &c.text_field,
+                id_field: &c.id_field,
+                on_error: c.on_error,
+            },
+            inputs: analysis
+                .inputs
+                .iter()
+                .map(|i| InputEntry {
+                    path: input_path(i),
+                    kind: match i.kind {
+                        InputKind::TextDir { .. } => "text_folder",
+                        InputKind::TextFile => "text_file",
+                        InputKind::Jsonl(_) => "jsonl",
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Serialize)]
-struct Footer<'a> {
-    skipped: &'a [Skipped],
-    top_templates: &'a [TemplateEntry],
-    summary: &'a Summary,
+pub(crate) struct Footer<'a> {
+    pub skipped: &'a [Skipped],
+    pub top_templates: &'a [TemplateEntry],
+    pub similarity_histogram: Histogram<'a>,
+    pub summary: &'a Summary,
+}
+
+/// Candidate document pairs by estimated similarity.
+#[derive(Serialize)]
+pub(crate) struct Histogram<'a> {
+    pub bin_width: f64,
+    pub counts: &'a [u64],
+}
+
+impl<'a> Footer<'a> {
+    pub fn new(analysis: &'a Analysis, summary: &'a Summary, top: &'a [TemplateEntry]) -> Self {
+        Footer {
+            skipped: &analysis.skipped,
+            top_templates: top,
+            similarity_histogram: Histogram {
+                bin_width: 1.0 / analysis.similarity_histogram.len().max(1) as f64,
+                counts: &analysis.similarity_histogram,
+            },
+            summary,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -407,50 +478,7 @@ type IoResult<T> = std::io::Result<T>;
 
 impl<'a, W: Write> ReportWriter<'a, W> {
     pub fn begin(mut out: W, analysis: &'a Analysis) -> IoResult<Self> {
-        let c = &analysis.config;
-        let lsh = c.doc_lsh();
-        let seg_lsh = c.segment_lsh();
-        let header = Header {
-            format: "neardup-report",
-            format_version: FORMAT_VERSION,
-            neardup_version: env!("CARGO_PKG_VERSION"),
-            parameters: Parameters {
-                threshold: c.threshold,
-                permutations: c.doc_sketch.permutations,
-                shingle_size: c.doc_sketch.shingle_size,
-                seed: c.doc_sketch.seed,
-                bands: lsh.bands,
-                rows: lsh.rows,
-                segment_threshold: c.segment_threshold,
-                segment_permutations: c.segment_sketch.permutations,
-                segment_shingle_size: c.segment_sketch.shingle_size,
-                segment_bands: seg_lsh.bands,
-                segment_rows: seg_lsh.rows,
-                min_segment_words: c.min_segment_words,
-                template_min_docs: c.template_min_docs,
-                paragraphs: c.paragraphs,
-                structural_rules: c.structural_rules,
-                body: c.body,
-                keep_boilerplate: c.keep_boilerplate,
-                rules: c.rules.as_ref(),
-                remove_shared: c.remove_shared,
-                text_field: &c.text_field,
-                id_field: &c.id_field,
-                on_error: c.on_error,
-            },
-            inputs: analysis
-                .inputs
-                .iter()
-                .map(|i| InputEntry {
-                    path: input_path(i),
-                    kind: match i.kind {
-                        InputKind::TextDir { .. } => "text_folder",
-                        InputKind::TextFile => "text_file",
-                        InputKind::Jsonl(_) => "jsonl",
-                    },
-                })
-                .collect(),
-        };
+        let header = Header::new(analysis);
         let mut head = serde_json::to_string(&header).map_err(std::io::Error::other)?;
         head.pop(); // the closing brace: documents follow
         out.write_all(head.as_bytes())?;
@@ -472,11 +500,7 @@ impl<'a, W: Write> ReportWriter<'a, W> {
 
     /// Closes the document list and writes what is known only at the end.
     pub fn finish(mut self, summary: &Summary, top_templates: &[TemplateEntry]) -> IoResult<W> {
-        let footer = Footer {
-            skipped: &self.analysis.skipped,
-            top_templates,
-            summary,
-        };
+        let footer = Footer::new(self.analysis, summary, top_templates);
         let tail = serde_json::to_string(&footer).map_err(std::io::Error::other)?;
         self.out.write_all(b"\n],")?;
         self.out.write_all(&tail.as_bytes()[1..])?; // without its opening brace

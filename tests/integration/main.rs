@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules by topic.
 
 mod boilerplate;
+mod browser;
 mod cli_errors;
 mod determinism;
 mod duplicates;
@@ -9,4 +10,5 @@ mod jsonl;
 mod minhash;
 mod news_sample;
 mod restore;
+mod schema;
 mod synth_eval;
