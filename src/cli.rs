@@ -55,7 +55,8 @@ pub enum Command {
     Scan {
         #[command(flatten)]
         input: InputArgs,
-        /// Where to write report.json; standard output when not given.
+        /// Where to write report.json (and report.html beside it, with the
+        /// same name ending in .html); standard output when not given.
         #[arg(long)]
         report: Option<PathBuf>,
     },

@@ -100,32 +100,33 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
                     format!("{} has no end record before {name} starts", r.name),
                 ))
             }
-            None => current.insert(Rebuild::open(&name, cleaned, &staging.path).map_err(
-                |e| match e {
-                    Error::Restore { message, .. } => bad(line_no, message),
-                    e => e,
-                },
-            )?),
+            None => {
+                let rel = safe_relative(&name).ok_or_else(|| {
+                    bad(
+                        line_no,
+                        format!("{name:?} is not a file name inside the output folder"),
+                    )
+                })?;
+                current.insert(Rebuild::open(name, &rel, cleaned, &staging.path)?)
+            }
         };
-        let result = match record {
+        match record {
             Record::Removed { at, .. } => {
                 let bytes = record.removed_bytes().map_err(|m| bad(line_no, m))?;
-                rebuild.copy_to(at).and_then(|()| rebuild.put(&bytes))
+                rebuild.copy_to(at)?;
+                rebuild.put(&bytes)?;
             }
-            Record::Added { at, len, .. } => rebuild.copy_to(at).and_then(|()| rebuild.skip(len)),
+            Record::Added { at, len, .. } => {
+                rebuild.copy_to(at)?;
+                rebuild.skip(len)?;
+            }
             Record::End { bytes, xxh3, .. } => {
                 let r = current.take().expect("a file is open");
-                let len = r.finish(bytes, &xxh3)?;
+                done.bytes += r.finish(bytes, &xxh3)?;
                 done.files += 1;
-                done.bytes += len;
-                Ok(())
             }
             Record::Header { .. } | Record::Unreadable { .. } => unreachable!("handled above"),
-        };
-        result.map_err(|e| match e {
-            Error::Restore { message, .. } => bad(line_no, message),
-            e => e,
-        })?;
+        }
     }
     if let Some(r) = current {
         return Err(bad(line_no, format!("{} has no end record", r.name)));
@@ -181,6 +182,8 @@ fn report_inputs(path: &Path) -> Result<Vec<String>> {
 /// written in order.
 struct Rebuild {
     name: String,
+    /// The cleaned copy's path, for errors.
+    from: PathBuf,
     cleaned: Box<dyn Read>,
     out: Sink,
     out_path: PathBuf,
@@ -191,19 +194,15 @@ struct Rebuild {
 }
 
 impl Rebuild {
-    fn open(name: &str, cleaned: &Path, staging: &Path) -> Result<Self> {
-        let rel = safe_relative(name).ok_or_else(|| Error::Restore {
-            path: PathBuf::from(name),
-            message: format!("{name:?} is not a relative path inside the output folder"),
-        })?;
-        if [HTML_FILE, "report.json", undo::FILE_NAME].contains(&name) {
+    fn open(name: String, rel: &Path, cleaned: &Path, staging: &Path) -> Result<Self> {
+        let from = cleaned.join(rel);
+        if [HTML_FILE, "report.json", undo::FILE_NAME].contains(&name.as_str()) {
             return Err(Error::Restore {
-                path: PathBuf::from(name),
-                message: format!("{name} is one of neardup's own files"),
+                path: from,
+                message: "is one of neardup's own files, not an input".into(),
             });
         }
-        let compression = corpus::compression_of(&rel);
-        let from = cleaned.join(&rel);
+        let compression = corpus::compression_of(rel);
         let cleaned: Box<dyn Read> = match fs::File::open(&from) {
             Ok(f) => match compression {
                 Compression::None => Box::new(f),
@@ -216,9 +215,10 @@ impl Rebuild {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Box::new(std::io::empty()),
             Err(e) => return Err(Error::io(&from, e)),
         };
-        let out_path = staging.join(&rel);
+        let out_path = staging.join(rel);
         Ok(Rebuild {
-            name: name.to_string(),
+            name,
+            from,
             cleaned,
             out: Sink::open(&out_path, compression)?,
             out_path,
@@ -230,7 +230,7 @@ impl Rebuild {
 
     fn changed(&self, message: &str) -> Error {
         Error::Restore {
-            path: PathBuf::from(&self.name),
+            path: self.from.clone(),
             message: format!("{message}: the cleaned copy changed after cleaning, or is not the one this report was written with"),
         }
     }
@@ -274,7 +274,7 @@ impl Rebuild {
                 let got = self
                     .cleaned
                     .read(&mut buf[..want])
-                    .map_err(|e| Error::io(Path::new(&self.name), e))?;
+                    .map_err(|e| Error::io(&self.from, e))?;
                 if got == 0 {
                     break;
                 }
