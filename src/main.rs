@@ -111,7 +111,10 @@ fn restore(
     out: &std::path::Path,
     force: bool,
 ) -> anyhow::Result<()> {
-    let report = report.map_or_else(|| cleaned.join("report.json"), ToOwned::to_owned);
+    let report = report.map_or_else(
+        || cleaned.join(neardup::output::report::JSON_FILE),
+        ToOwned::to_owned,
+    );
     let done = neardup::restore::restore(&report, cleaned, out, force)?;
     println!(
         "neardup restore: {} files, {} bytes rebuilt into {}, each checked against the length and hash recorded when cleaning",

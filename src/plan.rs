@@ -313,15 +313,17 @@ pub fn cuts(segments: &[crate::text::Segment], removals: &[Option<Removal>]) -> 
     out
 }
 
-/// The text with the cuts removed.
-pub fn apply(text: &str, cuts: &[Cut]) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `source` with the `removed` ranges (in order, not overlapping) cut out:
+/// a cleaned text from its cuts, or a cleaned JSONL line from the ranges of
+/// its JSON string that hold them.
+pub fn without(source: &[u8], removed: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(source.len());
     let mut pos = 0;
-    for c in cuts {
-        out.push_str(&text[pos..c.start]);
-        pos = c.end;
+    for r in removed {
+        out.extend_from_slice(&source[pos..r.start]);
+        pos = r.end;
     }
-    out.push_str(&text[pos..]);
+    out.extend_from_slice(&source[pos..]);
     out
 }
 
@@ -335,7 +337,11 @@ mod tests {
         let removals: Vec<Option<Removal>> = (0..segs.len())
             .map(|i| remove.contains(&i).then(|| Removal::new(Rule::Byline)))
             .collect();
-        apply(text, &cuts(&segs, &removals))
+        let ranges: Vec<_> = cuts(&segs, &removals)
+            .iter()
+            .map(|c| c.start..c.end)
+            .collect();
+        String::from_utf8(without(text.as_bytes(), &ranges)).unwrap()
     }
 
     #[test]

@@ -9,9 +9,9 @@
 
 use crate::corpus::{self, Compression};
 use crate::error::{Error, Result};
-use crate::output::report::{self, HTML_FILE};
+use crate::output::report;
 use crate::output::undo::{self, Record};
-use crate::output::{check_destination, Sink, Staging};
+use crate::output::{check_destination, Sink, Staging, RESERVED};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
@@ -196,7 +196,7 @@ struct Rebuild {
 impl Rebuild {
     fn open(name: String, rel: &Path, cleaned: &Path, staging: &Path) -> Result<Self> {
         let from = cleaned.join(rel);
-        if [HTML_FILE, "report.json", undo::FILE_NAME].contains(&name.as_str()) {
+        if RESERVED.contains(&name.as_str()) {
             return Err(Error::Restore {
                 path: from,
                 message: "is one of neardup's own files, not an input".into(),

@@ -20,7 +20,7 @@ use crate::config::OnError;
 use crate::corpus::{self, Compression, Document, Fields, Gap, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
-use crate::plan::{self, apply, cuts, Fate};
+use crate::plan::{self, cuts, without, Fate};
 use crate::plan::{Cut, DocPlan};
 use crate::store::LocalRecord;
 use crate::text::Segment;
@@ -70,6 +70,8 @@ struct Decided {
     plan: DocPlan,
     cuts: Vec<Cut>,
     words: u64,
+    /// xxh3 of its text, from the first pass (checked against the text).
+    text_hash: u64,
     /// Its report entry.
     entry: String,
     /// Its copy, when `clean` writes one.
@@ -289,6 +291,7 @@ fn decide(
         segments,
         templates: local.segments.iter().map(|s| s.template).collect(),
         words: local.segments.iter().map(|s| s.words as u64).sum(),
+        text_hash: local.text_hash,
         plan,
         cuts: doc_cuts,
         entry,
@@ -308,18 +311,6 @@ fn line_bytes(record: &corpus::JsonRecord) -> Vec<u8> {
     bytes
 }
 
-/// The source with `removed` (in order) cut out.
-fn without(source: &[u8], removed: &[Range<usize>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(source.len());
-    let mut pos = 0;
-    for r in removed {
-        out.extend_from_slice(&source[pos..r.start]);
-        pos = r.end;
-    }
-    out.extend_from_slice(&source[pos..]);
-    out
-}
-
 /// The copy of a document with its cuts applied, or none when dropped.
 fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
     let kept = plan.fate == Fate::Kept;
@@ -332,11 +323,16 @@ fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
             } else {
                 std::iter::once(0..source.len()).collect()
             };
-            (Some(without(&source, &removed)), removed)
+            let bytes = if removed.is_empty() {
+                source
+            } else {
+                without(&source, &removed)
+            };
+            (Some(bytes), removed)
         }
         None if kept => {
             let removed = merge(cuts.iter().map(|c| c.start..c.end).collect());
-            (Some(apply(&document.text, cuts).into_bytes()), removed)
+            (Some(without(document.text.as_bytes(), &removed)), removed)
         }
         None => (None, std::iter::once(0..document.text.len()).collect()),
     };
@@ -433,20 +429,12 @@ pub fn write_report(
     }
     let (tmp, tmp_html) = (temp_sibling(path)?, temp_sibling(&html_path)?);
     let result = (|| {
-        let create = |p: &Path| fs::File::create(p).map_err(|e| Error::io(p, e));
-        let mut reports = Reports::new(
-            analysis,
-            BufWriter::new(create(&tmp)?),
-            &tmp,
-            Some((BufWriter::new(create(&tmp_html)?), tmp_html.clone())),
-        )?;
+        let mut reports = Reports::create(analysis, &tmp, &tmp_html)?;
         let (summary, top) = second_pass(analysis, None, progress, |step| match step {
             Step::Document(d) => reports.document(d),
             _ => Ok(()),
         })?;
-        let (json, html) = reports.finish(&summary, &top)?;
-        sync(json, &tmp)?;
-        sync(html.expect("asked for"), &tmp_html)?;
+        reports.finish_files(&summary, &top)?;
         fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
         fs::rename(&tmp_html, &html_path).map_err(|e| Error::io(&html_path, e))?;
         Ok(summary)
@@ -465,6 +453,36 @@ fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
         .sync_all()
         .map_err(|e| Error::io(path, e))
 }
+
+impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
+    /// Both reports, into new files at `json` and `html`.
+    fn create(analysis: &'a Analysis, json: &Path, html: &Path) -> Result<Self> {
+        let create = |p: &Path| {
+            fs::File::create(p)
+                .map(BufWriter::new)
+                .map_err(|e| Error::io(p, e))
+        };
+        Reports::new(
+            analysis,
+            create(json)?,
+            json,
+            Some((create(html)?, html.to_path_buf())),
+        )
+    }
+
+    /// Finishes both files and flushes them to disk.
+    fn finish_files(self, summary: &Summary, top: &[TemplateEntry]) -> Result<()> {
+        let ((json, json_path), html) = self.finish(summary, top)?;
+        sync(json, &json_path)?;
+        match html {
+            Some((html, path)) => sync(html, &path),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A finished writer and the path it wrote.
+type Written<W> = (W, PathBuf);
 
 /// `report.json` and, when asked for, `report.html`, written together.
 struct Reports<'a, W: Write, H: Write> {
@@ -515,16 +533,24 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
         .map_err(|e| Error::io(path, e))
     }
 
-    fn finish(self, summary: &Summary, top: &[TemplateEntry]) -> Result<(W, Option<H>)> {
+    /// Closes both reports; returns their writers with their paths.
+    fn finish(
+        self,
+        summary: &Summary,
+        top: &[TemplateEntry],
+    ) -> Result<(Written<W>, Option<Written<H>>)> {
         let json = self
             .json
             .finish(summary, top)
             .map_err(|e| Error::io(&self.json_path, e))?;
         let html = match self.html {
-            Some((html, path)) => Some(html.finish(summary, top).map_err(|e| Error::io(&path, e))?),
+            Some((html, path)) => {
+                let w = html.finish(summary, top).map_err(|e| Error::io(&path, e))?;
+                Some((w, path))
+            }
             None => None,
         };
-        Ok((json, html))
+        Ok(((json, self.json_path), html))
     }
 }
 
@@ -545,8 +571,8 @@ fn sibling(path: &Path, tag: &str) -> Result<PathBuf> {
 }
 
 /// Names neardup writes at the top of an output folder.
-const RESERVED: [&str; 4] = [
-    "report.json",
+pub(crate) const RESERVED: [&str; 4] = [
+    report::JSON_FILE,
     report::HTML_FILE,
     undo::FILE_NAME,
     annotate::TEXT_FILE,
@@ -750,14 +776,10 @@ pub fn write_clean(
     let staging = Staging::new(out)?;
     let staging_path = staging.path.clone();
 
-    let report_path = staging_path.join("report.json");
-    let html_path = staging_path.join(report::HTML_FILE);
-    let create = |p: &Path| fs::File::create(p).map_err(|e| Error::io(p, e));
-    let mut reports = Reports::new(
+    let mut reports = Reports::create(
         analysis,
-        BufWriter::new(create(&report_path)?),
-        &report_path,
-        Some((BufWriter::new(create(&html_path)?), html_path.clone())),
+        &staging_path.join(report::JSON_FILE),
+        &staging_path.join(report::HTML_FILE),
     )?;
     let mut copies = Copies {
         analysis,
@@ -778,9 +800,7 @@ pub fn write_clean(
         copies.step(step)
     })?;
     copies.finish()?;
-    let (json, html) = reports.finish(&summary, &top)?;
-    sync(json, &report_path)?;
-    sync(html.expect("asked for"), &html_path)?;
+    reports.finish_files(&summary, &top)?;
 
     staging.commit(out)?;
     Ok(summary)
@@ -894,15 +914,21 @@ impl Copies<'_> {
                 .jsonl
                 .as_mut()
                 .expect("a JSONL record comes inside its input");
-            let source = line_bytes(record);
-            j.hash.update(&source);
-            j.bytes += source.len() as u64;
+            j.hash.update(record.line.as_bytes());
+            j.bytes += record.line.len() as u64;
+            if record.newline {
+                j.hash.update(b"\n");
+                j.bytes += 1;
+            }
             if let Some(bytes) = &copy.bytes {
                 self.sink.write(bytes).map_err(|e| Error::io(&j.path, e))?;
             }
-            for r in &copy.removed {
-                let at = record.offset + r.start as u64;
-                self.undo.removed(&j.name, at, &source[r.clone()])?;
+            if !copy.removed.is_empty() {
+                let source = line_bytes(record);
+                for r in &copy.removed {
+                    let at = record.offset + r.start as u64;
+                    self.undo.removed(&j.name, at, &source[r.clone()])?;
+                }
             }
             if let Some((at, len)) = copy.added {
                 self.undo
@@ -923,8 +949,7 @@ impl Copies<'_> {
             self.undo
                 .removed(&name, r.start as u64, &source[r.clone()])?;
         }
-        let hash = xxhash_rust::xxh3::xxh3_64(source);
-        self.undo.end(&name, source.len() as u64, hash)?;
+        self.undo.end(&name, source.len() as u64, d.text_hash)?;
         if let Some(line) = &copy.annotation {
             if self.annotations.is_none() {
                 let path = self.staging.join(annotate::TEXT_FILE);

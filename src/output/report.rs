@@ -14,6 +14,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// The report's file name in an output folder.
+pub const JSON_FILE: &str = "report.json";
+
 /// The interactive report written beside `report.json`.
 pub const HTML_FILE: &str = "report.html";
 
