@@ -195,6 +195,12 @@ pub struct InputArgs {
     /// temporary files. The rest of a run needs about 150 bytes a document.
     #[arg(long = "memory", default_value_t = 1024, value_name = "MIB")]
     pub memory_mb: usize,
+    /// The largest document read, in MiB (default: a quarter of --memory).
+    /// Analysing a document takes about seven times its size in memory. A
+    /// larger text file or JSONL line is never read into memory: it is an
+    /// error, or with --on-error skip it is left out and listed in the report.
+    #[arg(long = "max-document", value_name = "MIB")]
+    pub max_document_mb: Option<usize>,
     /// Where temporary files go (the system's temporary folder by default).
     /// A run needs room for about 1 KB a document there.
     #[arg(long)]
@@ -227,6 +233,7 @@ impl InputArgs {
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
             memory_mb: self.memory_mb,
+            max_document_mb: self.max_document_mb,
             temp_dir: self.temp_dir.clone(),
             on_error: match self.on_error {
                 ErrorMode::Fail => OnError::Fail,

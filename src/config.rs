@@ -147,6 +147,11 @@ pub struct Config {
     pub on_error: OnError,
     /// Memory for the corpus-wide sorts, in MiB; past it they spill to disk.
     pub memory_mb: usize,
+    /// The largest document read, in MiB; `None` is a quarter of
+    /// `memory_mb`. Analysing a document takes about seven times its size in
+    /// memory; a larger one is an error, or a skip with [`OnError::Skip`],
+    /// and is never read into memory.
+    pub max_document_mb: Option<usize>,
     /// Where temporary files go (the system's temporary folder by default).
     pub temp_dir: Option<std::path::PathBuf>,
 }
@@ -179,6 +184,7 @@ impl Default for Config {
             id_field: "id".into(),
             on_error: OnError::Fail,
             memory_mb: 1024,
+            max_document_mb: None,
             temp_dir: None,
         }
     }
@@ -217,6 +223,14 @@ impl Config {
                 "the memory budget must be at least 16 MiB".into(),
             ));
         }
+        if let Some(mb) = self.max_document_mb {
+            // Spans are 32-bit byte offsets.
+            if mb == 0 || mb >= 4096 {
+                return Err(Error::Config(format!(
+                    "the largest document must be in 1..=4095 MiB, got {mb}"
+                )));
+            }
+        }
         if self.min_segment_words == 0 {
             return Err(Error::Config(
                 "minimum segment words must be at least 1".into(),
@@ -246,6 +260,12 @@ impl Config {
             .prefix("neardup-")
             .tempdir_in(&dir)
             .map_err(|e| Error::io(&dir, e))
+    }
+
+    /// The largest document read, in bytes.
+    pub fn max_document_bytes(&self) -> u64 {
+        let mb = self.max_document_mb.unwrap_or(self.memory_mb / 4).min(4095);
+        (mb as u64) << 20
     }
 
     /// Document LSH parameters (after [`Config::validate`]).

@@ -42,13 +42,25 @@ pub enum Error {
         message: String,
     },
 
-    /// A document larger than the span arithmetic supports.
-    #[error("{path}:{line}: document of {bytes} bytes is larger than the 4 GiB neardup supports")]
+    /// A text file or JSONL line larger than the largest document the run
+    /// reads (`--max-document-mb`, by default a quarter of `--memory-mb`).
+    #[error("{path}:{line}: a record of {bytes} bytes, more than the {} MiB this run reads as one document; raise --max-document (or --memory), or pass --on-error skip", limit >> 20)]
     DocumentTooLarge {
         path: PathBuf,
         line: u64,
         bytes: u64,
+        limit: u64,
     },
+
+    /// A `.txt` file with a NUL byte: binary data, or text in UTF-16 or
+    /// UTF-32, which neardup does not read.
+    #[error("{path}: binary file (a NUL byte at offset {offset}); neardup reads UTF-8 text, so convert UTF-16 or UTF-32 text first")]
+    Binary { path: PathBuf, offset: u64 },
+
+    /// A path inside an input folder that cannot be walked: a folder that
+    /// cannot be listed, or a symbolic link loop.
+    #[error("{path}: {message}")]
+    Unlistable { path: PathBuf, message: String },
 
     /// An input changed between the two passes over it.
     #[error("{path}: changed while neardup was reading it; run again on a stable copy")]
@@ -78,6 +90,8 @@ impl Error {
             | Error::InvalidUtf8 { path, .. }
             | Error::Json { path, .. }
             | Error::DocumentTooLarge { path, .. }
+            | Error::Binary { path, .. }
+            | Error::Unlistable { path, .. }
             | Error::InputChanged { path }
             | Error::Output { path, .. }
             | Error::Restore { path, .. } => Some(path),

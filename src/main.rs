@@ -5,7 +5,7 @@ mod cli;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use neardup::corpus::Fields;
+use neardup::corpus::ReadOptions;
 use neardup::synth::{Generator, SentencePool, SynthParams};
 use neardup::Config;
 use std::io::Write;
@@ -133,9 +133,10 @@ fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
     let pool = if args.sources.is_empty() {
         SentencePool::bundled()
     } else {
-        let fields = Fields {
+        let fields = ReadOptions {
             text: args.text_field.clone(),
             id: "id".into(),
+            max_bytes: Config::default().max_document_bytes(),
         };
         SentencePool::from_paths(&args.sources, &fields)?
     };

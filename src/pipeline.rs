@@ -18,7 +18,7 @@ use crate::analyze::{Analyzer, DocSketch, Scratch};
 use crate::boilerplate::template;
 use crate::cluster::components;
 use crate::config::{Config, OnError};
-use crate::corpus::{self, Document, Fields, Input};
+use crate::corpus::{self, Document, Input, ReadOptions};
 use crate::error::{Error, Result};
 use crate::lsh::{band_keys, candidates};
 use crate::passages::{self, PassageRecord};
@@ -259,10 +259,7 @@ fn read_and_sketch(
     progress: &dyn Progress,
 ) -> Result<()> {
     let analyzer = Analyzer::new(config);
-    let fields = Fields {
-        text: config.text_field.clone(),
-        id: config.id_field.clone(),
-    };
+    let fields = ReadOptions::of(config);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(2);
         let reader = scope.spawn(move || -> Result<Vec<Skipped>> {

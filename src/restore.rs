@@ -88,6 +88,10 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
             | Record::Added { file, .. }
             | Record::End { file, .. } => file.to_string(),
             Record::Unreadable { file } => {
+                // Bytes read before the file broke off cannot make it whole.
+                if let Some(r) = current.take_if(|r| r.name == *file) {
+                    r.discard();
+                }
                 done.unreadable.push(file.to_string());
                 continue;
             }
@@ -287,6 +291,12 @@ impl Rebuild {
         })();
         self.buf = buf;
         result
+    }
+
+    /// Gives up on the file: what was written of it goes.
+    fn discard(self) {
+        drop(self.out);
+        let _ = fs::remove_file(&self.out_path);
     }
 
     /// Copies the rest and checks the whole against the recorded length and

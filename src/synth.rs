@@ -16,7 +16,7 @@
 //! Every document is a function of (seed, index), so generation is
 //! deterministic, runs in parallel and holds nothing but the pool in memory.
 
-use crate::corpus::{self, Fields};
+use crate::corpus::{self, ReadOptions};
 use crate::error::{Error, Result};
 use crate::repeats::jaccard;
 use crate::sketch::shingle::fmix64;
@@ -79,7 +79,7 @@ impl SentencePool {
     /// `.txt` files, JSONL files (`fields.text`), Reuters `.sgm` files.
     /// Documents that cannot be read (invalid UTF-8, a malformed line) are
     /// passed over and counted in `skipped`.
-    pub fn from_paths(paths: &[PathBuf], fields: &Fields) -> Result<Self> {
+    pub fn from_paths(paths: &[PathBuf], fields: &ReadOptions) -> Result<Self> {
         let mut pool = SentencePool {
             sentences: Vec::new(),
             skipped: 0,

@@ -2,11 +2,11 @@
 //! Each record keeps its original line so that the cleaned copy changes only
 //! the text field's value and leaves every other byte as it was.
 
-use super::{utf8_error, Compression, Document, Fields, Gap, Gaps, Sink};
+use super::{utf8_error, Compression, Document, Gap, Gaps, ReadOptions, Sink};
 use crate::error::{Error, Result};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::ops::Range;
 use std::path::Path;
 
@@ -89,7 +89,7 @@ pub(super) fn read(
     path: &Path,
     compression: Compression,
     input: u32,
-    fields: &Fields,
+    options: &ReadOptions,
     sink: &mut Sink,
     gaps: &mut Gaps,
 ) -> Result<()> {
@@ -97,31 +97,57 @@ pub(super) fn read(
         Ok(f) => f,
         Err(e) => return unreadable(path, Error::io(path, e), sink, gaps),
     };
-    let mut offset = 0u64;
-    let mut handle = |line_no: u64, chunk: &[u8], sink: &mut Sink, gaps: &mut Gaps| -> Result<()> {
+    let (mut offset, mut line_no) = (0u64, 0u64);
+    let mut handle = |piece: Piece, sink: &mut Sink, gaps: &mut Gaps| -> Result<()> {
         let at = offset;
-        offset += chunk.len() as u64;
-        let (bytes, newline) = strip_newline(chunk);
-        let gap = |blank| Gap {
+        let gap = |bytes, blank| Gap {
             file: path,
             offset: at,
-            bytes: Some(chunk),
+            bytes: Some(bytes),
             blank,
         };
-        let parsed = match std::str::from_utf8(bytes) {
-            Ok(line) if line.trim().is_empty() => {
-                gaps(gap(true));
+        let chunk = match piece {
+            Piece::Line(chunk) => chunk,
+            Piece::Long(part) => {
+                for piece in part.chunks(super::GAP_PIECE) {
+                    gaps(Gap {
+                        file: path,
+                        offset,
+                        bytes: Some(piece),
+                        blank: false,
+                    })?;
+                    offset += piece.len() as u64;
+                }
                 return Ok(());
             }
-            Ok(line) => parse(path, line_no, line, newline, at, input, fields),
+            Piece::LongEnd(bytes) => {
+                line_no += 1;
+                return sink(Err(Error::DocumentTooLarge {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    bytes,
+                    limit: options.max_bytes,
+                }));
+            }
+        };
+        line_no += 1;
+        offset += chunk.len() as u64;
+        let (bytes, newline) = strip_newline(chunk);
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(line) if line.trim().is_empty() => {
+                gaps(gap(chunk, true))?;
+                return Ok(());
+            }
+            Ok(line) => parse(path, line_no, line, newline, at, input, options),
             Err(e) => Err(utf8_error(path, line_no - 1, bytes, e)),
         };
         if parsed.is_err() {
-            gaps(gap(false));
+            gaps(gap(chunk, false))?;
         }
         sink(parsed)
     };
-    match compression {
+    let max = options.max_bytes;
+    let result = match compression {
         Compression::None => {
             let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
             if len == 0 {
@@ -131,24 +157,28 @@ pub(super) fn read(
             // truncated under us would fault, as with any mmap reader, and the
             // second pass checks that every document is unchanged.
             let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-            for (line_no, chunk) in (1..).zip(map.split_inclusive(|&b| b == b'\n')) {
-                handle(line_no, chunk, sink, gaps)?;
-            }
-            Ok(())
+            // Reading a slice never fails, and hands every line over in place.
+            split_lines(path, &mut &map[..], max, &mut |p| handle(p, sink, gaps))
         }
         Compression::Gzip => {
             let decoder = flate2::read::MultiGzDecoder::new(file);
-            let result = read_lines(path, decoder, &mut |n, chunk| handle(n, chunk, sink, gaps));
-            end_of_stream(path, result, sink, gaps)
+            let mut reader = BufReader::with_capacity(1 << 20, decoder);
+            split_lines(path, &mut reader, max, &mut |p| handle(p, sink, gaps))
         }
         Compression::Zstd => match zstd::Decoder::new(file) {
             Ok(decoder) => {
-                let result =
-                    read_lines(path, decoder, &mut |n, chunk| handle(n, chunk, sink, gaps));
-                end_of_stream(path, result, sink, gaps)
+                let mut reader = BufReader::with_capacity(1 << 20, decoder);
+                split_lines(path, &mut reader, max, &mut |p| handle(p, sink, gaps))
             }
-            Err(e) => unreadable(path, Error::io(path, e), sink, gaps),
+            Err(e) => return unreadable(path, Error::io(path, e), sink, gaps),
         },
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(Stop::Sink(e)) => Err(e),
+        // A broken stream ends this file: its error goes to the sink, which
+        // decides whether the run goes on.
+        Err(Stop::Broken(e)) => unreadable(path, e, sink, gaps),
     }
 }
 
@@ -160,21 +190,6 @@ enum Stop {
     Broken(Error),
 }
 
-/// A broken stream ends this file: its error goes to the sink, which decides
-/// whether the run goes on.
-fn end_of_stream(
-    path: &Path,
-    result: std::result::Result<(), Stop>,
-    sink: &mut Sink,
-    gaps: &mut Gaps,
-) -> Result<()> {
-    match result {
-        Ok(()) => Ok(()),
-        Err(Stop::Sink(e)) => Err(e),
-        Err(Stop::Broken(e)) => unreadable(path, e, sink, gaps),
-    }
-}
-
 /// The rest of the file cannot be read: a gap without bytes, then the error.
 fn unreadable(path: &Path, e: Error, sink: &mut Sink, gaps: &mut Gaps) -> Result<()> {
     gaps(Gap {
@@ -182,7 +197,7 @@ fn unreadable(path: &Path, e: Error, sink: &mut Sink, gaps: &mut Gaps) -> Result
         offset: 0,
         bytes: None,
         blank: false,
-    });
+    })?;
     sink(Err(e))
 }
 
@@ -193,28 +208,84 @@ fn strip_newline(chunk: &[u8]) -> (&[u8], bool) {
     }
 }
 
-fn read_lines(
+/// What [`split_lines`] hands over.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    /// A line, with its `\n` if it has one.
+    Line(&'a [u8]),
+    /// Part of a line longer than the limit, in order.
+    Long(&'a [u8]),
+    /// The end of a long line, with its length (its `\n` included).
+    LongEnd(u64),
+}
+
+/// Splits a stream into lines. A line of at most `max` bytes (its `\n` not
+/// counted) is handed over whole, in place when the reader's buffer holds
+/// it; a longer one is handed over in pieces of at most the reader's buffer
+/// and never held whole, so memory stays bounded whatever the input.
+fn split_lines(
     path: &Path,
-    reader: impl Read,
-    handle: &mut impl FnMut(u64, &[u8]) -> Result<()>,
+    reader: &mut impl BufRead,
+    max: u64,
+    f: &mut dyn FnMut(Piece) -> Result<()>,
 ) -> std::result::Result<(), Stop> {
-    let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let mut buf = Vec::new();
-    let mut line_no = 0;
+    let mut held: Vec<u8> = Vec::new();
+    let mut long: Option<u64> = None;
+    let mut lines = 0u64;
+    let mut give = |piece: Piece| f(piece).map_err(Stop::Sink);
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+        let available = reader.fill_buf().map_err(|e| {
             Stop::Broken(Error::Json {
                 path: path.to_path_buf(),
-                line: line_no + 1,
+                line: lines + 1,
                 message: format!("compressed stream is broken: {e}"),
             })
         })?;
-        if n == 0 {
-            return Ok(());
+        if available.is_empty() {
+            return match long {
+                Some(n) => give(Piece::LongEnd(n)),
+                None if held.is_empty() => Ok(()),
+                None => give(Piece::Line(&held)),
+            };
         }
-        line_no += 1;
-        handle(line_no, &buf).map_err(Stop::Sink)?;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let take = newline.map_or(available.len(), |i| i + 1);
+        let part = &available[..take];
+        let content = (held.len() + take - usize::from(newline.is_some())) as u64;
+        if let Some(n) = long.as_mut() {
+            *n += take as u64;
+            give(Piece::Long(part))?;
+            if newline.is_some() {
+                let n = *n;
+                long = None;
+                lines += 1;
+                give(Piece::LongEnd(n))?;
+            }
+        } else if content > max {
+            if !held.is_empty() {
+                give(Piece::Long(&held))?;
+            }
+            give(Piece::Long(part))?;
+            let n = (held.len() + take) as u64;
+            held.clear();
+            if newline.is_some() {
+                lines += 1;
+                give(Piece::LongEnd(n))?;
+            } else {
+                long = Some(n);
+            }
+        } else if newline.is_some() && held.is_empty() {
+            lines += 1;
+            give(Piece::Line(part))?;
+        } else {
+            held.extend_from_slice(part);
+            if newline.is_some() {
+                lines += 1;
+                give(Piece::Line(&held))?;
+                held.clear();
+            }
+        }
+        reader.consume(take);
     }
 }
 
@@ -225,7 +296,7 @@ fn parse(
     newline: bool,
     offset: u64,
     input: u32,
-    fields: &Fields,
+    options: &ReadOptions,
 ) -> Result<Document> {
     let err = |message: String| Error::Json {
         path: path.to_path_buf(),
@@ -235,19 +306,18 @@ fn parse(
     let object: HashMap<String, &RawValue> =
         serde_json::from_str(line).map_err(|e| err(format!("not a JSON object: {e}")))?;
     let raw = object
-        .get(&fields.text)
-        .ok_or_else(|| err(format!("no field \"{}\"", fields.text)))?;
-    let text: String = serde_json::from_str(raw.get())
-        .map_err(|_| err(format!("field \"{}\" is not a string", fields.text)))?;
-    if text.len() as u64 > u32::MAX as u64 {
-        return Err(Error::DocumentTooLarge {
-            path: path.to_path_buf(),
-            line: line_no,
-            bytes: text.len() as u64,
-        });
-    }
+        .get(&options.text)
+        .ok_or_else(|| err(format!("no field \"{}\"", options.text)))?;
+    let text: String = match serde_json::from_str(raw.get()) {
+        Ok(text) => text,
+        Err(_) if !raw.get().starts_with('"') => {
+            return Err(err(format!("field \"{}\" is not a string", options.text)))
+        }
+        // A string JSON allows that is not Unicode text: a lone surrogate.
+        Err(e) => return Err(err(format!("field \"{}\": {e}", options.text))),
+    };
     let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
-    let id = match object.get(&fields.id) {
+    let id = match object.get(&options.id) {
         Some(v) => match serde_json::from_str::<String>(v.get()) {
             Ok(s) => s,
             Err(_) => v.get().to_string(),
@@ -276,10 +346,11 @@ fn parse(
 mod tests {
     use super::*;
 
-    fn fields() -> Fields {
-        Fields {
+    fn fields() -> ReadOptions {
+        ReadOptions {
             text: "text".into(),
             id: "id".into(),
+            max_bytes: 1 << 20,
         }
     }
 
@@ -361,5 +432,56 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "f.jsonl:4: no field \"text\"");
+    }
+
+    /// Lines come whole up to the limit and in pieces past it, whatever the
+    /// reader's buffer, and together they are the input.
+    #[test]
+    fn split_lines_bounds_every_line() {
+        use proptest::prelude::*;
+        let lines = proptest::collection::vec(
+            (proptest::collection::vec(b'a'..=b'c', 0..40), any::<bool>()),
+            0..12,
+        );
+        proptest!(|(lines in lines, max in 0u64..30, capacity in 1usize..16)| {
+            let mut input = Vec::new();
+            for (k, (line, newline)) in lines.iter().enumerate() {
+                input.extend_from_slice(line);
+                if *newline || k + 1 < lines.len() {
+                    input.push(b'\n');
+                }
+            }
+            let mut reader = BufReader::with_capacity(capacity, &input[..]);
+            let mut got = Vec::new();
+            let mut out: Vec<(Vec<u8>, bool)> = Vec::new();
+            let mut long = Vec::new();
+            split_lines(Path::new("f"), &mut reader, max, &mut |p| {
+                match p {
+                    Piece::Line(l) => {
+                        got.extend_from_slice(l);
+                        out.push((l.to_vec(), false));
+                    }
+                    Piece::Long(part) => {
+                        got.extend_from_slice(part);
+                        long.extend_from_slice(part);
+                    }
+                    Piece::LongEnd(n) => {
+                        assert_eq!(n, long.len() as u64);
+                        out.push((std::mem::take(&mut long), true));
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|_| "no error")
+            .unwrap();
+            prop_assert_eq!(&got, &input);
+            let expected: Vec<&[u8]> = input.split_inclusive(|&b| b == b'\n').collect();
+            prop_assert_eq!(out.len(), expected.len());
+            for ((line, was_long), want) in out.iter().zip(expected) {
+                prop_assert_eq!(&line[..], want);
+                let content = want.strip_suffix(b"\n").unwrap_or(want).len() as u64;
+                prop_assert_eq!(*was_long, content > max);
+            }
+        });
     }
 }

@@ -21,13 +21,25 @@ pub enum Compression {
 /// What an input path is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputKind {
-    /// A folder walked recursively for `.txt` files; `files` are relative
-    /// paths, sorted; `ignored` counts the other files in it.
-    TextDir { files: Vec<PathBuf>, ignored: usize },
+    /// A folder walked recursively for `.txt` files, following symbolic
+    /// links; `files` are relative paths, sorted; `ignored` counts the
+    /// other files in it.
+    TextDir { files: Vec<Listed>, ignored: usize },
     /// One `.txt` file: one document.
     TextFile,
     /// One JSON object per line.
     Jsonl(Compression),
+}
+
+/// A `.txt` file found in a folder, or a path under it that could not be
+/// walked (a folder that cannot be listed, a symbolic link loop): that is
+/// reported when the folder is read, in its place in path order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The path relative to the folder.
+    pub rel: PathBuf,
+    /// Why the path could not be walked.
+    pub problem: Option<String>,
 }
 
 /// One input path and what it holds.
@@ -53,11 +65,27 @@ pub struct Document {
     pub record: Option<JsonRecord>,
 }
 
-/// Which JSONL fields hold the text and the id.
+/// How documents are read: which JSONL fields hold the text and the id, and
+/// the largest record accepted.
 #[derive(Debug, Clone)]
-pub struct Fields {
+pub struct ReadOptions {
     pub text: String,
     pub id: String,
+    /// A text file or JSONL line longer than this is not read into memory:
+    /// it becomes a [`Error::DocumentTooLarge`] (and, for `--on-error
+    /// skip`, a [`Gap`] handed over in pieces).
+    pub max_bytes: u64,
+}
+
+impl ReadOptions {
+    /// The options a run's configuration gives.
+    pub fn of(config: &crate::Config) -> Self {
+        ReadOptions {
+            text: config.text_field.clone(),
+            id: config.id_field.clone(),
+            max_bytes: config.max_document_bytes(),
+        }
+    }
 }
 
 /// Resolves the input paths: what each is and, for folders, which files.
@@ -124,14 +152,23 @@ fn walk(root: &Path) -> Result<InputKind> {
         .follow_links(true)
         .sort_by_file_name()
     {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            let message = e.to_string();
-            match e.into_io_error() {
-                Some(io) => Error::io(&path, io),
-                None => Error::Output { path, message },
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                // The root itself must be readable; below it, a path that
+                // cannot be walked is reported in its place.
+                let path = e.path().unwrap_or(root);
+                let rel = match path.strip_prefix(root) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                    _ => return Err(walk_error(root, &e)),
+                };
+                files.push(Listed {
+                    rel,
+                    problem: Some(walk_message(&e)),
+                });
+                continue;
             }
-        })?;
+        };
         if !entry.file_type().is_file() {
             continue;
         }
@@ -140,12 +177,34 @@ fn walk(root: &Path) -> Result<InputKind> {
                 .path()
                 .strip_prefix(root)
                 .expect("walkdir yields paths under its root");
-            files.push(rel.to_path_buf());
+            files.push(Listed {
+                rel: rel.to_path_buf(),
+                problem: None,
+            });
         } else {
             ignored += 1;
         }
     }
     Ok(InputKind::TextDir { files, ignored })
+}
+
+/// What went wrong walking a folder, in words.
+fn walk_message(e: &walkdir::Error) -> String {
+    match (e.loop_ancestor(), e.io_error()) {
+        (Some(ancestor), _) => format!(
+            "symbolic link loop: leads back to {}, which is being read",
+            ancestor.display()
+        ),
+        (None, Some(io)) => io.to_string(),
+        (None, None) => e.to_string(),
+    }
+}
+
+fn walk_error(root: &Path, e: &walkdir::Error) -> Error {
+    Error::Unlistable {
+        path: e.path().unwrap_or(root).to_path_buf(),
+        message: walk_message(e),
+    }
 }
 
 /// Receives each document, or the error that stood in its place (a file that
@@ -169,36 +228,51 @@ pub struct Gap<'a> {
     pub blank: bool,
 }
 
-/// Receives the [`Gap`]s of an input.
-pub type Gaps<'a> = dyn FnMut(Gap) + 'a;
+/// Receives the [`Gap`]s of an input; an error stops the reading.
+pub type Gaps<'a> = dyn FnMut(Gap) -> Result<()> + 'a;
 
 /// Reads every document of `input` (number `index`) in order, handing each to
 /// `sink`. Errors name the file and line.
-pub fn read(input: &Input, index: u32, fields: &Fields, sink: &mut Sink) -> Result<()> {
-    read_with_gaps(input, index, fields, sink, &mut |_| {})
+pub fn read(input: &Input, index: u32, options: &ReadOptions, sink: &mut Sink) -> Result<()> {
+    read_with_gaps(input, index, options, sink, &mut |_| Ok(()))
 }
 
 /// [`read`], also handing the lines that are not documents to `gaps`.
 pub fn read_with_gaps(
     input: &Input,
     index: u32,
-    fields: &Fields,
+    options: &ReadOptions,
     sink: &mut Sink,
     gaps: &mut Gaps,
 ) -> Result<()> {
     match &input.kind {
         InputKind::TextDir { files, .. } => {
-            for rel in files {
-                read_text(&input.path.join(rel), rel, index, sink, gaps)?;
+            for listed in files {
+                let path = input.path.join(&listed.rel);
+                match &listed.problem {
+                    None => read_text(&path, &listed.rel, index, options, sink, gaps)?,
+                    Some(message) => {
+                        gaps(Gap {
+                            file: &path,
+                            offset: 0,
+                            bytes: None,
+                            blank: false,
+                        })?;
+                        sink(Err(Error::Unlistable {
+                            path: path.clone(),
+                            message: message.clone(),
+                        }))?
+                    }
+                }
             }
             Ok(())
         }
         InputKind::TextFile => {
             let name = input.path.file_name().map(Path::new).unwrap_or(&input.path);
-            read_text(&input.path, name, index, sink, gaps)
+            read_text(&input.path, name, index, options, sink, gaps)
         }
         InputKind::Jsonl(compression) => {
-            jsonl::read(&input.path, *compression, index, fields, sink, gaps)
+            jsonl::read(&input.path, *compression, index, options, sink, gaps)
         }
     }
 }
@@ -211,34 +285,91 @@ pub fn slash_path(rel: &Path) -> String {
         .join("/")
 }
 
-/// Reads a whole text file as one UTF-8 document with id `rel`.
-fn read_text(path: &Path, rel: &Path, input: u32, sink: &mut Sink, gaps: &mut Gaps) -> Result<()> {
-    let gap = |bytes| Gap {
-        file: path,
-        offset: 0,
-        bytes,
-        blank: false,
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+/// Pieces in which a long gap is handed over, so that no reader needs to
+/// hold it whole.
+pub const GAP_PIECE: usize = 1 << 20;
+
+/// Reads a whole text file as one UTF-8 document with id `rel`. A file
+/// larger than the limit is not read into memory; one with a NUL byte is
+/// binary, not text.
+fn read_text(
+    path: &Path,
+    rel: &Path,
+    input: u32,
+    options: &ReadOptions,
+    sink: &mut Sink,
+    gaps: &mut Gaps,
+) -> Result<()> {
+    fn gap<'a>(file: &'a Path, offset: u64, bytes: Option<&'a [u8]>) -> Gap<'a> {
+        Gap {
+            file,
+            offset,
+            bytes,
+            blank: false,
+        }
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(e) => {
-            gaps(gap(None));
+            gaps(gap(path, 0, None))?;
             return sink(Err(Error::io(path, e)));
         }
     };
-    if bytes.len() as u64 > u32::MAX as u64 {
-        gaps(gap(Some(&bytes)));
+    let len = match file.metadata() {
+        Ok(meta) => meta.len(),
+        Err(e) => {
+            gaps(gap(path, 0, None))?;
+            return sink(Err(Error::io(path, e)));
+        }
+    };
+    if len > options.max_bytes {
+        // Handed over in pieces, never held whole.
+        let mut buf = vec![0; GAP_PIECE];
+        let mut offset = 0;
+        loop {
+            match std::io::Read::read(&mut file, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    gaps(gap(path, offset, Some(&buf[..n])))?;
+                    offset += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    gaps(gap(path, 0, None))?;
+                    return sink(Err(Error::io(path, e)));
+                }
+            }
+        }
         return sink(Err(Error::DocumentTooLarge {
             path: path.to_path_buf(),
             line: 1,
-            bytes: bytes.len() as u64,
+            bytes: offset,
+            limit: options.max_bytes,
+        }));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    if let Err(e) = std::io::Read::read_to_end(&mut file, &mut bytes) {
+        gaps(gap(path, 0, None))?;
+        return sink(Err(Error::io(path, e)));
+    }
+    if bytes.len() as u64 > options.max_bytes {
+        // It grew since its length was read.
+        return sink(Err(Error::InputChanged {
+            path: path.to_path_buf(),
+        }));
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        gaps(gap(path, 0, Some(&bytes)))?;
+        return sink(Err(Error::Binary {
+            path: path.to_path_buf(),
+            offset: at as u64,
         }));
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
             let error = utf8_error(path, 0, e.as_bytes(), e.utf8_error());
-            gaps(gap(Some(e.as_bytes())));
+            gaps(gap(path, 0, Some(e.as_bytes())))?;
             return sink(Err(error));
         }
     };

@@ -17,7 +17,7 @@ pub mod undo;
 
 use crate::boilerplate::template;
 use crate::config::OnError;
-use crate::corpus::{self, Compression, Document, Fields, Gap, InputKind};
+use crate::corpus::{self, Compression, Document, Gap, InputKind, ReadOptions};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
 use crate::plan::{self, cuts, without, Fate};
@@ -107,6 +107,9 @@ enum Step<'a> {
 /// Documents decided and rendered per parallel batch.
 const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 64 << 20;
+/// Gaps up to this size wait for the next document's batch; larger ones
+/// (pieces of a record too large to read) are handed on at once.
+const SMALL_GAP: usize = 64 << 10;
 
 /// The second pass: reads every input again in step with the store of
 /// first-pass results, checks that each document is unchanged, then decides
@@ -117,13 +120,10 @@ fn second_pass(
     analysis: &Analysis,
     mode: Option<Mode>,
     progress: &dyn Progress,
-    mut f: impl FnMut(Step) -> Result<()>,
+    f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
     progress.start("read again + write", Some(analysis.len() as u64));
-    let fields = Fields {
-        text: analysis.config.text_field.clone(),
-        id: analysis.config.id_field.clone(),
-    };
+    let fields = ReadOptions::of(&analysis.config);
     let mut store = analysis.store.reader()?;
     let mut summary = Summary {
         documents_skipped: analysis.skipped.len() as u64,
@@ -131,11 +131,11 @@ fn second_pass(
     };
     let mut templates: Vec<TemplateEntry> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
-    let mut batch: Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)> = Vec::new();
+    let batch: Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)> = Vec::new();
     let mut index: u32 = 0;
 
-    let mut flush = |batch: &mut Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)>,
-                     f: &mut dyn FnMut(Step) -> Result<()>| {
+    let flush = |batch: &mut Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)>,
+                 f: &mut dyn FnMut(Step) -> Result<()>| {
         let decided: Vec<Decided> = batch
             .par_drain(..)
             .map(|(index, document, local, gaps)| {
@@ -175,11 +175,20 @@ fn second_pass(
         Ok::<(), Error>(())
     };
 
+    // The reader hands documents and gaps to two callbacks; both need the
+    // batch and the writer.
+    let emit = RefCell::new((flush, f));
+    let batch = RefCell::new(batch);
+    let gaps: RefCell<Vec<OwnedGap>> = RefCell::new(Vec::new());
+    let flush_batch = || -> Result<()> {
+        let (flush, f) = &mut *emit.borrow_mut();
+        flush(&mut batch.borrow_mut(), f)
+    };
+    let hand_on = |g: &OwnedGap| -> Result<()> { (emit.borrow_mut().1)(Step::Gap(g)) };
     for (i, input) in analysis.inputs.iter().enumerate() {
-        flush(&mut batch, &mut f)?;
+        flush_batch()?;
         let mut batch_bytes = 0;
-        f(Step::Input(i))?;
-        let gaps = RefCell::new(Vec::new());
+        (emit.borrow_mut().1)(Step::Input(i))?;
         corpus::read_with_gaps(
             input,
             i as u32,
@@ -202,31 +211,48 @@ fn second_pass(
                     return Err(changed());
                 }
                 batch_bytes += doc.text.len();
-                batch.push((index, doc, local, gaps.take()));
+                let full = {
+                    let mut batch = batch.borrow_mut();
+                    batch.push((index, doc, local, gaps.take()));
+                    batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES
+                };
                 index += 1;
-                if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
-                    flush(&mut batch, &mut f)?;
+                if full {
+                    flush_batch()?;
                     batch_bytes = 0;
                 }
                 Ok(())
             },
             &mut |g: Gap| {
-                if mode.is_some() {
-                    gaps.borrow_mut().push(OwnedGap {
-                        input: i,
-                        file: g.file.to_path_buf(),
-                        offset: g.offset,
-                        bytes: g.bytes.map(<[u8]>::to_vec),
-                        blank: g.blank,
-                    });
+                if mode.is_none() {
+                    return Ok(());
                 }
+                let owned = OwnedGap {
+                    input: i,
+                    file: g.file.to_path_buf(),
+                    offset: g.offset,
+                    bytes: g.bytes.map(<[u8]>::to_vec),
+                    blank: g.blank,
+                };
+                if owned.bytes.as_ref().is_none_or(|b| b.len() <= SMALL_GAP) {
+                    // Handed on with the next document, in its batch.
+                    gaps.borrow_mut().push(owned);
+                    return Ok(());
+                }
+                // A piece of a long gap (a record too large to read): handed
+                // on at once, so that its pieces are never all held.
+                flush_batch()?;
+                for g in &gaps.take() {
+                    hand_on(g)?;
+                }
+                hand_on(&owned)
             },
         )?;
-        flush(&mut batch, &mut f)?;
+        flush_batch()?;
         for g in &gaps.take() {
-            f(Step::Gap(g))?;
+            hand_on(g)?;
         }
-        f(Step::InputEnd)?;
+        (emit.borrow_mut().1)(Step::InputEnd)?;
     }
     progress.finish();
     if index as usize != analysis.len() || store.next_record()?.is_some() {
@@ -790,7 +816,7 @@ pub fn write_clean(
             analysis.inputs.iter().map(report::input_path).collect(),
         )?,
         sink: Sink::None,
-        jsonl: None,
+        open: None,
         annotations: None,
     };
     let (summary, top) = second_pass(analysis, Some(options.mode), progress, |step| {
@@ -806,15 +832,44 @@ pub fn write_clean(
     Ok(summary)
 }
 
-/// The JSONL file being copied: its name under the output folder and what
-/// has been read of it, for its `end` record.
-struct JsonlCopy {
+/// The input file being accounted for: a JSONL file being copied, or a text
+/// file that is not a document (unreadable, binary, too large), whose bytes
+/// may come in pieces. Its name under the output folder and what has been
+/// read of it, for its `end` record.
+struct OpenFile {
     name: String,
-    path: PathBuf,
+    /// The JSONL copy being written, or None for a text file.
+    jsonl: Option<PathBuf>,
     hash: xxhash_rust::xxh3::Xxh3,
     bytes: u64,
     /// Part of it could not be read: it cannot be rebuilt.
     unreadable: bool,
+}
+
+impl OpenFile {
+    fn new(name: String, jsonl: Option<PathBuf>) -> Self {
+        OpenFile {
+            name,
+            jsonl,
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            bytes: 0,
+            unreadable: false,
+        }
+    }
+
+    fn read(&mut self, bytes: &[u8]) {
+        self.hash.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    /// Its `end` record, or `unreadable` when it could not be read whole.
+    fn close(self, undo: &mut UndoWriter) -> Result<()> {
+        if self.unreadable {
+            undo.unreadable(&self.name)
+        } else {
+            undo.end(&self.name, self.bytes, self.hash.digest())
+        }
+    }
 }
 
 /// Writes the documents' copies into the staging folder, and their
@@ -825,7 +880,7 @@ struct Copies<'a> {
     roots: &'a [PathBuf],
     undo: UndoWriter,
     sink: Sink,
-    jsonl: Option<JsonlCopy>,
+    open: Option<OpenFile>,
     annotations: Option<(PathBuf, BufWriter<fs::File>)>,
 }
 
@@ -850,57 +905,49 @@ impl Copies<'_> {
                     let name = self.name(i, Path::new(""));
                     let path = self.staging.join(&self.roots[i]);
                     self.sink = Sink::open(&path, compression)?;
-                    self.jsonl = Some(JsonlCopy {
-                        name,
-                        path,
-                        hash: xxhash_rust::xxh3::Xxh3::new(),
-                        bytes: 0,
-                        unreadable: false,
-                    });
+                    self.open = Some(OpenFile::new(name, Some(path)));
                 }
                 Ok(())
             }
-            Step::InputEnd => {
-                let Some(j) = self.jsonl.take() else {
-                    return Ok(());
-                };
-                std::mem::replace(&mut self.sink, Sink::None)
-                    .finish()
-                    .map_err(|e| Error::io(&j.path, e))?;
-                if j.unreadable {
-                    self.undo.unreadable(&j.name)
-                } else {
-                    self.undo.end(&j.name, j.bytes, j.hash.digest())
-                }
-            }
+            Step::InputEnd => self.close(),
             Step::Gap(g) => self.gap(g),
             Step::Document(d) => self.document(d),
         }
     }
 
-    fn gap(&mut self, g: &OwnedGap) -> Result<()> {
-        let Some(j) = self.jsonl.as_mut() else {
-            // A text file that could not be read.
-            let name = self.name(g.input, &g.file);
-            return match &g.bytes {
-                Some(bytes) => {
-                    self.undo.removed(&name, 0, bytes)?;
-                    let hash = xxhash_rust::xxh3::xxh3_64(bytes);
-                    self.undo.end(&name, bytes.len() as u64, hash)
-                }
-                None => self.undo.unreadable(&name),
-            };
-        };
-        let Some(bytes) = &g.bytes else {
-            j.unreadable = true;
+    /// Closes the open file: its copy and its end record.
+    fn close(&mut self) -> Result<()> {
+        let Some(open) = self.open.take() else {
             return Ok(());
         };
-        j.hash.update(bytes);
-        j.bytes += bytes.len() as u64;
-        if g.blank {
-            self.sink.write(bytes).map_err(|e| Error::io(&j.path, e))
-        } else {
-            self.undo.removed(&j.name, g.offset, bytes)
+        if let Some(path) = &open.jsonl {
+            std::mem::replace(&mut self.sink, Sink::None)
+                .finish()
+                .map_err(|e| Error::io(path, e))?;
+        }
+        open.close(&mut self.undo)
+    }
+
+    fn gap(&mut self, g: &OwnedGap) -> Result<()> {
+        let in_jsonl = self.open.as_ref().is_some_and(|o| o.jsonl.is_some());
+        if !in_jsonl {
+            // A text file that is not a document: each of its pieces in
+            // turn, then its end when the next file starts.
+            let name = self.name(g.input, &g.file);
+            if self.open.as_ref().is_none_or(|o| o.name != name) {
+                self.close()?;
+                self.open = Some(OpenFile::new(name, None));
+            }
+        }
+        let open = self.open.as_mut().expect("opened above or at the input");
+        let Some(bytes) = &g.bytes else {
+            open.unreadable = true;
+            return Ok(());
+        };
+        open.read(bytes);
+        match &open.jsonl {
+            Some(path) if g.blank => self.sink.write(bytes).map_err(|e| Error::io(path, e)),
+            _ => self.undo.removed(&open.name, g.offset, bytes),
         }
     }
 
@@ -911,17 +958,15 @@ impl Copies<'_> {
         let doc = &d.document;
         if let Some(record) = &doc.record {
             let j = self
-                .jsonl
+                .open
                 .as_mut()
                 .expect("a JSONL record comes inside its input");
-            j.hash.update(record.line.as_bytes());
-            j.bytes += record.line.len() as u64;
+            j.read(record.line.as_bytes());
             if record.newline {
-                j.hash.update(b"\n");
-                j.bytes += 1;
+                j.read(b"\n");
             }
-            if let Some(bytes) = &copy.bytes {
-                self.sink.write(bytes).map_err(|e| Error::io(&j.path, e))?;
+            if let (Some(bytes), Some(path)) = (&copy.bytes, &j.jsonl) {
+                self.sink.write(bytes).map_err(|e| Error::io(path, e))?;
             }
             if !copy.removed.is_empty() {
                 let source = line_bytes(record);
@@ -936,6 +981,7 @@ impl Copies<'_> {
             }
             return Ok(());
         }
+        self.close()?;
         let name = self.name(doc.input as usize, &doc.file);
         if let Some(bytes) = &copy.bytes {
             let path = self.staging.join(&name);

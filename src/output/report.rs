@@ -233,6 +233,7 @@ impl<'a> Header<'a> {
                 text_field: &c.text_field,
                 id_field: &c.id_field,
                 on_error: c.on_error,
+                max_document_bytes: c.max_document_bytes(),
             },
             inputs: analysis
                 .inputs
@@ -304,6 +305,7 @@ struct Parameters<'a> {
     text_field: &'a str,
     id_field: &'a str,
     on_error: crate::config::OnError,
+    max_document_bytes: u64,
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,8 @@ pub const FILE_NAME: &str = "removed.jsonl.zst";
 pub const FORMAT: &str = "neardup-removed";
 /// Bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
+/// The most bytes one `removed` record holds; a longer removal takes several.
+pub const PIECE: usize = 1 << 20;
 
 /// One line of the side file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,24 +122,37 @@ impl UndoWriter {
             .map_err(|e| Error::io(&self.path, e))
     }
 
-    /// Records that `bytes` of the original `file` at `at` are not in the output.
+    /// Records that `bytes` of the original `file` at `at` are not in the
+    /// output, in records of at most [`PIECE`] bytes, so that no reader
+    /// needs to hold a long removal whole.
     pub fn removed(&mut self, file: &str, at: u64, bytes: &[u8]) -> Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
+        let text = std::str::from_utf8(bytes).ok();
+        let mut start = 0;
+        while start < bytes.len() {
+            let mut end = (start + PIECE).min(bytes.len());
+            // Text is cut between characters, so that each piece stays text.
+            if let Some(text) = text {
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+            }
+            let piece = &bytes[start..end];
+            let (text, base64) = match std::str::from_utf8(piece) {
+                Ok(t) => (Some(Cow::Borrowed(t)), None),
+                Err(_) => (
+                    None,
+                    Some(base64::engine::general_purpose::STANDARD.encode(piece)),
+                ),
+            };
+            self.write(&Record::Removed {
+                file: file.into(),
+                at: at + start as u64,
+                text,
+                base64,
+            })?;
+            start = end;
         }
-        let (text, base64) = match std::str::from_utf8(bytes) {
-            Ok(t) => (Some(Cow::Borrowed(t)), None),
-            Err(_) => (
-                None,
-                Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
-            ),
-        };
-        self.write(&Record::Removed {
-            file: file.into(),
-            at,
-            text,
-            base64,
-        })
+        Ok(())
     }
 
     /// Records that the output has `len` bytes more at the original's `at`.
