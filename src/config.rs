@@ -253,13 +253,11 @@ impl Config {
         Ok(self)
     }
 
-    /// A new folder for this run's temporary files, removed when dropped.
-    pub fn work_dir(&self) -> Result<tempfile::TempDir> {
+    /// A new folder for this run's temporary files, removed when dropped;
+    /// folders that interrupted runs left there are removed first.
+    pub fn work_dir(&self) -> Result<crate::output::staging::WorkDir> {
         let dir = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-        tempfile::Builder::new()
-            .prefix("neardup-")
-            .tempdir_in(&dir)
-            .map_err(|e| Error::io(&dir, e))
+        crate::output::staging::WorkDir::new(&dir)
     }
 
     /// The largest document read, in bytes.

@@ -66,6 +66,11 @@ pub enum Error {
     #[error("{path}: changed while neardup was reading it; run again on a stable copy")]
     InputChanged { path: PathBuf },
 
+    /// The run was asked to stop ([`crate::interrupt`]); what it had begun
+    /// to write was removed.
+    #[error("interrupted; the unfinished output was removed and nothing was written")]
+    Interrupted,
+
     /// Options that do not make sense together, or out of range.
     #[error("invalid option: {0}")]
     Config(String),
@@ -95,7 +100,7 @@ impl Error {
             | Error::InputChanged { path }
             | Error::Output { path, .. }
             | Error::Restore { path, .. } => Some(path),
-            Error::Config(_) => None,
+            Error::Config(_) | Error::Interrupted => None,
         }
     }
 

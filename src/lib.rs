@@ -30,6 +30,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod interrupt;
 pub mod lsh;
 pub mod output;
 pub mod passages;

@@ -6,6 +6,7 @@ mod cli;
 use clap::Parser;
 use cli::{Cli, Command};
 use neardup::corpus::ReadOptions;
+use neardup::pipeline::Progress;
 use neardup::synth::{Generator, SentencePool, SynthParams};
 use neardup::Config;
 use std::io::Write;
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -21,9 +23,39 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("neardup: {e:#}");
-            ExitCode::from(2)
+            if interrupted(&e) {
+                ExitCode::from(130)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM ask the run to stop: it removes what it had
+/// begun to write and exits with 130. A second signal exits at once; what
+/// that leaves is removed by the next run.
+fn on_signals() {
+    let result = ctrlc::set_handler(|| {
+        if neardup::interrupt::requested() {
+            eprintln!("neardup: stopped at once; the next run removes what was left");
+            std::process::exit(130);
+        }
+        eprintln!("neardup: stopping; removing the unfinished output (again to stop at once)");
+        neardup::interrupt::request();
+    });
+    if let Err(e) = result {
+        eprintln!("neardup: cannot handle Ctrl-C ({e}); an interrupted run leaves its unfinished output for the next run to remove");
+    }
+}
+
+fn interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<neardup::Error>(),
+            Some(neardup::Error::Interrupted)
+        )
+    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -58,6 +90,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .num_threads(input.threads)
         .build()?;
     let bars = Bars::new(input.quiet);
+    // What an interrupted earlier run left is removed now, before the long
+    // first pass, so that the user hears of it at once.
+    if let Command::Clean { out, .. } = &cli.command {
+        for swept in neardup::output::staging::sweep(out)? {
+            bars.note(&neardup::output::interrupted_note(out, &swept));
+        }
+    }
     let (summary, stages) = pool.install(|| -> anyhow::Result<_> {
         let analysis = neardup::pipeline::analyze(&input.inputs, input.config()?, &bars)?;
         let written = Instant::now();
@@ -116,6 +155,12 @@ fn restore(
         ToOwned::to_owned,
     );
     let done = neardup::restore::restore(&report, cleaned, out, force)?;
+    for swept in &done.swept {
+        eprintln!(
+            "neardup restore: {}",
+            neardup::output::interrupted_note(out, swept)
+        );
+    }
     println!(
         "neardup restore: {} files, {} bytes rebuilt into {}, each checked against the length and hash recorded when cleaning",
         done.files,
@@ -177,6 +222,7 @@ fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
 struct Bars {
     stage: std::sync::Mutex<Option<(indicatif::ProgressBar, &'static str, u64)>>,
     show: bool,
+    quiet: bool,
 }
 
 impl Bars {
@@ -185,6 +231,7 @@ impl Bars {
         Bars {
             stage: std::sync::Mutex::new(None),
             show: !quiet && std::io::stderr().is_terminal(),
+            quiet,
         }
     }
 }
@@ -229,6 +276,16 @@ impl neardup::pipeline::Progress for Bars {
     fn finish(&self) {
         if let Some((bar, ..)) = self.stage.lock().expect("progress lock").take() {
             bar.finish_and_clear();
+        }
+    }
+
+    fn note(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        match self.stage.lock().expect("progress lock").as_ref() {
+            Some((bar, ..)) => bar.suspend(|| eprintln!("neardup: {message}")),
+            None => eprintln!("neardup: {message}"),
         }
     }
 }

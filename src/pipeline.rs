@@ -41,6 +41,9 @@ pub trait Progress: Sync {
     fn advance(&self, _documents: u64, _bytes: u64) {}
     /// The stage is done.
     fn finish(&self) {}
+    /// Something the user should know that is not an error: what an
+    /// interrupted earlier run left, and was removed.
+    fn note(&self, _message: &str) {}
 }
 
 /// Progress that goes nowhere.
@@ -100,7 +103,7 @@ pub struct Analysis {
     /// Wall time per stage, for the human summary.
     pub timings: Vec<(&'static str, Duration)>,
     /// The folder of temporary files, removed with the analysis.
-    _work: tempfile::TempDir,
+    _work: crate::output::staging::WorkDir,
 }
 
 impl Analysis {
@@ -180,6 +183,12 @@ struct Gathered {
 pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Result<Analysis> {
     let config = config.validate()?;
     let temp = config.work_dir()?;
+    for swept in &temp.swept {
+        progress.note(&format!(
+            "removed {}, the temporary files of an interrupted earlier run",
+            swept.display()
+        ));
+    }
     let mut timings = Vec::new();
     let t = Instant::now();
     let inputs = corpus::discover(paths)?;
@@ -270,6 +279,7 @@ fn read_and_sketch(
             let stopped = || Error::Config("analysis stopped".into());
             for (index, input) in inputs.iter().enumerate() {
                 corpus::read(input, index as u32, &fields, &mut |doc| {
+                    crate::interrupt::check()?;
                     let doc = match doc {
                         Ok(doc) => doc,
                         Err(e) if config.on_error == OnError::Skip => {

@@ -23,6 +23,9 @@ pub struct Restored {
     pub bytes: u64,
     /// Files that could not be read when cleaning, so could not be rebuilt.
     pub unreadable: Vec<String>,
+    /// What an interrupted earlier restore into the same folder had left,
+    /// removed before this one started.
+    pub swept: Vec<PathBuf>,
 }
 
 /// Rebuilds into `out` the inputs of the cleaning whose output folder is
@@ -79,9 +82,13 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
 
     check_destination([cleaned], out, force)?;
     let staging = Staging::new(out)?;
-    let mut done = Restored::default();
+    let mut done = Restored {
+        swept: staging.swept.clone(),
+        ..Restored::default()
+    };
     let mut current: Option<Rebuild> = None;
     while let Some(record) = next(&mut line_no)? {
+        crate::interrupt::check()?;
         let name = match &record {
             Record::Header { .. } => return Err(bad(line_no, "a second header".into())),
             Record::Removed { file, .. }

@@ -88,6 +88,7 @@ impl<T: Record> Sorter<T> {
     }
 
     fn spill(&mut self) -> Result<()> {
+        crate::interrupt::check()?;
         self.buffer.par_sort_unstable();
         let path = self.dir.join(format!(
             "neardup-{}-{}-{}.run",
@@ -186,6 +187,7 @@ impl<T: Record> Merged<T> {
         let mut group: Vec<T> = Vec::new();
         while let Some(r) = self.next_record()? {
             if group.last().is_some_and(|g| key(g) != key(&r)) {
+                crate::interrupt::check()?;
                 f(&group)?;
                 group.clear();
             }

@@ -13,6 +13,7 @@
 pub mod annotate;
 pub mod html;
 pub mod report;
+pub mod staging;
 pub mod undo;
 
 use crate::boilerplate::template;
@@ -27,6 +28,8 @@ use crate::text::Segment;
 use html::{HtmlDocument, HtmlWriter};
 use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
+pub(crate) use staging::Staging;
+use staging::{absolute, TempFile};
 use std::cell::RefCell;
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -194,6 +197,7 @@ fn second_pass(
             i as u32,
             &fields,
             &mut |doc| {
+                crate::interrupt::check()?;
                 let doc = match doc {
                     Ok(doc) => doc,
                     // Recorded in the first pass.
@@ -453,23 +457,28 @@ pub fn write_report(
             }
         }
     }
-    let (tmp, tmp_html) = (temp_sibling(path)?, temp_sibling(&html_path)?);
-    let result = (|| {
-        let mut reports = Reports::create(analysis, &tmp, &tmp_html)?;
-        let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-            Step::Document(d) => reports.document(d),
-            _ => Ok(()),
-        })?;
-        reports.finish_files(&summary, &top)?;
-        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-        fs::rename(&tmp_html, &html_path).map_err(|e| Error::io(&html_path, e))?;
-        Ok(summary)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-        let _ = fs::remove_file(&tmp_html);
+    let (tmp, tmp_html) = (TempFile::new(path)?, TempFile::new(&html_path)?);
+    for swept in tmp.swept.iter().chain(&tmp_html.swept) {
+        progress.note(&interrupted_note(path, swept));
     }
-    result
+    let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path)?;
+    let (summary, top) = second_pass(analysis, None, progress, |step| match step {
+        Step::Document(d) => reports.document(d),
+        _ => Ok(()),
+    })?;
+    reports.finish_files(&summary, &top)?;
+    tmp.commit(path)?;
+    tmp_html.commit(&html_path)?;
+    Ok(summary)
+}
+
+/// What a run says when it removes what an interrupted run left.
+pub fn interrupted_note(dest: &Path, swept: &Path) -> String {
+    format!(
+        "an earlier run writing {} was interrupted; removed its unfinished {} and starting clean",
+        dest.display(),
+        swept.display()
+    )
 }
 
 /// Flushes a buffered file to disk.
@@ -580,22 +589,6 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
     }
 }
 
-/// A name beside `path` for writing before the final rename.
-fn temp_sibling(path: &Path) -> Result<PathBuf> {
-    sibling(path, "tmp")
-}
-
-/// `path` with `.neardup-<tag>-<pid>` appended to its file name.
-fn sibling(path: &Path, tag: &str) -> Result<PathBuf> {
-    let name = path.file_name().ok_or_else(|| Error::Output {
-        path: path.to_path_buf(),
-        message: "not a file name".into(),
-    })?;
-    let mut tmp = name.to_os_string();
-    tmp.push(format!(".neardup-{tag}-{}", std::process::id()));
-    Ok(path.with_file_name(tmp))
-}
-
 /// Names neardup writes at the top of an output folder.
 pub(crate) const RESERVED: [&str; 4] = [
     report::JSON_FILE,
@@ -674,66 +667,6 @@ pub(crate) fn check_destination<'a>(
     Ok(())
 }
 
-/// `path` made absolute with symbolic links resolved, for a path that may not
-/// exist yet (its parent must).
-pub(crate) fn absolute(path: &Path) -> Result<PathBuf> {
-    if let Ok(p) = fs::canonicalize(path) {
-        return Ok(p);
-    }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().ok_or_else(|| Error::Output {
-        path: path.to_path_buf(),
-        message: "not a folder name".into(),
-    })?;
-    Ok(fs::canonicalize(parent)
-        .map_err(|e| Error::io(parent, e))?
-        .join(name))
-}
-
-/// The folder an output is built in, beside its destination; removed
-/// unless the run completed and [`Staging::commit`] moved it into place.
-pub(crate) struct Staging {
-    pub path: PathBuf,
-    done: bool,
-}
-
-impl Staging {
-    /// A new, empty staging folder for `out`.
-    pub fn new(out: &Path) -> Result<Self> {
-        let path = temp_sibling(&absolute(out)?)?;
-        if path.exists() {
-            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        }
-        fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(Staging { path, done: false })
-    }
-
-    /// Swaps the finished output into place at `out`.
-    pub fn commit(mut self, out: &Path) -> Result<()> {
-        if out.exists() {
-            let old = sibling(&absolute(out)?, "old")?;
-            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-            fs::rename(&self.path, out).map_err(|e| Error::io(out, e))?;
-            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-        } else {
-            fs::rename(&self.path, out).map_err(|e| Error::io(out, e))?;
-        }
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 pub(crate) enum Sink {
     None,
     Plain(BufWriter<fs::File>),
@@ -800,6 +733,9 @@ pub fn write_clean(
     )?;
     let roots = layout(analysis)?;
     let staging = Staging::new(out)?;
+    for swept in &staging.swept {
+        progress.note(&interrupted_note(out, swept));
+    }
     let staging_path = staging.path.clone();
 
     let mut reports = Reports::create(

@@ -144,7 +144,7 @@ fn write_inputs(dir: &Path, docs: &[String], seed: u64) {
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            if (i as u64 + seed) % 2 == 0 {
+            if (i as u64 + seed).is_multiple_of(2) {
                 serde_json::json!({"id": i, "text": d, "src": "a/b"}).to_string()
             } else {
                 // Python's default: every non-ASCII character escaped.
