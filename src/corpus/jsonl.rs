@@ -146,13 +146,15 @@ pub(super) fn read(
         }
         sink(parsed)
     };
+    // An empty file holds no records, even one named as compressed.
+    match file.metadata() {
+        Ok(meta) if meta.len() == 0 => return Ok(()),
+        Ok(_) => {}
+        Err(e) => return unreadable(path, Error::io(path, e), sink, gaps),
+    }
     let max = options.max_bytes;
     let result = match compression {
         Compression::None => {
-            let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-            if len == 0 {
-                return Ok(());
-            }
             // SAFETY: the map is read-only and private to this process; a file
             // truncated under us would fault, as with any mmap reader, and the
             // second pass checks that every document is unchanged.
@@ -313,8 +315,13 @@ fn parse(
         Err(_) if !raw.get().starts_with('"') => {
             return Err(err(format!("field \"{}\" is not a string", options.text)))
         }
-        // A string JSON allows that is not Unicode text: a lone surrogate.
-        Err(e) => return Err(err(format!("field \"{}\": {e}", options.text))),
+        // The only JSON string that is not Unicode text.
+        Err(_) => {
+            return Err(err(format!(
+                "field \"{}\" holds a lone surrogate escape (such as \\ud800), which is not Unicode text",
+                options.text
+            )))
+        }
     };
     let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
     let id = match object.get(&options.id) {

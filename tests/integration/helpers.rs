@@ -176,14 +176,16 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// Regular files under `dir`; symbolic links are not followed.
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).expect("a folder") {
-        let p = e.expect("an entry").path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
+        let e = e.expect("an entry");
+        let kind = e.file_type().expect("a file type");
+        if kind.is_dir() {
+            out.extend(walk(&e.path()));
+        } else if kind.is_file() {
+            out.push(e.path());
         }
     }
     out

@@ -7,6 +7,7 @@ mod determinism;
 mod duplicates;
 mod fuzz_replay;
 mod helpers;
+mod hostile;
 mod jsonl;
 mod minhash;
 mod news_sample;

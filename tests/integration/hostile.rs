@@ -1,0 +1,464 @@
+//! Hostile input: every case gets a clear message naming the file (and line
+//! or byte offset), or, with `--on-error skip`, a skip recorded in the
+//! report; never a panic, never a silent drop. Cleaned copies of skipped
+//! input are rebuilt by `restore` from the side file like any other removal.
+
+use crate::helpers::*;
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// Cleans `input` with `--on-error skip` into `out`; checks that `restore`
+/// rebuilds every file that could be read, byte for byte; returns the report.
+fn clean_skipping(input: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "clean",
+        s(input),
+        "--out",
+        s(out),
+        "--on-error",
+        "skip",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+    let back = out.with_extension("restored");
+    ok(&["restore", s(out), "--out", s(&back)]);
+    let original = if input.is_dir() {
+        tree(input)
+    } else {
+        vec![(String::new(), fs::read(input).unwrap())]
+    };
+    let restored = if input.is_dir() {
+        tree(&back)
+    } else {
+        let name = input.file_name().unwrap();
+        vec![(String::new(), fs::read(back.join(name)).unwrap())]
+    };
+    if input.extension().is_some_and(|e| e == "gz" || e == "zst") {
+        // Same content, compressed again.
+        let plain = |b: &[u8]| {
+            let mut v = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(b), &mut v);
+            v
+        };
+        if input.extension().is_some_and(|e| e == "gz") {
+            assert_eq!(plain(&restored[0].1), plain(&original[0].1));
+        }
+    } else {
+        assert_eq!(restored, original, "restore(clean(x)) == x");
+    }
+    report(&out.join("report.json"))
+}
+
+fn skipped(r: &Value) -> Vec<String> {
+    r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn lone_surrogate_and_missing_text_field_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.jsonl");
+    let good = r#"{"id": 1, "text": "a perfectly ordinary record"}"#;
+    fs::write(&p, format!("{good}\n{{\"text\": \"bad \\ud800 here\"}}\n")).unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(
+        err.contains("d.jsonl:2: field \"text\" holds a lone surrogate escape"),
+        "{err}"
+    );
+    fs::write(&p, format!("{good}\n{{\"id\": 2, \"body\": \"x\"}}\n")).unwrap();
+    let err = fails(&["scan", s(&p)]);
+    assert!(err.contains("d.jsonl:2: no field \"text\""), "{err}");
+
+    // Skipped, each named with its line, and the rest cleaned.
+    fs::write(
+        &p,
+        format!(
+            "{good}\n{{\"text\": \"\\ud800\"}}\n{{\"id\": 3}}\n{{\"text\": null}}\n{{\"text\": \"trunc\n{good}\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = clean_skipping(&p, &out, &[]);
+    let reasons = skipped(&r);
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    for (reason, line) in reasons.iter().zip(2..) {
+        assert!(reason.contains(&format!("d.jsonl:{line}: ")), "{reason}");
+    }
+    assert_eq!(r["summary"]["documents"], 2);
+}
+
+/// Cuts a compressed stream short.
+fn truncated(bytes: Vec<u8>) -> Vec<u8> {
+    bytes[..bytes.len() * 2 / 3].to_vec()
+}
+
+#[test]
+fn truncated_gzip_and_zstd_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..300u64)
+        .map(|i| serde_json::json!({"id": i, "text": article(i, 3)}).to_string() + "\n")
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(lines.as_bytes()).unwrap();
+    for (name, bytes) in [
+        ("d.jsonl.gz", truncated(gz.finish().unwrap())),
+        (
+            "d.jsonl.zst",
+            truncated(zstd::encode_all(lines.as_bytes(), 3).unwrap()),
+        ),
+    ] {
+        let p = dir.path().join(name);
+        fs::write(&p, bytes).unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        let err = fails(&["clean", s(&p), "--out", s(&out)]);
+        assert!(
+            err.contains(name) && err.contains("compressed stream is broken"),
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing written");
+
+        // Skipped: the records before the break are cleaned; the file is
+        // named as not restorable.
+        ok(&["clean", s(&p), "--out", s(&out), "--on-error", "skip", "-q"]);
+        let r = report(&out.join("report.json"));
+        let reasons = skipped(&r);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(reasons[0].contains("compressed stream is broken"));
+        let read = r["summary"]["documents"].as_u64().unwrap();
+        assert!(read > 50 && read < 300, "{read}");
+        let back = dir.path().join(format!("back-{name}"));
+        let restored = ok(&["restore", s(&out), "--out", s(&back)]);
+        let said = String::from_utf8_lossy(&restored.stderr);
+        assert!(
+            said.contains(&format!("{name} was unreadable when cleaned")),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn empty_files_of_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("empty.txt"), "").unwrap();
+    let out = dir.path().join("out");
+    let r = clean_skipping(&input, &out, &[]);
+    assert_eq!(r["summary"]["documents_kept"], 1);
+    assert_eq!(fs::read(out.join("empty.txt")).unwrap(), b"");
+    for name in ["e.jsonl", "e.jsonl.gz", "e.jsonl.zst"] {
+        let p = dir.path().join(name);
+        fs::write(&p, "").unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        // An empty file, even an empty compressed one, holds no records.
+        ok(&["clean", s(&p), "--out", s(&out), "-q"]);
+        let r = report(&out.join("report.json"));
+        assert_eq!(r["summary"]["documents"], 0, "{name}");
+        assert!(skipped(&r).is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn binary_and_utf16_files_are_named_not_read_as_text() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend((0..2000u32).map(|i| (i * 7 % 251) as u8));
+    fs::write(input.join("image.txt"), &png).unwrap();
+    // "Hi" in UTF-16LE, with its byte order mark.
+    fs::write(input.join("utf16.txt"), b"\xff\xfeH\0i\0").unwrap();
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out)]);
+    assert!(
+        err.contains("image.txt: binary file (a NUL byte at offset 8)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let r = clean_skipping(&input, &out, &[]);
+    let reasons = skipped(&r);
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[1].contains("utf16.txt: binary file") && reasons[1].contains("UTF-16"));
+    assert_eq!(
+        fs::read(out.join("a.txt")).unwrap(),
+        article(1, 3).as_bytes()
+    );
+    assert!(!out.join("image.txt").exists());
+}
+
+#[test]
+fn a_record_larger_than_the_limit_is_never_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 3 MB line and a 3 MB text file, with a 1 MiB limit.
+    let big = article(7, 20_000);
+    assert!(big.len() > 3 << 20);
+    let p = dir.path().join("d.jsonl");
+    let small = |i: u64| serde_json::json!({"id": i, "text": article(i, 2)}).to_string();
+    fs::write(
+        &p,
+        format!(
+            "{}\n{}\n{}\n",
+            small(1),
+            serde_json::json!({"id": "big", "text": big}),
+            small(2)
+        ),
+    )
+    .unwrap();
+    let err = fails(&["scan", s(&p), "--max-document", "1"]);
+    assert!(
+        err.contains("d.jsonl:2: a record of") && err.contains("more than the 1 MiB"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    let r = clean_skipping(&p, &out, &["--max-document", "1"]);
+    assert_eq!(skipped(&r).len(), 1);
+    assert_eq!(r["summary"]["documents"], 2);
+    assert_eq!(r["parameters"]["max_document_bytes"], 1 << 20);
+
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("big.txt"), &big).unwrap();
+    fs::write(input.join("small.txt"), article(3, 2)).unwrap();
+    // The default limit is a quarter of --memory.
+    let err = fails(&["scan", s(&input), "--memory", "16"]);
+    assert!(
+        err.contains("big.txt:1: a record of") && err.contains("4 MiB"),
+        "{err}"
+    );
+    let err = fails(&["scan", s(&input), "--memory", "8"]);
+    assert!(err.contains("at least 16 MiB"), "{err}");
+    let out = dir.path().join("out-dir");
+    let r = clean_skipping(&input, &out, &["--max-document", "2"]);
+    assert_eq!(skipped(&r).len(), 1);
+}
+
+/// A generator of text in scripts without spaces or with marks: `pool`
+/// characters, `len` of them per sentence.
+fn script_text(seed: u64, paragraphs: usize, pool: &[char], spaced: bool) -> String {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut text = String::new();
+    for _ in 0..paragraphs {
+        for _ in 0..3 {
+            let n = 20 + rng.below(20);
+            for k in 0..n {
+                if spaced && k > 0 && rng.below(5) == 0 {
+                    text.push(' ');
+                }
+                text.push(pool[rng.below(pool.len() as u64) as usize]);
+            }
+            text.push(if spaced { '.' } else { '。' });
+        }
+        text.push_str("\n\n");
+    }
+    text
+}
+
+/// Replaces one character in `every` with another from `pool`.
+fn edit_chars(text: &str, every: usize, pool: &[char]) -> String {
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % every == every / 2 && !c.is_whitespace() {
+                pool[i % pool.len()]
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn unspaced_scripts_right_to_left_marks_and_emoji() {
+    let han: Vec<char> = (0x4E00..0x4E00 + 3000).filter_map(char::from_u32).collect();
+    let kana: Vec<char> = (0x3041..0x3097)
+        .chain(0x30A1..0x30FB)
+        .filter_map(char::from_u32)
+        .chain(han[..500].iter().copied())
+        .collect();
+    // Arabic letters, some with a combining vowel mark, and emoji.
+    let mut arabic: Vec<char> = (0x0627..0x064B).filter_map(char::from_u32).collect();
+    arabic.extend(['\u{064E}', '\u{0650}', '\u{0651}', '😀', '🇺']);
+    let (dir, input) = input_dir();
+    let mut expected_dropped = Vec::new();
+    for (name, pool, spaced) in [
+        ("zh", &han, false),
+        ("ja", &kana, false),
+        ("ar", &arabic, true),
+    ] {
+        let base = script_text(name.len() as u64 * 31 + 1, 8, pool, spaced);
+        fs::write(input.join(format!("{name}-1.txt")), &base).unwrap();
+        // One character in 200 changed: a near duplicate, found on
+        // character shingles where there are no spaces.
+        fs::write(
+            input.join(format!("{name}-2.txt")),
+            edit_chars(&base, 200, pool),
+        )
+        .unwrap();
+        // Another text in the same script: not a duplicate.
+        fs::write(
+            input.join(format!("{name}-3.txt")),
+            script_text(name.len() as u64 * 31 + 2, 8, pool, spaced),
+        )
+        .unwrap();
+        expected_dropped.push(format!("{name}-2.txt"));
+    }
+    // The same text with its accents composed and decomposed, and emoji
+    // sequences: one document after normalisation.
+    let composed = format!("Café déjà vu, naïve coöperation 👩‍👩‍👧 {}", article(5, 4));
+    let decomposed: String = composed
+        .replace('é', "e\u{0301}")
+        .replace('ï', "i\u{0308}")
+        .replace('ö', "o\u{0308}");
+    fs::write(input.join("nfc.txt"), &composed).unwrap();
+    fs::write(input.join("nfd.txt"), &decomposed).unwrap();
+    expected_dropped.push("nfd.txt".into());
+
+    let out = dir.path().join("out");
+    let r = clean_skipping(&input, &out, &[]);
+    let mut dropped: Vec<String> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == "dropped")
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    dropped.sort();
+    expected_dropped.sort();
+    assert_eq!(dropped, expected_dropped);
+    // Kept documents come out as their original minus the reported spans
+    // (random characters are no language's prose, so the body rule may cut).
+    for d in r["documents"].as_array().unwrap() {
+        let id = d["id"].as_str().unwrap();
+        if d["status"] == "kept" {
+            let original = fs::read_to_string(input.join(id)).unwrap();
+            let cleaned = fs::read_to_string(out.join(id)).unwrap();
+            assert_cuts_explain_output(&original, &cleaned, d);
+        }
+    }
+}
+
+#[test]
+fn windows_line_ends_and_a_byte_order_mark() {
+    let (dir, input) = input_dir();
+    let body = article(11, 5).replace('\n', "\r\n");
+    // A body captured twice, with CRLF line ends and a BOM.
+    let doubled = format!("\u{feff}Headline of the piece\r\n\r\n{body}{body}");
+    fs::write(input.join("crlf.txt"), &doubled).unwrap();
+    // The same article with LF ends and no BOM: an exact duplicate.
+    fs::write(
+        input.join("lf.txt"),
+        format!("Headline of the piece\n\n{}", article(11, 5)),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = clean_skipping(&input, &out, &[]);
+    let cleaned = fs::read_to_string(out.join("crlf.txt")).unwrap();
+    assert_eq!(
+        cleaned,
+        format!("\u{feff}Headline of the piece\r\n\r\n{body}")
+    );
+    assert!(
+        !cleaned.replace("\r\n", "").contains('\n'),
+        "no bare LF left"
+    );
+    let lf = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "lf.txt")
+        .unwrap();
+    assert_eq!(lf["status"], "dropped");
+    assert_eq!(lf["duplicate_of"]["id"], "crlf.txt");
+}
+
+#[test]
+fn duplicate_ids_and_ids_that_look_like_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.jsonl");
+    let ids = ["../x", "/etc/passwd", "a/../../b", "same", "same", "..", ""];
+    let lines: String = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            // Records 4 and 5 share an id and are exact duplicates.
+            let text = article(if i == 4 { 3 } else { i as u64 }, 3);
+            serde_json::json!({"id": id, "text": text}).to_string() + "\n"
+        })
+        .collect();
+    fs::write(&p, &lines).unwrap();
+    let box_dir = dir.path().join("box");
+    fs::create_dir(&box_dir).unwrap();
+    let out = box_dir.join("out");
+    for extra in [&[][..], &["--annotate"][..]] {
+        let r = clean_skipping(&p, &out, extra);
+        let docs = r["documents"].as_array().unwrap();
+        assert_eq!(docs.len(), ids.len());
+        // Same ids stay apart: each has its own index and line.
+        assert_eq!(docs[4]["id"], "same");
+        assert_eq!(docs[4]["status"], "dropped");
+        assert_eq!(docs[4]["duplicate_of"]["index"], 3);
+        assert_eq!(docs[4]["source"]["line"], 5);
+        // Ids are never file names: only the JSONL copy and neardup's own
+        // files, and nothing beside the output folder.
+        let mut names: Vec<String> = tree(&out).into_iter().map(|(n, _)| n).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["d.jsonl", "removed.jsonl.zst", "report.html", "report.json"]
+        );
+        let beside: Vec<_> = fs::read_dir(&box_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside.len(), 2, "{beside:?}"); // out and out.restored
+        fs::remove_dir_all(&out).unwrap();
+        fs::remove_dir_all(out.with_extension("restored")).unwrap();
+    }
+    assert!(!Path::new("/x").exists() && !dir.path().join("x").exists());
+}
+
+#[test]
+fn symbolic_link_loops_and_unreadable_entries() {
+    let (dir, input) = input_dir();
+    fs::create_dir(input.join("sub")).unwrap();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    fs::write(input.join("sub/b.txt"), article(2, 3)).unwrap();
+    // A loop back to the top, and one to its own folder.
+    std::os::unix::fs::symlink(&input, input.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink(".", input.join("sub/self")).unwrap();
+    // A dangling link named .txt.
+    std::os::unix::fs::symlink(dir.path().join("gone"), input.join("c.txt")).unwrap();
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out)]);
+    assert!(
+        err.contains("c.txt") || err.contains("symbolic link loop"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let r = clean_skipping(&input, &out, &[]);
+    let reasons = skipped(&r);
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("sub/up: symbolic link loop")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("sub/self: symbolic link loop")),
+        "{reasons:?}"
+    );
+    assert_eq!(r["summary"]["documents_kept"], 2);
+    assert_eq!(
+        fs::read(out.join("sub/b.txt")).unwrap(),
+        article(2, 3).as_bytes()
+    );
+}
