@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("neardup: {e:#}");
+            eprintln!("neardup: {}", message(&e));
             if interrupted(&e) {
                 ExitCode::from(130)
             } else {
@@ -47,6 +47,19 @@ fn on_signals() {
     if let Err(e) = result {
         eprintln!("neardup: cannot handle Ctrl-C ({e}); an interrupted run leaves its unfinished output for the next run to remove");
     }
+}
+
+/// The error and its causes, each said once: an error that already quotes
+/// its cause (a file's path and the system's error) is not followed by it.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.ends_with(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn interrupted(e: &anyhow::Error) -> bool {

@@ -5,6 +5,7 @@ mod browser;
 mod cli_errors;
 mod determinism;
 mod duplicates;
+mod faults;
 mod fuzz_replay;
 mod helpers;
 mod hostile;
