@@ -66,3 +66,82 @@ fn compressed_outputs_do_not_depend_on_thread_count() {
     let outputs = clean_with_threads(&input, dir.path(), &["1", "4"]);
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// Writes the files of `files` into `dir` in the given order of indices.
+fn write_in_order(dir: &Path, files: &[(String, String)], order: impl Iterator<Item = usize>) {
+    for i in order {
+        let (name, text) = &files[i];
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+/// The order in which a folder's files were made, and so the order in which
+/// the file system lists them, does not matter: files are read in path
+/// order. Checked with the file system's own listing order differing, and
+/// with 1 and 8 threads.
+#[test]
+fn outputs_do_not_depend_on_the_order_files_are_listed() {
+    let files: Vec<(String, String)> = (0..200u64)
+        .map(|i| {
+            let base = article(i % 150, 4);
+            let text = if i >= 150 { edit(&base, 2, i) } else { base };
+            let name = format!(
+                "{}/{:03}.txt",
+                ["a", "b/c", "d"][(i * 7 % 3) as usize],
+                i * 37 % 200
+            );
+            (name, text + "Read more\n")
+        })
+        .collect();
+    // tmpfs lists a folder's entries in the order they were made (ext4, in
+    // the order of a hash of their names): there the two copies below are
+    // listed in different orders.
+    let root = tempfile::tempdir_in("/dev/shm").unwrap();
+    let (one, two) = (root.path().join("one"), root.path().join("two"));
+    write_in_order(&one.join("in"), &files, 0..files.len());
+    // The same files, made in the reverse order.
+    write_in_order(&two.join("in"), &files, (0..files.len()).rev());
+    let listing = |dir: &Path| -> Vec<_> {
+        fs::read_dir(dir.join("in/a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    };
+    let (l1, mut l2) = (listing(&one), listing(&two));
+    assert_ne!(
+        l1, l2,
+        "the file system lists the copies in different orders"
+    );
+    l2.reverse();
+    assert_eq!(l1, l2);
+    let mut outputs = Vec::new();
+    for (parent, threads) in [(&one, "1"), (&two, "8"), (&one, "8")] {
+        let out = format!("out{threads}");
+        // Relative paths, so that the reports name the same input.
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_neardup"))
+            .current_dir(parent)
+            .args([
+                "clean",
+                "in",
+                "--out",
+                &out,
+                "--force",
+                "--threads",
+                threads,
+                "-q",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        outputs.push(tree(&parent.join(&out)));
+    }
+    assert!(outputs[0].iter().any(|(n, _)| n == "report.json"));
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}

@@ -10,6 +10,7 @@ mod fuzz_replay;
 mod helpers;
 mod hostile;
 mod jsonl;
+mod large;
 mod minhash;
 mod news_sample;
 mod restore;
