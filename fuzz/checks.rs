@@ -88,8 +88,14 @@ pub fn jsonl_reader(data: &[u8]) {
         },
     )
     .unwrap();
+    // A file cut to nothing is an empty file, which holds no records.
+    let content = if bytes.is_empty() { &[][..] } else { body };
     if !broken {
-        assert_eq!(seen.borrow().as_slice(), body, "every byte accounted for");
+        assert_eq!(
+            seen.borrow().as_slice(),
+            content,
+            "every byte accounted for"
+        );
     } else {
         assert!(body.starts_with(&seen.borrow()));
     }

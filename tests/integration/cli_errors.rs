@@ -127,3 +127,24 @@ fn report_never_overwrites_an_input() {
     );
     assert!(!input.join("report.json").exists());
 }
+
+#[test]
+fn an_output_that_cannot_be_written_is_named() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), "Some text of an article.").unwrap();
+    // A folder cannot be made under a file, even by root.
+    let file = dir.path().join("plain-file");
+    fs::write(&file, "x").unwrap();
+    let out = file.join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out)]);
+    assert!(err.contains("plain-file"), "{err}");
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+    let report = file.join("report.json");
+    let err = fails(&["scan", s(&input), "--report", s(&report)]);
+    assert!(err.contains("plain-file"), "{err}");
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "nothing written beside: {names:?}");
+}
