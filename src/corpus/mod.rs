@@ -22,8 +22,8 @@ pub enum Compression {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputKind {
     /// A folder walked recursively for `.txt` files, following symbolic
-    /// links; `files` are relative paths, sorted; `ignored` counts the
-    /// other files in it.
+    /// links; `files` lists them, and the paths that could not be walked,
+    /// in path order; `ignored` counts the other files in it.
     TextDir { files: Vec<Listed>, ignored: usize },
     /// One `.txt` file: one document.
     TextFile,

@@ -1,10 +1,10 @@
 //! Writing outputs so that a run that stops part way (an error, Ctrl-C,
-//! `kill -9`, a full disk, a power cut) never leaves a half-written output
-//! where a finished one is expected.
+//! `kill -9`, a full disk) never leaves a half-written output where a
+//! finished one is expected.
 //!
-//! Everything is written under a temporary name beside its destination
-//! (`<name>.neardup-tmp-<pid>`), flushed to disk, then renamed into place:
-//! a folder with `renameat2(RENAME_EXCHANGE)` where Linux has it, so that the
+//! Everything is written in full under a temporary name beside its
+//! destination (`<name>.neardup-tmp-<pid>`), then renamed into place: a
+//! folder with `renameat2(RENAME_EXCHANGE)` where Linux has it, so that the
 //! destination holds the old output or the new one at every instant.
 //!
 //! Each temporary name is claimed with an advisory lock held while its run
