@@ -1,0 +1,84 @@
+"""The Spark job against `neardup scan` on one corpus, on this machine.
+
+    python benches/spark.py CORPUS.jsonl [--master local[2]]
+
+Needs the `neardup` package with its `spark` extra installed (see the
+README) and `target/release/neardup`. Prints the wall time of `neardup scan`,
+of the Spark job (read, sketch, shuffle, verify, components, write Parquet),
+of the Rust kernels alone on the same documents (in this process, one core),
+and what the Spark job costs per document beyond the kernels.
+"""
+
+import argparse
+import json
+import pathlib
+import subprocess
+import tempfile
+import time
+
+import pyarrow as pa
+
+import neardup
+from neardup import spark as nds
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("corpus")
+    p.add_argument("--master", default="local[2]")
+    args = p.parse_args()
+
+    t = time.perf_counter()
+    out = subprocess.run(
+        [str(ROOT / "target/release/neardup"), "scan", args.corpus, "-q"], check=True, capture_output=True
+    )
+    cli = time.perf_counter() - t
+    report = json.loads(out.stdout)
+    docs = report["summary"]["documents"]
+    cli_dropped = report["summary"]["documents_dropped"]
+
+    # The kernels alone: the per-document stage of every document.
+    texts, ids = [], []
+    with open(args.corpus, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+                ids.append(i)
+    batch = pa.record_batch({"id": pa.array(ids, pa.int64()), "text": texts})
+    t = time.perf_counter()
+    neardup.sketch(batch, neardup.Options())
+    kernels = time.perf_counter() - t
+
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master(args.master)
+        .appName("neardup-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "4g")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+    cores = spark.sparkContext.defaultParallelism
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        df = nds.read_jsonl(spark, args.corpus)
+        kept, dropped = nds.dedup(df)
+        dropped.write.parquet(f"{tmp}/dropped")
+        kept.write.parquet(f"{tmp}/kept")
+        job = time.perf_counter() - t
+        spark_dropped = spark.read.parquet(f"{tmp}/dropped").count()
+    spark.stop()
+
+    print(f"documents                 {docs}")
+    print(f"neardup scan              {cli:8.2f} s   ({cli_dropped} dropped)")
+    print(f"Spark job ({args.master})  {job:8.2f} s   ({spark_dropped} dropped)")
+    print(f"Rust kernels, one core    {kernels:8.2f} s")
+    beyond = job - kernels / cores
+    print(f"Spark beyond the kernels  {beyond:8.2f} s = {beyond / docs * 1e6:.0f} us a document on {cores} cores")
+
+
+if __name__ == "__main__":
+    main()

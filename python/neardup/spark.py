@@ -1,0 +1,291 @@
+"""Document-level near-duplicate removal on Apache Spark.
+
+The Rust core does all the work on documents: the per-document stage (the
+in-document rules, then MinHash of what they keep) and the verification of
+candidate pairs run in ``mapInArrow`` on the executors. Spark does the
+shuffles: (band, key, document) records are grouped by bucket, each bucket
+gives candidate edges to its smallest document (a star, as the CLI does), the
+candidates are verified on their signatures, and connected components are
+found with the large-star/small-star method on DataFrames. Each component
+keeps its smallest document id, the first in input order, as the CLI keeps
+the first document of its cluster.
+
+Options, defaults and hashing are the CLI's, so a cluster and a laptop give
+the same answer on the same corpus.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from neardup import _core
+
+SKETCH_SCHEMA = T.StructType(
+    [
+        T.StructField("id", T.LongType(), False),
+        T.StructField("exact", T.LongType(), False),
+        T.StructField("matchable", T.BooleanType(), False),
+        T.StructField("bits", T.BinaryType(), False),
+        T.StructField("band_keys", T.ArrayType(T.LongType()), False),
+    ]
+)
+
+
+def read_jsonl(spark: SparkSession, path: str, text_field: str = "text", id_field: str | None = None) -> DataFrame:
+    """A JSONL corpus as (id, text). Ids come from ``id_field`` (integers)
+    or, without one, from each line's position in the input (files in name
+    order, lines in file order): deterministic, never
+    ``monotonically_increasing_id``. Blank lines are not documents, as in the
+    CLI, but keep their place in the numbering."""
+    lines = spark.read.text(path).rdd.zipWithIndex().map(lambda r: (r[1], r[0][0]))
+    df = spark.createDataFrame(lines, "line long, json string").where(F.trim("json") != "")
+    schema = T.StructType([T.StructField(text_field, T.StringType())])
+    if id_field is not None:
+        schema.add(T.StructField(id_field, T.LongType()))
+    parsed = df.select("line", F.from_json("json", schema).alias("r"))
+    id_col = F.col(f"r.{id_field}") if id_field is not None else F.col("line")
+    return parsed.select(id_col.alias("id"), F.col(f"r.{text_field}").alias("text"))
+
+
+def read_parquet(spark: SparkSession, path: str, text_field: str = "text", id_field: str | None = None) -> DataFrame:
+    """A Parquet corpus as (id, text, other columns). Ids come from
+    ``id_field`` (integers) or, without one, from each row's place in the
+    input (files in name order, rows in file order)."""
+    df = spark.read.parquet(path).withColumnRenamed(text_field, "text")
+    if id_field is not None:
+        return df.withColumn("id", F.col(id_field).cast("long"))
+    schema = T.StructType([T.StructField("id", T.LongType(), False), *df.schema.fields])
+    rows = df.rdd.zipWithIndex().map(lambda r: (r[1], *r[0]))
+    return spark.createDataFrame(rows, schema)
+
+
+def _options(options: dict) -> _core.Options:
+    return _core.Options(**options)
+
+
+def sketch(df: DataFrame, options: dict) -> DataFrame:
+    """(id, text) -> one row of sketch per document, computed by the Rust core."""
+
+    def run(batches):
+        opts = _options(options)
+        for batch in batches:
+            yield _core.sketch(batch, opts)
+
+    return df.select("id", "text").mapInArrow(run, SKETCH_SCHEMA)
+
+
+def candidates(sketched: DataFrame) -> DataFrame:
+    """Candidate edges (a, b), a < b: in each LSH bucket, every document to
+    the bucket's smallest; and every document to the smallest with the same
+    exact hash."""
+    buckets = sketched.where("matchable").select(
+        "id", F.posexplode("band_keys").alias("band", "key")
+    )
+    by_bucket = buckets.groupBy("band", "key").agg(F.min("id").alias("a"), F.collect_set("id").alias("ids"))
+    near = by_bucket.select("a", F.explode("ids").alias("b")).where("a < b")
+    exact = (
+        sketched.where("matchable")
+        .groupBy("exact")
+        .agg(F.min("id").alias("a"), F.collect_set("id").alias("ids"))
+        .select("a", F.explode("ids").alias("b"))
+        .where("a < b")
+        .withColumn("exact", F.lit(True))
+    )
+    return near.withColumn("exact", F.lit(False)).unionByName(exact)
+
+
+def verify(edges: DataFrame, sketched: DataFrame, threshold: float) -> DataFrame:
+    """Edges whose estimated similarity reaches the threshold (exact copies
+    always do), with that similarity."""
+    bits = sketched.select("id", "bits")
+    pairs = (
+        edges.groupBy("a", "b")
+        .agg(F.max("exact").alias("exact"))
+        .join(bits.withColumnRenamed("id", "a").withColumnRenamed("bits", "bits_a"), "a")
+        .join(bits.withColumnRenamed("id", "b").withColumnRenamed("bits", "bits_b"), "b")
+    )
+    schema = T.StructType(
+        [
+            T.StructField("a", T.LongType(), False),
+            T.StructField("b", T.LongType(), False),
+            T.StructField("exact", T.BooleanType(), False),
+            T.StructField("similarity", T.DoubleType(), False),
+        ]
+    )
+
+    def run(batches):
+        for batch in batches:
+            sim = _core.similarity(batch)
+            yield pa.record_batch(
+                [batch.column("a"), batch.column("b"), batch.column("exact"), sim],
+                schema=pa.schema(
+                    [
+                        pa.field("a", pa.int64(), False),
+                        pa.field("b", pa.int64(), False),
+                        pa.field("exact", pa.bool_(), False),
+                        pa.field("similarity", pa.float64(), False),
+                    ]
+                ),
+            )
+
+    verified = pairs.select("a", "b", "exact", "bits_a", "bits_b").mapInArrow(run, schema)
+    return verified.where(F.col("exact") | (F.col("similarity") >= threshold))
+
+
+def _checkpoint(df: DataFrame) -> DataFrame:
+    spark = df.sparkSession
+    if spark.sparkContext.getCheckpointDir():
+        return df.checkpoint(eager=True)
+    return df.localCheckpoint(eager=True)
+
+
+def connected_components(edges: DataFrame, checkpoint_every: int = 1, max_rounds: int = 100) -> DataFrame:
+    """(a, b) edges -> (node, label): each node of an edge labelled with the
+    smallest node of its component. The large-star/small-star method
+    (Kiveris et al., 2014) on DataFrames, checkpointed every few rounds so
+    that plans stay short; nodes without edges are not listed."""
+    e = edges.select(F.col("a").alias("u"), F.col("b").alias("v")).where("u != v")
+    e = e.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")).distinct()
+    for round_ in range(1, max_rounds + 1):
+        # Large star: each node links its larger neighbours to the smallest
+        # of its neighbourhood, itself included.
+        both = e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        low = both.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        large = (
+            both.join(low, "u")
+            .where("v > u")
+            .select(F.col("v").alias("u"), F.col("m").alias("v"))
+        )
+        large = large.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")).where("u != v").distinct()
+        # Small star: each node links itself and its smaller neighbours to
+        # the smallest of them.
+        smaller = large.select(F.col("v").alias("u"), F.col("u").alias("v"))  # (larger, smaller)
+        m = smaller.groupBy("u").agg(F.min("v").alias("m"))
+        small = (
+            smaller.join(m, "u")
+            .select(F.col("v").alias("a"), F.col("m").alias("b"))
+            .unionByName(m.select(F.col("u").alias("a"), F.col("m").alias("b")))
+        )
+        small = small.select(F.least("a", "b").alias("u"), F.greatest("a", "b").alias("v")).where("u != v").distinct()
+        if round_ % checkpoint_every == 0:
+            small = _checkpoint(small)
+        changed = small.exceptAll(e).limit(1).count() + e.exceptAll(small).limit(1).count()
+        e = small
+        if changed == 0:
+            break
+    else:
+        raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+    # Converged: every edge joins a node to its component's smallest node.
+    return e.select(F.col("v").alias("node"), F.col("u").alias("label")).unionByName(
+        e.select(F.col("u").alias("node"), F.col("u").alias("label"))
+    ).distinct()
+
+
+def dedup(df: DataFrame, checkpoint_every: int = 1, **options) -> tuple[DataFrame, DataFrame]:
+    """Document-level near-duplicate removal of (id, text, ...) rows.
+
+    Returns ``(kept, dropped)``: the kept rows, with every column of ``df``,
+    and one row per dropped document with the document it duplicates
+    (``duplicate_of``, the smallest id of its component, as the CLI keeps
+    the first), the rule (``exact_document`` or ``near_duplicate_document``)
+    and the estimated similarity to it. ``options`` are ``neardup.Options``'
+    (threshold, permutations, shingle_size, seed, bands, rows,
+    documents_only), with the CLI's defaults.
+    """
+    opts = _options(options)
+    sketched = sketch(df, options).cache()
+    verified = verify(candidates(sketched), sketched, opts.threshold)
+    labels = connected_components(verified, checkpoint_every)
+    dropped = labels.where("node != label").select(F.col("node").alias("id"), F.col("label").alias("duplicate_of"))
+    bits = sketched.select("id", "exact", "bits")
+    dropped = (
+        dropped.join(bits, "id")
+        .join(
+            bits.select(
+                F.col("id").alias("duplicate_of"),
+                F.col("exact").alias("exact_of"),
+                F.col("bits").alias("bits_of"),
+            ),
+            "duplicate_of",
+        )
+    )
+
+    schema = T.StructType(
+        [
+            T.StructField("id", T.LongType(), False),
+            T.StructField("duplicate_of", T.LongType(), False),
+            T.StructField("rule", T.StringType(), False),
+            T.StructField("similarity", T.DoubleType(), False),
+        ]
+    )
+
+    def describe(batches):
+        for batch in batches:
+            sim = _core.similarity(batch, a="bits", b="bits_of").to_pylist()
+            exact = [x == y for x, y in zip(batch.column("exact").to_pylist(), batch.column("exact_of").to_pylist())]
+            yield pa.record_batch(
+                {
+                    "id": batch.column("id"),
+                    "duplicate_of": batch.column("duplicate_of"),
+                    "rule": ["exact_document" if e else "near_duplicate_document" for e in exact],
+                    "similarity": [1.0 if e else s for e, s in zip(exact, sim)],
+                }
+            )
+
+    dropped = (
+        dropped.select("id", "duplicate_of", "exact", "exact_of", "bits", "bits_of")
+        .mapInArrow(describe, schema)
+        .cache()
+    )
+    kept = df.join(dropped.select("id"), "id", "left_anti")
+    return kept, dropped
+
+
+def main(argv=None):
+    """``spark-submit -m neardup.spark INPUT OUT``: reads Parquet or JSONL,
+    writes the kept documents to ``OUT/kept`` and the dropped ones, with the
+    document each duplicates, to ``OUT/dropped``, as Parquet."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="neardup.spark", description=main.__doc__)
+    p.add_argument("input")
+    p.add_argument("out")
+    p.add_argument("--format", choices=["jsonl", "parquet"], default=None)
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--id-field", default=None, help="an integer id column; by default, the row's place in the input")
+    p.add_argument("--threshold", type=float, default=0.8)
+    p.add_argument("--permutations", type=int, default=128)
+    p.add_argument("--shingle-size", type=int, default=5)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--bands", type=int)
+    p.add_argument("--rows", type=int)
+    p.add_argument("--documents-only", action="store_true")
+    p.add_argument("--checkpoint-dir")
+    args = p.parse_args(argv)
+    spark = SparkSession.builder.appName("neardup").getOrCreate()
+    if args.checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
+    fmt = args.format or ("parquet" if args.input.rstrip("/").endswith(".parquet") else "jsonl")
+    if fmt == "jsonl":
+        df = read_jsonl(spark, args.input, args.text_field, args.id_field)
+    else:
+        df = read_parquet(spark, args.input, args.text_field, args.id_field)
+    kept, dropped = dedup(
+        df,
+        threshold=args.threshold,
+        permutations=args.permutations,
+        shingle_size=args.shingle_size,
+        seed=args.seed,
+        bands=args.bands,
+        rows=args.rows,
+        documents_only=args.documents_only,
+    )
+    kept.write.mode("overwrite").parquet(f"{args.out}/kept")
+    dropped.write.mode("overwrite").parquet(f"{args.out}/dropped")
+
+
+if __name__ == "__main__":
+    main()
