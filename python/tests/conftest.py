@@ -2,6 +2,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -12,6 +13,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def spark():
     from pyspark.sql import SparkSession
 
+    # Python workers run this interpreter, the one neardup is installed in.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(os.environ.get("NEARDUP_SPARK_MASTER", "local[2]"))
         .appName("neardup-tests")
