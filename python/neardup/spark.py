@@ -17,7 +17,7 @@ the same answer on the same corpus.
 from __future__ import annotations
 
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -78,23 +78,21 @@ def sketch(df: DataFrame, options: dict) -> DataFrame:
 
 
 def candidates(sketched: DataFrame) -> DataFrame:
-    """Candidate edges (a, b), a < b: in each LSH bucket, every document to
-    the bucket's smallest; and every document to the smallest with the same
-    exact hash."""
-    buckets = sketched.where("matchable").select(
-        "id", F.posexplode("band_keys").alias("band", "key")
-    )
-    by_bucket = buckets.groupBy("band", "key").agg(F.min("id").alias("a"), F.collect_set("id").alias("ids"))
-    near = by_bucket.select("a", F.explode("ids").alias("b")).where("a < b")
-    exact = (
-        sketched.where("matchable")
-        .groupBy("exact")
-        .agg(F.min("id").alias("a"), F.collect_set("id").alias("ids"))
-        .select("a", F.explode("ids").alias("b"))
-        .where("a < b")
-        .withColumn("exact", F.lit(True))
-    )
-    return near.withColumn("exact", F.lit(False)).unionByName(exact)
+    """Candidate edges (a, b), a < b, with whether they are exact copies: in
+    each LSH bucket, every document to the bucket's smallest, as the CLI's
+    sorted scan of bucket records gives them; and every document to the
+    smallest with the same exact hash. A window over each bucket, not a
+    collected list, so a bucket of millions of copies streams."""
+    matchable = sketched.where("matchable")
+    buckets = matchable.select("id", F.posexplode("band_keys").alias("band", "key"))
+
+    def stars(df: DataFrame, *keys: str) -> DataFrame:
+        smallest = F.min("id").over(Window.partitionBy(*keys))
+        return df.withColumn("a", smallest).where("id > a").select("a", F.col("id").alias("b"))
+
+    near = stars(buckets, "band", "key").withColumn("exact", F.lit(False))
+    exact = stars(matchable.select("id", "exact"), "exact").withColumn("exact", F.lit(True))
+    return near.unionByName(exact)
 
 
 def verify(edges: DataFrame, sketched: DataFrame, threshold: float) -> DataFrame:
