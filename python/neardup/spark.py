@@ -143,8 +143,9 @@ def _checkpoint(df: DataFrame) -> DataFrame:
 def connected_components(edges: DataFrame, checkpoint_every: int = 1, max_rounds: int = 100) -> DataFrame:
     """(a, b) edges -> (node, label): each node of an edge labelled with the
     smallest node of its component. The large-star/small-star method
-    (Kiveris et al., 2014) on DataFrames, checkpointed every few rounds so
-    that plans stay short; nodes without edges are not listed."""
+    (Kiveris et al., 2014) on DataFrames, checkpointed every
+    ``checkpoint_every`` rounds (by default every one, since a round's plan
+    holds all the rounds before it); nodes without edges are not listed."""
     e = edges.select(F.col("a").alias("u"), F.col("b").alias("v")).where("u != v")
     e = e.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")).distinct()
     for round_ in range(1, max_rounds + 1):
