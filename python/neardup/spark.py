@@ -116,7 +116,7 @@ def verify(edges: DataFrame, sketched: DataFrame, threshold: float) -> DataFrame
 
     def run(batches):
         for batch in batches:
-            sim = _core.similarity(batch)
+            sim = _core.similarity(batch).column("similarity")
             yield pa.record_batch(
                 [batch.column("a"), batch.column("b"), batch.column("exact"), sim],
                 schema=pa.schema(
@@ -223,7 +223,7 @@ def dedup(df: DataFrame, checkpoint_every: int = 1, **options) -> tuple[DataFram
 
     def describe(batches):
         for batch in batches:
-            sim = _core.similarity(batch, a="bits", b="bits_of").to_pylist()
+            sim = _core.similarity(batch, a="bits", b="bits_of").column("similarity").to_pylist()
             exact = [x == y for x, y in zip(batch.column("exact").to_pylist(), batch.column("exact_of").to_pylist())]
             yield pa.record_batch(
                 {

@@ -220,8 +220,8 @@ fn sketch_schema() -> Arc<Schema> {
 }
 
 /// The estimated Jaccard similarity of each row's two b-bit signatures
-/// (binary columns `a` and `b`, as `sketch` gives them): the estimate the
-/// CLI verifies candidates with.
+/// (binary columns `a` and `b`, as `sketch` gives them), as a batch with one
+/// column, `similarity`: the estimate the CLI verifies candidates with.
 #[pyfunction]
 #[pyo3(signature = (batch, a="bits_a", b="bits_b"))]
 fn similarity(
@@ -229,7 +229,7 @@ fn similarity(
     batch: PyArrowType<RecordBatch>,
     a: &str,
     b: &str,
-) -> PyResult<PyArrowType<ArrayData>> {
+) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
         let column = |name: &str| -> Result<BinaryArray, String> {
@@ -248,12 +248,12 @@ fn similarity(
                 _ => return Err("signatures of different lengths, or missing".into()),
             }
         }
-        Ok(out.finish().into_data())
+        let schema = Schema::new(vec![Field::new("similarity", DataType::Float64, false)]);
+        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(out.finish())])
+            .map_err(|e| e.to_string())
     })?;
     Ok(PyArrowType(out))
 }
-
-use arrow::array::ArrayData;
 
 /// Cleans `inputs` into `out`, as `neardup clean` does; returns the summary
 /// as a dict-like JSON string.

@@ -26,7 +26,7 @@ def test_sketch_matches_copies_and_tells_texts_apart():
         pairs = pa.record_batch(
             {"bits_a": s.column("bits").take([0, 0, 0]), "bits_b": s.column("bits").take([1, 2, 3])}
         )
-        sim = neardup.similarity(pairs).to_pylist()
+        sim = neardup.similarity(pairs).column("similarity").to_pylist()
         assert sim[0] == 1.0 and sim[1] > 0.8 and sim[2] < 0.2
 
 
