@@ -28,8 +28,8 @@ use crate::text::Segment;
 use html::{HtmlDocument, HtmlWriter};
 use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
+use staging::absolute;
 pub(crate) use staging::Staging;
-use staging::{absolute, TempFile};
 use std::cell::RefCell;
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -457,7 +457,7 @@ pub fn write_report(
             }
         }
     }
-    let (tmp, tmp_html) = (TempFile::new(path)?, TempFile::new(&html_path)?);
+    let (tmp, tmp_html) = (Staging::file(path)?, Staging::file(&html_path)?);
     for swept in tmp.swept.iter().chain(&tmp_html.swept) {
         progress.note(&interrupted_note(path, swept));
     }

@@ -68,6 +68,14 @@ impl Claim {
             Err(fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
         }
     }
+
+    /// Locks `path`, which this process has just made.
+    fn hold(path: &Path) -> Result<Claim> {
+        Claim::take(path)?.ok_or_else(|| Error::Output {
+            path: path.to_path_buf(),
+            message: "held by another process".into(),
+        })
+    }
 }
 
 /// Removes what runs that died left beside `dest`: temporary names of
@@ -151,8 +159,9 @@ fn remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// The folder an output is built in, beside its destination; removed
-/// unless the run completed and [`Staging::commit`] moved it into place.
+/// An output built beside its destination, a folder or a file, under a
+/// claimed temporary name; removed unless the run completed and
+/// [`Staging::commit`] put it in place.
 pub(crate) struct Staging {
     pub path: PathBuf,
     /// What died runs had left beside the destination, removed.
@@ -162,15 +171,22 @@ pub(crate) struct Staging {
 }
 
 impl Staging {
-    /// A new, empty staging folder for `out`.
+    /// A new, empty staging folder for the folder `out`.
     pub fn new(out: &Path) -> Result<Self> {
-        let swept = sweep(out)?;
-        let path = sibling(&absolute(out)?, TMP)?;
-        fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        let claim = Claim::take(&path)?.ok_or_else(|| Error::Output {
-            path: path.clone(),
-            message: "held by another process".into(),
-        })?;
+        Self::make(out, |path| fs::create_dir_all(path))
+    }
+
+    /// A new, empty temporary file for the file `dest`; write it at
+    /// [`Staging::path`].
+    pub fn file(dest: &Path) -> Result<Self> {
+        Self::make(dest, |path| fs::File::create(path).map(drop))
+    }
+
+    fn make(dest: &Path, create: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<Self> {
+        let swept = sweep(dest)?;
+        let path = sibling(&absolute(dest)?, TMP)?;
+        create(&path).map_err(|e| Error::io(&path, e))?;
+        let claim = Claim::hold(&path)?;
         Ok(Staging {
             path,
             swept,
@@ -179,28 +195,27 @@ impl Staging {
         })
     }
 
-    /// Puts the finished output in place at `out`, replacing what was there.
-    pub fn commit(mut self, out: &Path) -> Result<()> {
-        let out = absolute(out)?;
-        if out.exists() {
-            match exchange(&self.path, &out) {
+    /// Puts the finished output in place at `dest`, replacing what was there:
+    /// a file by a rename, which replaces in one step; a folder, which a
+    /// rename cannot replace, by an exchange.
+    pub fn commit(mut self, dest: &Path) -> Result<()> {
+        let dest = absolute(dest)?;
+        if dest.is_dir() {
+            match exchange(&self.path, &dest) {
                 // The old output is now at the staging path, removed on drop.
-                Ok(()) => {
-                    self.done = false;
-                    return Ok(());
-                }
-                Err(e) if !unsupported(&e) => return Err(Error::io(&out, e)),
+                Ok(()) => return Ok(()),
+                Err(e) if !unsupported(&e) => return Err(Error::io(&dest, e)),
                 Err(_) => {}
             }
             // No atomic exchange here: two renames, the old output moved
             // aside first.
-            let old = sibling(&out, OLD)?;
-            fs::rename(&out, &old).map_err(|e| Error::io(&out, e))?;
-            fs::rename(&self.path, &out).map_err(|e| Error::io(&out, e))?;
+            let old = sibling(&dest, OLD)?;
+            fs::rename(&dest, &old).map_err(|e| Error::io(&dest, e))?;
+            fs::rename(&self.path, &dest).map_err(|e| Error::io(&dest, e))?;
             self.done = true;
-            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+            remove(&old).map_err(|e| Error::io(&old, e))?;
         } else {
-            fs::rename(&self.path, &out).map_err(|e| Error::io(&out, e))?;
+            fs::rename(&self.path, &dest).map_err(|e| Error::io(&dest, e))?;
             self.done = true;
         }
         Ok(())
@@ -210,50 +225,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.done {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
-/// A file written under a temporary name beside its destination and renamed
-/// into place by [`TempFile::commit`]; removed if dropped before.
-pub(crate) struct TempFile {
-    pub path: PathBuf,
-    /// What died runs had left beside the destination, removed.
-    pub swept: Vec<PathBuf>,
-    _claim: Claim,
-    done: bool,
-}
-
-impl TempFile {
-    /// Creates the temporary file for `dest`; write it at [`TempFile::path`].
-    pub fn new(dest: &Path) -> Result<Self> {
-        let swept = sweep(dest)?;
-        let path = sibling(&absolute(dest)?, TMP)?;
-        fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let claim = Claim::take(&path)?.ok_or_else(|| Error::Output {
-            path: path.clone(),
-            message: "held by another process".into(),
-        })?;
-        Ok(TempFile {
-            path,
-            swept,
-            _claim: claim,
-            done: false,
-        })
-    }
-
-    pub fn commit(mut self, dest: &Path) -> Result<()> {
-        fs::rename(&self.path, dest).map_err(|e| Error::io(dest, e))?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = fs::remove_file(&self.path);
+            let _ = remove(&self.path);
         }
     }
 }
@@ -282,10 +254,7 @@ impl WorkDir {
             .prefix(WORK_PREFIX)
             .tempdir_in(parent)
             .map_err(|e| Error::io(parent, e))?;
-        let claim = Claim::take(dir.path())?.ok_or_else(|| Error::Output {
-            path: dir.path().to_path_buf(),
-            message: "held by another process".into(),
-        })?;
+        let claim = Claim::hold(dir.path())?;
         Ok(WorkDir {
             dir,
             swept: stale.removed,
