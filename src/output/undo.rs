@@ -126,22 +126,22 @@ impl UndoWriter {
     /// output, in records of at most [`PIECE`] bytes, so that no reader
     /// needs to hold a long removal whole.
     pub fn removed(&mut self, file: &str, at: u64, bytes: &[u8]) -> Result<()> {
+        // Text is cut between characters, so that each piece stays text;
+        // other bytes go as base64.
         let text = std::str::from_utf8(bytes).ok();
         let mut start = 0;
         while start < bytes.len() {
             let mut end = (start + PIECE).min(bytes.len());
-            // Text is cut between characters, so that each piece stays text.
-            if let Some(text) = text {
-                while !text.is_char_boundary(end) {
-                    end -= 1;
+            let (text, base64) = match text {
+                Some(text) => {
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    (Some(Cow::Borrowed(&text[start..end])), None)
                 }
-            }
-            let piece = &bytes[start..end];
-            let (text, base64) = match std::str::from_utf8(piece) {
-                Ok(t) => (Some(Cow::Borrowed(t)), None),
-                Err(_) => (
+                None => (
                     None,
-                    Some(base64::engine::general_purpose::STANDARD.encode(piece)),
+                    Some(base64::engine::general_purpose::STANDARD.encode(&bytes[start..end])),
                 ),
             };
             self.write(&Record::Removed {
