@@ -116,17 +116,13 @@ def verify(edges: DataFrame, sketched: DataFrame, threshold: float) -> DataFrame
 
     def run(batches):
         for batch in batches:
-            sim = _core.similarity(batch).column("similarity")
             yield pa.record_batch(
-                [batch.column("a"), batch.column("b"), batch.column("exact"), sim],
-                schema=pa.schema(
-                    [
-                        pa.field("a", pa.int64(), False),
-                        pa.field("b", pa.int64(), False),
-                        pa.field("exact", pa.bool_(), False),
-                        pa.field("similarity", pa.float64(), False),
-                    ]
-                ),
+                {
+                    "a": batch.column("a"),
+                    "b": batch.column("b"),
+                    "exact": batch.column("exact"),
+                    "similarity": _core.similarity(batch).column("similarity"),
+                }
             )
 
     verified = pairs.select("a", "b", "exact", "bits_a", "bits_b").mapInArrow(run, schema)
