@@ -252,26 +252,24 @@ fn a_document_larger_than_the_memory_limit_is_streamed_not_held() {
     drop(big);
     fs::write(input.join("small.txt"), article(10, 3)).unwrap();
     let out = root.path().join("out");
-    let limited = |extra: &str| {
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -d 40960 && exec \"$NEARDUP\" clean \"$IN\" --out \"$OUT\" --force -q --memory 16 {extra}"
-            ))
-            .env("NEARDUP", env!("CARGO_BIN_EXE_neardup"))
-            .env("IN", &input)
-            .env("OUT", &out)
-            .output()
-            .unwrap()
-    };
-    let failed = limited("");
+    let clean = [
+        "clean",
+        s(&input),
+        "--out",
+        s(&out),
+        "--force",
+        "-q",
+        "--memory",
+        "16",
+    ];
+    let failed = with_memory_limit(&clean);
     let error = String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(2), "{error}");
     assert!(
         error.contains("big.txt:1: a record of") && error.contains("more than the 4 MiB"),
         "{error}"
     );
-    let skipped = limited("--on-error skip");
+    let skipped = with_memory_limit(&[&clean[..], &["--on-error", "skip"]].concat());
     assert!(
         skipped.status.success(),
         "{}",
@@ -282,18 +280,23 @@ fn a_document_larger_than_the_memory_limit_is_streamed_not_held() {
     assert_eq!(r["summary"]["documents_kept"], 1);
     // And restore brings it back, still within the limit.
     let back = root.path().join("back");
-    let restored = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -d 40960 && exec \"$NEARDUP\" restore \"$OUT\" --out \"$BACK\"")
-        .env("NEARDUP", env!("CARGO_BIN_EXE_neardup"))
-        .env("OUT", &out)
-        .env("BACK", &back)
-        .output()
-        .unwrap();
+    let restored = with_memory_limit(&["restore", s(&out), "--out", s(&back)]);
     assert!(
         restored.status.success(),
         "{}",
         String::from_utf8_lossy(&restored.stderr)
     );
     assert_eq!(tree(&back), tree(&input));
+}
+
+/// Runs neardup with `args` under a 40 MiB limit on its data memory.
+fn with_memory_limit(args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -d 40960 && exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_neardup"))
+        .args(args)
+        .output()
+        .unwrap()
 }
