@@ -1,7 +1,7 @@
 //! Criterion benches of the pipeline's kernels, each reporting throughput in
 //! bytes of source text: tokenise, the signature stage (normalise, shingle,
 //! MinHash), normalise + shingle, MinHash alone, the whole per-document
-//! stage, banding, the candidate sort, union-find.
+//! stage, banding, matching (bucket sort and resolution), union-find.
 //!
 //! Input: the bundled `corpora/news-sample` articles, repeated to 4 MiB with a
 //! counter word changed per copy so that no two copies are identical.
@@ -10,9 +10,11 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use neardup::analyze::{Analyzer, Scratch};
-use neardup::cluster::components;
+use neardup::boilerplate::template::{DocKeys, SharedLines};
 use neardup::config::Config;
-use neardup::lsh::{band_keys, candidates};
+use neardup::matching::cluster::components;
+use neardup::matching::lsh::band_keys;
+use neardup::matching::verify::BitSignatures;
 use neardup::sketch::{shingles, MinHasher};
 use neardup::spill::Sorter;
 use neardup::text::{Tokenizer, Tokens};
@@ -77,6 +79,15 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    g.bench_function("template keys (census)", |b| {
+        let mut buf = Vec::new();
+        b.iter(|| {
+            for d in &docs {
+                black_box(DocKeys::of(d, 42, &mut buf));
+            }
+        })
+    });
+
     g.bench_function("normalise+shingle", |b| {
         let (mut tokens, mut sh) = (Tokens::default(), Vec::new());
         b.iter(|| {
@@ -111,9 +122,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("whole per-document stage", |b| {
         let analyzer = Analyzer::new(&config);
         let mut scratch = Scratch::default();
+        let shared = SharedLines::default();
         b.iter(|| {
             for (i, d) in docs.iter().enumerate() {
-                black_box(analyzer.analyze(i as u32, d, &mut scratch));
+                black_box(analyzer.analyze(i as u32, d, &mut scratch, &shared, None));
             }
         })
     });
@@ -148,7 +160,12 @@ fn bench(c: &mut Criterion) {
         .flat_map(|(d, ks)| ks.iter().map(move |&k| (k, d as u32)))
         .collect();
     let temp = std::env::temp_dir();
-    g.bench_function("candidate sort", |b| {
+    let mut bits = BitSignatures::new(config.doc_sketch.permutations);
+    for sig in &sigs {
+        bits.push(sig);
+    }
+    let exact: Vec<Option<u64>> = (0..sigs.len() as u64).map(Some).collect();
+    g.bench_function("matching (bucket sort, resolution)", |b| {
         b.iter_batched(
             || {
                 let mut s = Sorter::new("bench", &temp, records.len() + 1);
@@ -157,7 +174,17 @@ fn bench(c: &mut Criterion) {
                 }
                 s
             },
-            |s| candidates(s.sorted().expect("in memory")).expect("in memory"),
+            |s| {
+                neardup::matching::resolve(
+                    &exact,
+                    s,
+                    |a, b| bits.similarity(a, b),
+                    config.threshold,
+                    &temp,
+                    records.len() + 1,
+                )
+                .expect("in memory")
+            },
             BatchSize::LargeInput,
         )
     });

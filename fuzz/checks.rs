@@ -54,6 +54,7 @@ pub fn jsonl_reader(data: &[u8]) {
         text: "text".into(),
         id: "id".into(),
         max_bytes: 8 + u64::from(mode >> 3 & 0x0f) * 16,
+        records: true,
     };
     let seen = std::cell::RefCell::new(Vec::new());
     let mut broken = false;
@@ -102,6 +103,15 @@ pub fn jsonl_reader(data: &[u8]) {
     for doc in records {
         let record = doc.record.as_ref().unwrap();
         let text = &doc.text;
+        // The reader's fast path and serde agree on what the record says.
+        let fields: std::collections::HashMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(&record.line).expect("only JSON objects are records");
+        let parsed: String = serde_json::from_str(fields["text"].get()).unwrap();
+        assert_eq!(&parsed, text);
+        assert_eq!(
+            &record.line[record.text_value.clone()],
+            fields["text"].get()
+        );
         assert!(record.line.len() as u64 <= options.max_bytes);
         let bounds: Vec<usize> = (0..=text.len())
             .filter(|&i| text.is_char_boundary(i))
@@ -151,8 +161,30 @@ pub fn segment_normalize(data: &[u8]) {
         };
         Analyzer::new(&config.validate().unwrap())
     });
-    let sketch = analyzer.analyze(0, text, &mut Scratch::default());
+    // The first segment stands for a shared line, set aside from the content.
+    let shared = neardup::boilerplate::template::SharedLines::from_keys(
+        segments
+            .first()
+            .and_then(|s| {
+                neardup::boilerplate::template::key(&text[s.range()], 42, &mut Vec::new())
+            })
+            .into_iter()
+            .collect(),
+    );
+    let sketch = analyzer.analyze(0, text, &mut Scratch::default(), &shared, None);
+    // The census's keys are the keys the analysis computes itself.
+    let census = neardup::boilerplate::template::DocKeys::of(text, 42, &mut Vec::new());
+    let given = analyzer.analyze(
+        0,
+        text,
+        &mut Scratch::default(),
+        &shared,
+        Some(census.segments()),
+    );
+    assert_eq!(given.segments, sketch.segments);
+    assert_eq!(given.signature, sketch.signature);
     assert_eq!(sketch.bytes as usize, text.len());
+    assert!(sketch.content_words <= sketch.kept_words && sketch.kept_words <= sketch.words);
     assert_eq!(sketch.segments.len(), sketch.removals.len());
     let spans: Vec<_> = sketch.segments.iter().map(|s| s.span).collect();
     let cuts = neardup::plan::cuts(&spans, &sketch.removals);

@@ -1,8 +1,10 @@
 //! The per-document stage: text in, a [`DocSketch`] out. Tokenise once; sketch
-//! each segment (exact hash, template hash, and a smaller MinHash for segments
+//! each segment (exact hash, template key, and a smaller MinHash for segments
 //! long enough); find repeats inside the document and apply the structural
 //! boilerplate rules; then sketch the document (MinHash over word shingles) on
-//! the segments those rules keep.
+//! its content: the segments those rules keep, with the corpus's shared lines
+//! (its sites' menus, sidebars and footers, from the template census) set
+//! aside.
 //!
 //! It needs no other document, so it runs in parallel over a batch, and would
 //! run unchanged inside a map step of a distributed engine.
@@ -11,6 +13,7 @@ use crate::boilerplate::body;
 use crate::boilerplate::language::StopLists;
 use crate::boilerplate::rules::Verdict;
 use crate::boilerplate::structural::{self, LineFacts, SegmentView, StopWords};
+use crate::boilerplate::template::{self, SharedLines};
 use crate::config::Config;
 use crate::plan::{Removal, Rule};
 use crate::repeats::{self, RepeatParams, SegmentKey};
@@ -25,7 +28,7 @@ pub struct SegmentSketch {
     pub span: Segment,
     /// Normalised words.
     pub words: u32,
-    /// Hash of the normalised words, digits masked (corpus templates).
+    /// Its template key ([`template::key`]): corpus templates and shared lines.
     pub template: u64,
     /// Hash of the normalised words (shared passages).
     pub exact: u64,
@@ -41,13 +44,20 @@ pub struct DocSketch {
     pub bytes: u32,
     /// Normalised words in the whole document.
     pub words: u32,
-    /// Words in the segments that the in-document rules keep: what the
-    /// document is matched on.
-    pub matched_words: u32,
-    /// Hash of the matched word sequence (exact duplicates).
+    /// Words in the segments that the in-document rules keep.
+    pub kept_words: u32,
+    /// Words of its content: the kept segments that are not shared lines.
+    /// What the document is compared on.
+    pub content_words: u32,
+    /// Hash of the kept word sequence (exact duplicates).
     pub exact: u64,
-    /// Signature of the matched words; all `u32::MAX` when there are none.
+    /// Signature of the content's shingles; all `u32::MAX` when there are none.
     pub signature: Vec<u32>,
+    /// Number of the content's shingles.
+    pub shingles: u32,
+    /// Hash of the content's first [`PREFIX_WORDS`] words, when it has as
+    /// many: documents cut short share it with their longer originals.
+    pub prefix: Option<u64>,
     pub segments: Vec<SegmentSketch>,
     /// Local verdicts: one per segment.
     pub removals: Vec<Option<Removal>>,
@@ -73,9 +83,14 @@ pub struct Analyzer {
 pub struct Scratch {
     tokens: Tokens,
     kept: Vec<u64>,
+    content: Vec<u64>,
     shingles: Vec<u32>,
     stop_bits: Vec<u64>,
+    key: Vec<u8>,
 }
+
+/// Words of the content prefix that [`DocSketch::prefix`] hashes.
+pub const PREFIX_WORDS: usize = 16;
 
 impl Analyzer {
     pub fn new(config: &Config) -> Self {
@@ -97,32 +112,56 @@ impl Analyzer {
         }
     }
 
-    /// Sketches document number `doc` with text `text` (shorter than 4 GiB).
-    pub fn analyze(&self, doc: u32, text: &str, scratch: &mut Scratch) -> DocSketch {
+    /// Sketches document number `doc` with text `text` (shorter than 4 GiB);
+    /// segments whose key is in `shared` are set aside from its content.
+    /// `keys` are its segments' template keys when the census computed them
+    /// already ([`crate::boilerplate::template::SegmentKeys`]).
+    pub fn analyze(
+        &self,
+        doc: u32,
+        text: &str,
+        scratch: &mut Scratch,
+        shared: &SharedLines,
+        keys: Option<&[u64]>,
+    ) -> DocSketch {
         self.tokenizer.tokenize(text, &mut scratch.tokens);
         let paragraphs = if self.config.paragraphs {
-            self.paragraphs(doc, text, scratch)
+            self.paragraphs(doc, text, scratch, shared, keys)
         } else {
             Paragraphs::default()
         };
 
-        // The document is matched on what the in-document rules keep, so
-        // that copies with other bylines, captions or link lists still meet.
+        // Exact copies are found on what the in-document rules keep, so that
+        // copies with other bylines, captions or link lists still meet; near
+        // copies on the content, so that pages of one site do not meet on
+        // the menus and footers they share.
         let tokens = &scratch.tokens;
         scratch.kept.clear();
+        scratch.content.clear();
         if self.config.paragraphs {
-            for (s, removal) in paragraphs.segments.iter().zip(&paragraphs.removals) {
+            for (i, (s, removal)) in paragraphs
+                .segments
+                .iter()
+                .zip(&paragraphs.removals)
+                .enumerate()
+            {
                 if removal.is_none() {
                     let range = tokens.range(s.span.start as usize, s.span.end as usize);
-                    scratch.kept.extend_from_slice(&tokens.hashes[range]);
+                    scratch
+                        .kept
+                        .extend_from_slice(&tokens.hashes[range.clone()]);
+                    if !paragraphs.set_aside[i] {
+                        scratch.content.extend_from_slice(&tokens.hashes[range]);
+                    }
                 }
             }
         } else {
             scratch.kept.extend_from_slice(&tokens.hashes);
+            scratch.content.extend_from_slice(&tokens.hashes);
         }
         scratch.shingles.clear();
         shingles(
-            &scratch.kept,
+            &scratch.content,
             self.config.doc_sketch.shingle_size,
             &mut scratch.shingles,
         );
@@ -133,9 +172,13 @@ impl Analyzer {
             text_hash: xxh3_64(text.as_bytes()),
             bytes: text.len() as u32,
             words: tokens.len() as u32,
-            matched_words: scratch.kept.len() as u32,
+            kept_words: scratch.kept.len() as u32,
+            content_words: scratch.content.len() as u32,
             exact: combine(&scratch.kept),
             signature,
+            shingles: scratch.shingles.len() as u32,
+            prefix: (scratch.content.len() >= PREFIX_WORDS)
+                .then(|| combine(&scratch.content[..PREFIX_WORDS])),
             segments: paragraphs.segments,
             removals: paragraphs.removals,
             facts: paragraphs.facts,
@@ -143,15 +186,27 @@ impl Analyzer {
     }
 
     /// The paragraph work on a tokenised document: segments and their
-    /// sketches, repeats, structural boilerplate, line facts.
-    fn paragraphs(&self, doc: u32, text: &str, scratch: &mut Scratch) -> Paragraphs {
+    /// sketches, repeats, structural boilerplate, line facts, and which kept
+    /// segments are shared lines set aside from the content.
+    fn paragraphs(
+        &self,
+        doc: u32,
+        text: &str,
+        scratch: &mut Scratch,
+        shared: &SharedLines,
+        keys: Option<&[u64]>,
+    ) -> Paragraphs {
         let tokens = &scratch.tokens;
         let spans = segment(text);
+        // Keys for another text (it changed since the census, which the
+        // run finds out) are not used.
+        let keys = keys.filter(|k| k.len() == spans.len());
         let seg_perm = self.config.segment_sketch.permutations;
         let mut segments = Vec::with_capacity(spans.len());
         let mut segment_signatures = Vec::new();
         let mut ranges = Vec::with_capacity(spans.len());
-        for span in &spans {
+        let seed = self.config.doc_sketch.seed;
+        for (i, span) in spans.iter().enumerate() {
             let range = tokens.range(span.start as usize, span.end as usize);
             let words = range.len();
             let signed = words >= self.config.min_segment_words;
@@ -171,7 +226,10 @@ impl Analyzer {
                 span: *span,
                 exact: combine(&tokens.hashes[range.clone()]),
                 words: words as u32,
-                template: template_key(tokens, range.clone()),
+                template: match keys {
+                    Some(keys) => keys[i],
+                    None => template::key(&text[span.range()], seed, &mut scratch.key).unwrap_or(0),
+                },
                 signed,
             });
             ranges.push(range);
@@ -239,12 +297,56 @@ impl Analyzer {
             }
             structural::release_pinned(&facts, &mut removals);
         }
+        let set_aside = set_aside(&views, &segments, &removals, shared);
         Paragraphs {
             segments,
             removals,
             facts,
+            set_aside,
         }
     }
+}
+
+/// Which segments are set aside from a document's content: every shared
+/// line (menus, link lists, headings, a sidebar's blurb, a footer's
+/// sentences: the site's template) except the shared prose of the
+/// document's longest run of consecutive prose lines. That run is its
+/// article; when the article itself recurs across the corpus (syndicated to
+/// many sites, quoted whole), its copies are still compared on it.
+fn set_aside(
+    views: &[SegmentView],
+    segments: &[SegmentSketch],
+    removals: &[Option<Removal>],
+    shared: &SharedLines,
+) -> Vec<bool> {
+    let kept: Vec<usize> = (0..segments.len())
+        .filter(|&i| removals[i].is_none() && segments[i].words > 0)
+        .collect();
+    let mut out: Vec<bool> = (0..segments.len())
+        .map(|i| shared.contains(segments[i].template))
+        .collect();
+    let prose: Vec<bool> = kept.iter().map(|&i| views[i].is_prose()).collect();
+    // The longest run of prose (in words; the first among equals).
+    let mut best: Option<(u32, std::ops::Range<usize>)> = None;
+    let mut p = 0;
+    while p < kept.len() {
+        let start = p;
+        let mut words = 0;
+        while p < kept.len() && prose[p] {
+            words += segments[kept[p]].words;
+            p += 1;
+        }
+        if p > start && best.as_ref().is_none_or(|b| words > b.0) {
+            best = Some((words, start..p));
+        }
+        p = p.max(start + 1);
+    }
+    if let Some((_, run)) = best {
+        for &i in &kept[run] {
+            out[i] = false;
+        }
+    }
+    out
 }
 
 /// What the paragraph work gives.
@@ -253,22 +355,8 @@ struct Paragraphs {
     segments: Vec<SegmentSketch>,
     removals: Vec<Option<Removal>>,
     facts: Vec<LineFacts>,
-}
-
-/// The corpus-template key of a segment: its words with digits masked, so a
-/// footer whose year changes still matches itself. A line with two or more
-/// figures ("Shr 52 cts vs 51 cts") is data, not a template: its figures
-/// stay in the key.
-fn template_key(tokens: &Tokens, range: std::ops::Range<usize>) -> u64 {
-    let figures = range
-        .clone()
-        .filter(|&t| tokens.masked[t] != tokens.hashes[t])
-        .count();
-    if figures <= 1 {
-        combine(&tokens.masked[range])
-    } else {
-        combine(&tokens.hashes[range])
-    }
+    /// Per segment: whether it is a shared line set aside from the content.
+    set_aside: Vec<bool>,
 }
 
 #[cfg(test)]
@@ -287,7 +375,13 @@ mod tests {
         let mut text = format!("Headline\n{}\n", body.join("\n"));
         text.push_str(&body[1..].join("\n"));
         let a = Analyzer::new(&Config::default().validate().unwrap());
-        let sketch = a.analyze(0, &text, &mut Scratch::default());
+        let sketch = a.analyze(
+            0,
+            &text,
+            &mut Scratch::default(),
+            &SharedLines::default(),
+            None,
+        );
         let rules: Vec<Option<Rule>> = sketch.removals.iter().map(|r| r.map(|r| r.rule)).collect();
         assert_eq!(
             rules,
@@ -314,7 +408,13 @@ mod tests {
             "{a}\nSomething else entirely is said in this other paragraph of the article.\n{b}"
         );
         let an = Analyzer::new(&Config::default().validate().unwrap());
-        let sketch = an.analyze(3, &text, &mut Scratch::default());
+        let sketch = an.analyze(
+            3,
+            &text,
+            &mut Scratch::default(),
+            &SharedLines::default(),
+            None,
+        );
         let r = sketch.removals[2].expect("near repeat found");
         assert_eq!(r.rule, Rule::NearRepeat);
         let twin = r.twin.unwrap();

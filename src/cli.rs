@@ -95,6 +95,17 @@ pub struct SynthArgs {
     /// Share of copies that get a boilerplate header and footer.
     #[arg(long, default_value_t = 0.25)]
     pub boilerplate_rate: f64,
+    /// Share of copies that are their original cut short (10% to 90% of
+    /// its words kept, nothing else changed), as a re-scrape that stopped
+    /// early; the truth records the share kept.
+    #[arg(long, default_value_t = 0.0)]
+    pub cut_rate: f64,
+    /// Make every document a page of one of this many sites: its article
+    /// (half of them a paragraph or two) wrapped in the site's long template
+    /// of menu, sidebar and footer. Copies are the same page again, edited,
+    /// cut short, or the article on another site. 0: plain articles.
+    #[arg(long, default_value_t = 0)]
+    pub sites: u64,
     /// Seed: the same seed and sources give the same corpus.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -117,9 +128,17 @@ pub struct InputArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Documents whose word-shingle Jaccard similarity reaches this are
-    /// near-duplicates; the first in input order is kept.
+    /// near-duplicates; the first in input order is kept. They are compared
+    /// on their content: the text the in-document rules keep, with the lines
+    /// that recur across many documents (a site's menus, sidebar, footer) set
+    /// aside. Each dropped document is this similar to the kept one it names.
     #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
+    /// Also drop documents cut short: a document whose content's shingles
+    /// are contained at least this much (0.9: nine in ten) in a longer kept
+    /// document, such as a re-scrape that stopped early. Off by default.
+    #[arg(long, value_name = "SHARE")]
+    pub containment: Option<f64>,
     /// MinHash permutations per document signature. More is more exact and slower.
     #[arg(long, default_value_t = 128)]
     pub permutations: usize,
@@ -217,6 +236,7 @@ impl InputArgs {
     pub fn config(&self) -> neardup::Result<Config> {
         let mut c = Config {
             threshold: self.threshold,
+            containment: self.containment,
             segment_threshold: self.segment_threshold,
             min_segment_words: self.min_segment_words,
             template_min_docs: if self.no_boilerplate {

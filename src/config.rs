@@ -106,6 +106,10 @@ pub enum OnError {
 pub struct Config {
     /// Near-duplicate documents: Jaccard threshold on word shingles.
     pub threshold: f64,
+    /// Documents cut short: a document whose content's shingles are
+    /// contained at least this much in a longer kept document is its copy.
+    /// `None`: off.
+    pub containment: Option<f64>,
     /// Document sketches.
     pub doc_sketch: SketchParams,
     /// Document LSH; `None` chooses from `threshold` with [`LshParams::optimal`].
@@ -160,6 +164,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             threshold: 0.8,
+            containment: None,
             doc_sketch: SketchParams {
                 permutations: 128,
                 shingle_size: 5,
@@ -196,6 +201,7 @@ impl Config {
         for (name, t) in [
             ("threshold", self.threshold),
             ("segment threshold", self.segment_threshold),
+            ("containment", self.containment.unwrap_or(1.0)),
         ] {
             if !(t > 0.0 && t <= 1.0) {
                 return Err(Error::Config(format!("{name} must be in (0, 1], got {t}")));

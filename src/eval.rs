@@ -20,6 +20,8 @@ struct TruthLine {
     cluster: String,
     #[serde(default)]
     jaccard: Option<f32>,
+    #[serde(default)]
+    kept: Option<f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +50,8 @@ pub struct PairScores {
     pub adjusted_rand: f64,
 }
 
-/// Recall of copies whose true Jaccard with their original falls in a band.
+/// Recall of the copies whose true Jaccard with their original (or, for
+/// copies cut short, share of its words kept) falls in a band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Band {
     pub from: f32,
@@ -65,6 +68,8 @@ pub struct Evaluation {
     pub above_floor: PairScores,
     pub floor: f32,
     pub bands: Vec<Band>,
+    /// Copies cut short, by the share of their original's words they keep.
+    pub cut_bands: Vec<Band>,
     /// Documents dropped as a duplicate of a document of another true cluster.
     pub wrong_drops: u64,
 }
@@ -127,8 +132,8 @@ pub fn evaluate(truth: &Path, report: &Path, floor: f32) -> Result<Evaluation> {
         let n = names.len() as u32;
         *names.entry(s).or_insert(n)
     };
-    // Per document id: (true cluster, Jaccard with its original).
-    let mut truths: HashMap<u32, (u32, Option<f32>)> = HashMap::new();
+    // Per document id: (true cluster, Jaccard with its original, share kept).
+    let mut truths: HashMap<u32, (u32, Option<f32>, Option<f32>)> = HashMap::new();
     for_lines(truth, |line_no, line| {
         let t: TruthLine = serde_json::from_str(line).map_err(|e| Error::Json {
             path: truth.to_path_buf(),
@@ -136,7 +141,7 @@ pub fn evaluate(truth: &Path, report: &Path, floor: f32) -> Result<Evaluation> {
             message: format!("not a truth record: {e}"),
         })?;
         let (id, cluster) = (intern(t.id), intern(t.cluster));
-        truths.insert(id, (cluster, t.jaccard));
+        truths.insert(id, (cluster, t.jaccard, t.kept));
         Ok(())
     })?;
 
@@ -165,16 +170,19 @@ pub fn evaluate(truth: &Path, report: &Path, floor: f32) -> Result<Evaluation> {
     let mut labels = Vec::with_capacity(found.len());
     let mut floor_labels = Vec::new();
     let mut wrong_drops = 0;
-    let mut bands: Vec<Band> = (0..10)
-        .map(|b| Band {
-            from: b as f32 / 10.0,
-            to: (b + 1) as f32 / 10.0,
-            copies: 0,
-            found: 0,
-        })
-        .collect();
+    let tenths = || -> Vec<Band> {
+        (0..10)
+            .map(|b| Band {
+                from: b as f32 / 10.0,
+                to: (b + 1) as f32 / 10.0,
+                copies: 0,
+                found: 0,
+            })
+            .collect()
+    };
+    let (mut bands, mut cut_bands) = (tenths(), tenths());
     for &(id, cluster) in &found {
-        let Some(&(true_cluster, jaccard)) = truths.get(&id) else {
+        let Some(&(true_cluster, jaccard, kept)) = truths.get(&id) else {
             let name = names.iter().find(|(_, &v)| v == id).map(|(k, _)| k.clone());
             return Err(Error::Config(format!(
                 "document {} of the report is not in the truth",
@@ -188,19 +196,24 @@ pub fn evaluate(truth: &Path, report: &Path, floor: f32) -> Result<Evaluation> {
         if cluster != id && truths.get(&cluster).map(|t| t.0) != Some(true_cluster) {
             wrong_drops += 1;
         }
-        if let Some(j) = jaccard {
-            // A copy is found when it shares a found cluster with its original.
-            let band = &mut bands[((j * 10.0) as usize).min(9)];
-            band.copies += 1;
-            band.found += u64::from(found_of.get(&true_cluster) == Some(&cluster));
+        // A copy is found when it shares a found cluster with its original.
+        let with_original = u64::from(found_of.get(&true_cluster) == Some(&cluster));
+        for (value, bands) in [(jaccard, &mut bands), (kept, &mut cut_bands)] {
+            if let Some(v) = value {
+                let band = &mut bands[((v * 10.0) as usize).min(9)];
+                band.copies += 1;
+                band.found += with_original;
+            }
         }
     }
     bands.retain(|b| b.copies > 0);
+    cut_bands.retain(|b| b.copies > 0);
     Ok(Evaluation {
         all: pair_scores(&labels),
         above_floor: pair_scores(&floor_labels),
         floor,
         bands,
+        cut_bands,
         wrong_drops,
     })
 }
@@ -246,16 +259,26 @@ impl Evaluation {
             "documents dropped as a copy of another true cluster: {}\n\nrecall by true Jaccard of copy and original:\n",
             self.wrong_drops
         );
-        for b in &self.bands {
-            out += &format!(
-                "  [{:.1}, {:.1}{} {:>8} copies {:>8} found  {:>6.1}%\n",
-                b.from,
-                b.to,
-                if b.to >= 1.0 { "]" } else { ")" },
-                b.copies,
-                b.found,
-                100.0 * b.found as f64 / b.copies as f64
-            );
+        let rows = |bands: &[Band]| -> String {
+            bands
+                .iter()
+                .map(|b| {
+                    format!(
+                        "  [{:.1}, {:.1}{} {:>8} copies {:>8} found  {:>6.1}%\n",
+                        b.from,
+                        b.to,
+                        if b.to >= 1.0 { "]" } else { ")" },
+                        b.copies,
+                        b.found,
+                        100.0 * b.found as f64 / b.copies as f64
+                    )
+                })
+                .collect()
+        };
+        out += &rows(&self.bands);
+        if !self.cut_bands.is_empty() {
+            out += "\nrecall of copies cut short, by the share of their original's words kept:\n";
+            out += &rows(&self.cut_bands);
         }
         out
     }
@@ -298,7 +321,7 @@ mod tests {
             &truth,
             r#"{"id":"a","cluster":"a"}
 {"id":"b","cluster":"a","jaccard":0.95}
-{"id":"c","cluster":"a","jaccard":0.55}
+{"id":"c","cluster":"a","jaccard":0.55,"kept":0.42}
 {"id":"d","cluster":"d"}
 "#,
         )
@@ -326,5 +349,11 @@ mod tests {
         assert_eq!((e.above_floor.documents, e.above_floor.true_pairs), (3, 1));
         let bands: Vec<(u64, u64)> = e.bands.iter().map(|b| (b.copies, b.found)).collect();
         assert_eq!(bands, [(1, 0), (1, 1)]);
+        let cut: Vec<(f32, u64, u64)> = e
+            .cut_bands
+            .iter()
+            .map(|b| (b.from, b.copies, b.found))
+            .collect();
+        assert_eq!(cut, [(0.4, 1, 0)]);
     }
 }

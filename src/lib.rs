@@ -25,13 +25,12 @@
 
 pub mod analyze;
 pub mod boilerplate;
-pub mod cluster;
 pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
 pub mod interrupt;
-pub mod lsh;
+pub mod matching;
 pub mod output;
 pub mod passages;
 pub mod pipeline;
@@ -43,7 +42,6 @@ pub mod spill;
 pub mod store;
 pub mod synth;
 pub mod text;
-pub mod verify;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -195,6 +195,7 @@ fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
             text: args.text_field.clone(),
             id: "id".into(),
             max_bytes: Config::default().max_document_bytes(),
+            records: false,
         };
         SentencePool::from_paths(&args.sources, &fields)?
     };
@@ -203,12 +204,15 @@ fn synth(args: &cli::SynthArgs) -> anyhow::Result<()> {
         dup_rate: args.dup_rate,
         max_strength: args.max_strength,
         boilerplate_rate: args.boilerplate_rate,
+        cut_rate: args.cut_rate,
+        sites: args.sites,
         seed: args.seed,
     };
     for (name, v) in [
         ("--dup-rate", params.dup_rate),
         ("--max-strength", params.max_strength),
         ("--boilerplate-rate", params.boilerplate_rate),
+        ("--cut-rate", params.cut_rate),
     ] {
         anyhow::ensure!(
             (0.0..=1.0).contains(&v),

@@ -1,36 +1,41 @@
 //! Runs the stages in order and nothing else.
 //!
-//! The first pass reads every document once and, in parallel batches, turns
-//! it into a [`DocSketch`]. What the corpus-wide stages need goes into
-//! bounded structures: bucket, template and passage records into external
-//! sorters, b-bit signatures and exact hashes into flat arrays, the
-//! in-document results into a sequential store on disk. Then:
-//!
-//! 1. match documents: exact hashes and LSH candidates, verified, clustered;
-//! 2. corpus templates over the kept documents;
-//! 3. shared passages between kept documents.
+//! 1. The template census reads every document once and counts its segment
+//!    keys ([`Census`]): the corpus's shared lines are known
+//!    before any document is sketched.
+//! 2. The first pass reads every document again and, in parallel batches,
+//!    turns it into a [`DocSketch`] whose content sets the shared lines
+//!    aside. What the corpus-wide stages need goes into bounded structures:
+//!    bucket, prefix and passage records into external sorters, b-bit
+//!    signatures and exact hashes into flat arrays, the in-document results
+//!    into a sequential store on disk.
+//! 3. Documents are matched ([`matching::resolve`], then
+//!    [`matching::containment`]), corpus templates counted over the kept
+//!    documents, shared passages found between kept documents.
 //!
 //! The second pass ([`crate::output`]) reads the inputs and the store again
 //! in step, checks that every document is unchanged, and decides each
 //! document's plan ([`crate::plan::decide`]) as it writes.
 
 use crate::analyze::{Analyzer, DocSketch, Scratch};
-use crate::boilerplate::template;
-use crate::cluster::components;
+use crate::boilerplate::template::{Census, DocKeys, SegmentKeys, Shared};
 use crate::config::{Config, OnError};
 use crate::corpus::{self, Document, Input, ReadOptions};
 use crate::error::{Error, Result};
-use crate::lsh::{band_keys, candidates};
+use crate::matching::containment::{self, SignatureFile};
+use crate::matching::lsh::band_keys;
+use crate::matching::verify::BitSignatures;
+use crate::matching::{self, Match, Verdict};
 use crate::passages::{self, PassageRecord};
 use crate::plan::{Fate, Rule};
+use crate::sketch::shingle::fmix64;
 use crate::spill::Sorter;
 use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
-use crate::verify::{verify, BitSignatures};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::passages::Match;
+use crate::passages::Match as PassageMatch;
 
 /// Told how a run advances, so that a front end can show progress. The
 /// library itself prints nothing.
@@ -87,18 +92,18 @@ pub struct Analysis {
     pub inputs: Vec<Input>,
     pub skipped: Vec<Skipped>,
     ids: Ids,
-    exact: Vec<u64>,
-    /// b-bit signatures, for verification and reported similarities.
-    sigs: BitSignatures,
-    /// Per document: the first document of its cluster, which survives.
-    survivors: Vec<u32>,
-    /// Candidate pairs of documents (from LSH buckets) by estimated
-    /// similarity, in [`SIMILARITY_BINS`] equal bins over [0, 1].
+    /// Per document: kept, or dropped as a copy of which kept document.
+    verdicts: Vec<Verdict>,
+    /// Candidate pairs of documents that matching compared, by estimated
+    /// similarity, in [`matching::SIMILARITY_BINS`] equal bins over [0, 1].
     pub similarity_histogram: Vec<u64>,
+    /// Segment keys found in many distinct documents, set aside when
+    /// documents are compared.
+    pub shared_lines: usize,
     /// Corpus templates: (key, kept documents), sorted by key.
     pub templates: Vec<(u64, u32)>,
     /// Shared passages, sorted by (document, segment).
-    pub shared: Vec<Match>,
+    pub shared: Vec<PassageMatch>,
     pub store: Store,
     /// Wall time per stage, for the human summary.
     pub timings: Vec<(&'static str, Duration)>,
@@ -109,11 +114,11 @@ pub struct Analysis {
 impl Analysis {
     /// Number of documents read.
     pub fn len(&self) -> usize {
-        self.survivors.len()
+        self.verdicts.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.survivors.is_empty()
+        self.verdicts.is_empty()
     }
 
     /// The id of document `doc`.
@@ -123,38 +128,33 @@ impl Analysis {
 
     /// Per document: whether some other document was dropped as its duplicate.
     pub fn has_duplicates(&self) -> Vec<bool> {
-        let mut heads = vec![false; self.survivors.len()];
-        for (d, &k) in self.survivors.iter().enumerate() {
-            if k as usize != d {
-                heads[k as usize] = true;
-            }
+        let mut heads = vec![false; self.verdicts.len()];
+        for v in self.verdicts.iter().filter(|v| !v.is_kept()) {
+            heads[v.of as usize] = true;
         }
         heads
     }
 
-    /// Whether document `doc` survives its cluster.
+    /// Whether document `doc` is kept.
     pub fn kept(&self, doc: u32) -> bool {
-        self.survivors[doc as usize] == doc
+        self.verdicts[doc as usize].is_kept()
     }
 
     /// What happens to document `doc`.
     pub fn fate(&self, doc: u32) -> Fate {
-        let kept = self.survivors[doc as usize];
-        if kept == doc {
+        let v = self.verdicts[doc as usize];
+        let Some(by) = v.by else {
             return Fate::Kept;
-        }
-        let (d, k) = (doc as usize, kept as usize);
-        if self.exact[d] == self.exact[k] {
-            return Fate::Dropped {
-                of: kept,
-                similarity: 1.0,
-                rule: Rule::ExactDocument,
-            };
-        }
+        };
         Fate::Dropped {
-            of: kept,
-            similarity: self.sigs.similarity(doc, kept) as f32,
-            rule: Rule::NearDuplicateDocument,
+            of: v.of,
+            similarity: v.similarity,
+            containment: (by == Match::Contained).then_some(v.containment),
+            rule: match by {
+                Match::Exact => Rule::ExactDocument,
+                Match::Near => Rule::NearDuplicateDocument,
+                Match::Contained => Rule::ContainedDuplicate,
+            },
         }
     }
 }
@@ -166,16 +166,24 @@ const BATCH_BYTES: usize = 64 << 20;
 /// What the first pass gathers.
 struct Gathered {
     ids: Ids,
-    exact: Vec<u64>,
+    /// Hash of each document's kept text; `None` without words.
+    exact: Vec<Option<u64>>,
     sigs: BitSignatures,
-    /// Whether the document has words left to match on.
-    matchable: Vec<bool>,
     bands: Sorter<(u64, u32)>,
-    templates: Sorter<(u64, u32)>,
+    /// Content prefixes and full signatures, when containment is on.
+    prefixes: Option<(Sorter<(u64, u32)>, SignatureFile)>,
     passages: Sorter<PassageRecord>,
     store: StoreWriter,
     skipped: Vec<Skipped>,
     keys: Vec<u64>,
+    /// The documents' text hashes, folded in order, to check that the first
+    /// pass reads what the census read.
+    read: u64,
+}
+
+/// Folds the text hash of the next document into `state`.
+fn fold(state: u64, text_hash: u64) -> u64 {
+    fmix64(state ^ text_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Reads and analyses `paths` with `config` (validated here); temporary files
@@ -190,25 +198,71 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         ));
     }
     let mut timings = Vec::new();
-    let t = Instant::now();
     let inputs = corpus::discover(paths)?;
-    // The memory budget, split over the three sorters by record size.
+    // The memory budget, split over the sorters by record size.
     let budget = config.memory_mb << 20;
+
+    let t = Instant::now();
+    let (shared, census_read) = if config.paragraphs && config.template_min_docs > 0 {
+        progress.start("count lines", None);
+        let mut census = Census::new(temp.path(), budget / 2 / 20)?;
+        let mut read = 0u64;
+        let seed = config.doc_sketch.seed;
+        let mut base = 0u32;
+        read_batches(&inputs, &config, progress, &mut |batch| {
+            let keys: Vec<(DocKeys, u64)> = batch
+                .par_iter()
+                .map_init(Vec::new, |buf, doc| {
+                    let hash = xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes());
+                    (DocKeys::of(&doc.text, seed, buf), hash)
+                })
+                .collect();
+            for (k, (keys, hash)) in keys.iter().enumerate() {
+                census.add(base + k as u32, keys)?;
+                read = fold(read, *hash);
+            }
+            base += batch.len() as u32;
+            Ok(())
+        })?;
+        progress.finish();
+        let shared = census.finish(config.template_min_docs)?;
+        timings.push(("count lines", t.elapsed()));
+        (shared, Some((read, base)))
+    } else {
+        (Shared::none(), None)
+    };
+
+    let t = Instant::now();
     let mut g = Gathered {
         ids: Ids::default(),
         exact: Vec::new(),
         sigs: BitSignatures::new(config.doc_sketch.permutations),
-        matchable: Vec::new(),
         bands: Sorter::new("bands", temp.path(), budget / 2 / 12),
-        templates: Sorter::new("templates", temp.path(), budget / 4 / 12),
+        prefixes: match config.containment {
+            Some(_) => Some((
+                Sorter::new("prefixes", temp.path(), budget / 8 / 12),
+                SignatureFile::create(temp.path(), config.doc_sketch.permutations)?,
+            )),
+            None => None,
+        },
         passages: Sorter::new("passages", temp.path(), budget / 4 / 24),
         store: StoreWriter::create(temp.path())?,
         skipped: Vec::new(),
         keys: Vec::new(),
+        read: 0,
     };
     progress.start("read + sketch", None);
-    read_and_sketch(&inputs, &config, &mut g, progress)?;
+    let analyzer = Analyzer::new(&config);
+    let mut keys = shared.segment_keys()?;
+    let skipped = read_batches(&inputs, &config, progress, &mut |batch| {
+        flush(&analyzer, &config, &shared, keys.as_mut(), batch, &mut g)
+    })?;
+    g.skipped = skipped;
     progress.finish();
+    if census_read.is_some_and(|c| c != (g.read, g.exact.len() as u32)) {
+        let path = inputs.last().map(|i| i.path.clone()).unwrap_or_default();
+        return Err(Error::InputChanged { path });
+    }
     timings.push(("read + sketch", t.elapsed()));
 
     let t = Instant::now();
@@ -216,26 +270,42 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         ids,
         exact,
         sigs,
-        matchable,
         bands,
-        templates,
+        prefixes,
         passages,
         store,
         skipped,
         ..
     } = g;
-    let (survivors, similarity_histogram) = match_documents(
+    let similarity = |a: u32, b: u32| sigs.similarity(a, b);
+    let matching::Matched {
+        mut verdicts,
+        histogram,
+    } = matching::resolve(
         &exact,
-        &matchable,
         bands,
-        |a, b| sigs.similarity(a, b),
+        similarity,
         config.threshold,
+        temp.path(),
+        budget / 4 / 16,
     )?;
+    if let (Some(threshold), Some((prefixes, mut signatures))) = (config.containment, prefixes) {
+        containment::find(
+            prefixes,
+            &mut signatures,
+            threshold,
+            similarity,
+            &mut verdicts,
+        )?;
+    }
+    drop(exact);
     timings.push(("match documents", t.elapsed()));
 
     let t = Instant::now();
-    let kept = |d: u32| survivors[d as usize] == d;
-    let templates = template::count(templates.sorted()?, &kept, config.template_min_docs)?;
+    let kept = |d: u32| verdicts[d as usize].is_kept();
+    let templates = shared.kept(kept)?;
+    let shared_lines = shared.lines.len();
+    drop(shared);
     timings.push(("corpus templates", t.elapsed()));
 
     let t = Instant::now();
@@ -247,10 +317,9 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         inputs,
         skipped,
         ids,
-        exact,
-        sigs,
-        survivors,
-        similarity_histogram,
+        verdicts,
+        similarity_histogram: histogram,
+        shared_lines,
         templates,
         shared,
         store: store.finish()?,
@@ -259,16 +328,16 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     })
 }
 
-/// Reads on one thread while the pool analyses the batch before, so that
-/// parsing overlaps with the work on documents; batches keep input order.
-fn read_and_sketch(
+/// Reads every input on one thread while the caller's `work` runs on the
+/// batch before, so that parsing overlaps with the work on documents;
+/// batches keep input order. Returns the documents skipped as unreadable.
+fn read_batches(
     inputs: &[Input],
     config: &Config,
-    g: &mut Gathered,
     progress: &dyn Progress,
-) -> Result<()> {
-    let analyzer = Analyzer::new(config);
-    let fields = ReadOptions::of(config);
+    work: &mut dyn FnMut(&mut Vec<Document>) -> Result<()>,
+) -> Result<Vec<Skipped>> {
+    let fields = ReadOptions::of(config, false);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(2);
         let reader = scope.spawn(move || -> Result<Vec<Skipped>> {
@@ -309,26 +378,27 @@ fn read_and_sketch(
             }
             Ok(skipped)
         });
-        let mut analysed = Ok(());
+        let mut worked = Ok(());
         for mut batch in rx.iter() {
             let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
             progress.advance(batch.len() as u64, bytes);
-            analysed = flush(&analyzer, config, &mut batch, g);
-            if analysed.is_err() {
+            worked = work(&mut batch);
+            if worked.is_err() {
                 break;
             }
         }
         drop(rx);
         let read = reader.join().expect("the reader thread does not panic");
-        analysed?;
-        g.skipped = read?;
-        Ok(())
+        worked?;
+        read
     })
 }
 
 fn flush(
     analyzer: &Analyzer,
     config: &Config,
+    shared: &Shared,
+    census: Option<&mut SegmentKeys>,
     batch: &mut Vec<Document>,
     g: &mut Gathered,
 ) -> Result<()> {
@@ -338,43 +408,45 @@ fn flush(
             "more than 4 billion documents in one run".into(),
         ));
     }
+    // The segment keys the census computed, in the same order.
+    let mut keys = vec![Vec::new(); batch.len()];
+    if let Some(census) = census {
+        for k in &mut keys {
+            census.next_into(k)?;
+        }
+    }
     let sketches: Vec<DocSketch> = batch
         .par_iter()
+        .zip(&keys)
         .enumerate()
-        .map_init(Scratch::default, |scratch, (k, doc)| {
-            analyzer.analyze((base + k) as u32, &doc.text, scratch)
+        .map_init(Scratch::default, |scratch, (k, (doc, keys))| {
+            let keys = (!keys.is_empty()).then_some(&keys[..]);
+            analyzer.analyze((base + k) as u32, &doc.text, scratch, &shared.lines, keys)
         })
         .collect();
     let lsh = config.doc_lsh();
+    let shingle_size = config.doc_sketch.shingle_size;
     for (k, (doc, sketch)) in batch.drain(..).zip(sketches).enumerate() {
         let d = (base + k) as u32;
         g.ids.push(&doc.id);
-        g.exact.push(sketch.exact);
+        g.read = fold(g.read, sketch.text_hash);
+        g.exact
+            .push((sketch.kept_words > 0).then_some(sketch.exact));
         g.sigs.push(&sketch.signature);
-        let matchable = sketch.matched_words > 0;
-        g.matchable.push(matchable);
-        if matchable {
+        if matching::judged(sketch.content_words, sketch.kept_words, shingle_size) {
             g.keys.clear();
             band_keys(&sketch.signature, lsh, config.doc_sketch.seed, &mut g.keys);
             for &key in &g.keys {
                 g.bands.push((key, d))?;
             }
+            if let (Some((prefixes, _)), Some(prefix)) = (g.prefixes.as_mut(), sketch.prefix) {
+                prefixes.push((prefix, d))?;
+            }
         }
-        // Template keys once per document; passages for the long segments
-        // that the in-document rules keep.
-        g.keys.clear();
-        g.keys.extend(
-            sketch
-                .segments
-                .iter()
-                .filter(|s| s.words > 0)
-                .map(|s| s.template),
-        );
-        g.keys.sort_unstable();
-        g.keys.dedup();
-        for &key in &g.keys {
-            g.templates.push((key, d))?;
+        if let Some((_, signatures)) = g.prefixes.as_mut() {
+            signatures.push(sketch.shingles, &sketch.signature)?;
         }
+        // Passages for the long segments that the in-document rules keep.
         for (i, s) in sketch.segments.iter().enumerate() {
             if s.signed && sketch.removals[i].is_none() {
                 g.passages.push(PassageRecord {
@@ -408,60 +480,11 @@ fn flush(
             bytes: sketch.bytes,
             input: doc.input,
             line: doc.line,
+            kept_words: sketch.kept_words,
+            content_words: sketch.content_words,
             segments,
             removals,
         })?;
     }
     Ok(())
-}
-
-/// Bins of [`Analysis::similarity_histogram`].
-pub const SIMILARITY_BINS: usize = 20;
-
-/// Near-duplicate documents: every document labelled with the first
-/// document of its cluster, and the histogram of candidate similarities.
-/// Documents with no words left after the in-document rules are never
-/// matched.
-fn match_documents(
-    exact: &[u64],
-    matchable: &[bool],
-    bands: Sorter<(u64, u32)>,
-    similarity: impl Fn(u32, u32) -> f64 + Sync,
-    threshold: f64,
-) -> Result<(Vec<u32>, Vec<u64>)> {
-    let n = exact.len();
-    // Exact copies: same normalised text.
-    let mut by_exact: Vec<(u64, u32)> = (0..n)
-        .filter(|&d| matchable[d])
-        .map(|d| (exact[d], d as u32))
-        .collect();
-    by_exact.par_sort_unstable();
-    let mut edges: Vec<(u32, u32)> = by_exact
-        .chunk_by(|a, b| a.0 == b.0)
-        .flat_map(|run| run[1..].iter().map(move |&(_, d)| (run[0].1, d)))
-        .collect();
-    drop(by_exact);
-
-    // Near copies: candidates from the buckets, verified.
-    let pairs = candidates(bands.sorted()?)?;
-    let histogram = pairs
-        .par_iter()
-        .fold(
-            || vec![0u64; SIMILARITY_BINS],
-            |mut h, &(a, b)| {
-                let bin = (similarity(a, b) * SIMILARITY_BINS as f64) as usize;
-                h[bin.min(SIMILARITY_BINS - 1)] += 1;
-                h
-            },
-        )
-        .reduce(
-            || vec![0u64; SIMILARITY_BINS],
-            |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
-        );
-    edges.extend(
-        verify(&pairs, similarity, threshold)
-            .into_iter()
-            .map(|e| (e.a, e.b)),
-    );
-    Ok((components(n, edges), histogram))
 }

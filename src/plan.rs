@@ -32,6 +32,8 @@ pub enum Rule {
     ExactDocument,
     /// Whole document: MinHash/LSH near-duplicate of a kept one.
     NearDuplicateDocument,
+    /// Whole document: its content contained in a longer kept one (cut short).
+    ContainedDuplicate,
     /// Segment with the same normalised text as an earlier one.
     ExactRepeat,
     /// Segment whose shingle Jaccard with an earlier one reaches the threshold.
@@ -62,9 +64,10 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::ExactDocument,
         Rule::NearDuplicateDocument,
+        Rule::ContainedDuplicate,
         Rule::ExactRepeat,
         Rule::NearRepeat,
         Rule::RepeatedBlock,
@@ -95,7 +98,9 @@ impl Rule {
     /// The kind of waste this rule finds.
     pub fn kind(self) -> Kind {
         match self {
-            Rule::ExactDocument | Rule::NearDuplicateDocument => Kind::DuplicateDocument,
+            Rule::ExactDocument | Rule::NearDuplicateDocument | Rule::ContainedDuplicate => {
+                Kind::DuplicateDocument
+            }
             Rule::ExactRepeat | Rule::NearRepeat | Rule::RepeatedBlock => Kind::RepeatedParagraph,
             Rule::SharedPassage => Kind::SharedPassage,
             Rule::CorpusTemplate
@@ -169,10 +174,13 @@ impl Removal {
 pub enum Fate {
     /// Written, with the segments in `removals` cut out.
     Kept,
-    /// Not written: a near-duplicate of the kept document `of`.
+    /// Not written: a copy of the kept document `of`, at this estimated
+    /// Jaccard similarity of their contents (and, for a document cut short,
+    /// this share of its content contained in `of`).
     Dropped {
         of: u32,
         similarity: f32,
+        containment: Option<f32>,
         rule: Rule,
     },
 }

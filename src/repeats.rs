@@ -10,7 +10,7 @@
 //! a repeated block.
 
 use crate::config::LshParams;
-use crate::lsh::band_keys;
+use crate::matching::lsh::band_keys;
 use crate::plan::{Removal, Rule, Twin};
 use crate::sketch::shingles;
 use rustc_hash::FxHashMap as HashMap;

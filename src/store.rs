@@ -30,6 +30,10 @@ pub struct LocalRecord {
     pub bytes: u32,
     pub input: u32,
     pub line: u64,
+    /// Words the in-document rules keep, and the content's words among
+    /// them: what the document was compared on.
+    pub kept_words: u32,
+    pub content_words: u32,
     pub segments: Vec<SegmentLocal>,
     /// Removals decided inside the document, by segment.
     pub removals: Vec<(u32, Removal)>,
@@ -60,6 +64,8 @@ impl StoreWriter {
         b.extend_from_slice(&r.bytes.to_le_bytes());
         b.extend_from_slice(&r.input.to_le_bytes());
         b.extend_from_slice(&r.line.to_le_bytes());
+        b.extend_from_slice(&r.kept_words.to_le_bytes());
+        b.extend_from_slice(&r.content_words.to_le_bytes());
         b.extend_from_slice(&(r.segments.len() as u32).to_le_bytes());
         for s in &r.segments {
             b.extend_from_slice(&s.span.start.to_le_bytes());
@@ -181,6 +187,8 @@ impl StoreReader {
             bytes: c.u32(),
             input: c.u32(),
             line: c.u64(),
+            kept_words: c.u32(),
+            content_words: c.u32(),
             ..LocalRecord::default()
         };
         let n = c.u32() as usize;
@@ -239,6 +247,8 @@ mod tests {
             bytes: 100,
             input: 2,
             line: 41,
+            kept_words: 90,
+            content_words: 60,
             segments: vec![SegmentLocal {
                 span: Segment { start: 3, end: 9 },
                 words: 2,

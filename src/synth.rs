@@ -13,6 +13,20 @@
 //! and recorded, with the exact word-5-gram Jaccard similarity to the
 //! original, so recall can be plotted against true similarity.
 //!
+//! Two further cases, off by default:
+//!
+//! - **copies cut short** (`cut_rate`): a re-scrape that stopped early keeps
+//!   the first 10% to 90% of the original's words and nothing else changes;
+//!   the share kept is recorded, so recall can be plotted against it;
+//! - **sites** (`sites`): every document is a page of one of a number of
+//!   sites, its article wrapped in the site's own long template (menu,
+//!   sidebar with headlines and an about paragraph, footer), the same on
+//!   every page of the site, and half the articles are short, so that the
+//!   template is most of the page. A copy is then the same page again
+//!   (exact), edited, cut short, or the same article on another site; its
+//!   Jaccard similarity is that of the two articles, since the templates say
+//!   nothing about which article a page holds.
+//!
 //! Every document is a function of (seed, index), so generation is
 //! deterministic, runs in parallel and holds nothing but the pool in memory.
 
@@ -241,6 +255,11 @@ pub struct SynthParams {
     pub max_strength: f64,
     /// Share of copies that get a boilerplate header or footer.
     pub boilerplate_rate: f64,
+    /// Share of copies that are the original cut short, and nothing else.
+    pub cut_rate: f64,
+    /// With more than 0: every document is a page of one of this many
+    /// sites, wrapped in the site's template.
+    pub sites: u64,
     pub seed: u64,
 }
 
@@ -251,6 +270,8 @@ impl Default for SynthParams {
             dup_rate: 0.3,
             max_strength: 0.4,
             boilerplate_rate: 0.25,
+            cut_rate: 0.0,
+            sites: 0,
             seed: 1,
         }
     }
@@ -270,6 +291,9 @@ pub struct Truth {
     pub edits: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jaccard: Option<f32>,
+    /// For a copy cut short: the share of the original's words it keeps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<f32>,
 }
 
 /// An article as paragraphs of sentences, the unit the edits work on.
@@ -298,6 +322,50 @@ impl Article {
     fn sentence_count(&self) -> usize {
         self.paragraphs.iter().map(Vec::len).sum()
     }
+
+    /// The article cut after `share` of its body's words, in mid-sentence.
+    fn cut(&self, share: f64) -> Article {
+        let words: usize = self
+            .paragraphs
+            .iter()
+            .flatten()
+            .map(|s| s.split_whitespace().count())
+            .sum();
+        let mut left = ((words as f64 * share).ceil() as usize).max(1);
+        let mut paragraphs = Vec::new();
+        for p in &self.paragraphs {
+            let mut kept = Vec::new();
+            for sentence in p {
+                let n = sentence.split_whitespace().count();
+                if n <= left {
+                    kept.push(sentence.clone());
+                    left -= n;
+                } else {
+                    if left > 0 {
+                        kept.push(
+                            sentence
+                                .split_whitespace()
+                                .take(left)
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        );
+                        left = 0;
+                    }
+                    break;
+                }
+            }
+            if !kept.is_empty() {
+                paragraphs.push(kept);
+            }
+            if left == 0 {
+                break;
+            }
+        }
+        Article {
+            title: self.title.clone(),
+            paragraphs,
+        }
+    }
 }
 
 /// Builds the documents of one corpus.
@@ -325,15 +393,12 @@ impl Generator {
 
     fn original(&self, i: u64) -> Article {
         let mut rng = Rng::new(self.params.seed, i.wrapping_mul(2) + 1);
-        let title_words: Vec<&str> = self.pool.pick(&mut rng).split_whitespace().collect();
-        let n = title_words.len().min(rng.range(5, 12));
-        let title = title_words[..n]
-            .join(" ")
-            .trim_end_matches(['.', ',', ';', ':'])
-            .to_string();
-        let paragraphs = (0..rng.range(3, 9))
+        let title = self.headline(&mut rng);
+        // Pages of a site: half the articles are a paragraph or two.
+        let short = self.params.sites > 0 && rng.chance(0.5);
+        let paragraphs = (0..if short { 1 } else { rng.range(3, 9) })
             .map(|_| {
-                (0..rng.range(1, 4))
+                (0..rng.range(1, if short { 2 } else { 4 }))
                     .map(|_| self.pool.pick(&mut rng).to_string())
                     .collect()
             })
@@ -341,10 +406,111 @@ impl Generator {
         Article { title, paragraphs }
     }
 
+    /// The first 5 to 12 words of a sentence, without its final punctuation.
+    fn headline(&self, rng: &mut Rng) -> String {
+        let words: Vec<&str> = self.pool.pick(rng).split_whitespace().collect();
+        let n = words.len().min(rng.range(5, 12));
+        words[..n]
+            .join(" ")
+            .trim_end_matches(['.', ',', ';', ':'])
+            .to_string()
+    }
+
+    /// A word of the pool, capitalised and without punctuation.
+    fn word(&self, rng: &mut Rng) -> String {
+        loop {
+            let sentence = self.pool.pick(rng);
+            let words: Vec<&str> = sentence.split_whitespace().collect();
+            let w = words[rng.below(words.len() as u64) as usize]
+                .trim_matches(|c: char| !c.is_alphanumeric());
+            let mut chars = w.chars();
+            if let Some(first) = chars.next().filter(|c| c.is_alphabetic()) {
+                return first.to_uppercase().chain(chars).collect();
+            }
+        }
+    }
+
+    /// `n` words of the pool.
+    fn label(&self, rng: &mut Rng, n: usize) -> String {
+        (0..n).map(|_| self.word(rng)).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The site of original `i`.
+    fn site_of(&self, i: u64) -> u64 {
+        Rng::new(self.params.seed ^ 0x5175_e5e5, i).below(self.params.sites)
+    }
+
+    /// The template of site `site`: the lines above an article, and below.
+    fn template(&self, site: u64) -> (Vec<String>, Vec<String>) {
+        let mut rng = Rng::new(self.params.seed ^ 0x7e3_91a7e, site);
+        let name = self.label(&mut rng, 2);
+        let mut head = vec![name.clone()];
+        head.extend((0..rng.range(6, 14)).map(|_| {
+            let n = rng.range(1, 2);
+            self.label(&mut rng, n)
+        }));
+        let mut foot = vec![self.label(&mut rng, 2)];
+        foot.extend((0..rng.range(4, 8)).map(|_| self.headline(&mut rng)));
+        foot.push(self.label(&mut rng, 2));
+        foot.extend((0..rng.range(1, 2)).map(|_| self.pool.pick(&mut rng).to_string()));
+        foot.extend((0..rng.range(3, 6)).map(|_| {
+            let n = rng.range(1, 3);
+            self.label(&mut rng, n)
+        }));
+        foot.push(format!("{} {}", name, 2000 + rng.below(25)));
+        (head, foot)
+    }
+
+    /// An article's text as a page of site `site`.
+    fn page(&self, site: u64, article: &str) -> String {
+        let (head, foot) = self.template(site);
+        format!("{}\n{article}{}\n", head.join("\n"), foot.join("\n"))
+    }
+
     /// The copy of original `of` that document `i` is, with its truth.
     fn copy(&self, i: u64, of: u64) -> (String, Truth) {
         let mut rng = Rng::new(self.params.seed, i.wrapping_mul(2));
-        let mut a = self.original(of);
+        let original = self.original(of);
+        // The cases that are off by default draw nothing when off, so the
+        // default corpus stays what it was.
+        let draw = |rng: &mut Rng, p: f64| p > 0.0 && rng.chance(p);
+        let cut = draw(&mut rng, self.params.cut_rate).then(|| 0.1 + 0.8 * rng.unit());
+        let sites = self.params.sites > 0;
+        let (site, exact) = if sites {
+            let site = if rng.chance(0.2) {
+                rng.below(self.params.sites)
+            } else {
+                self.site_of(of)
+            };
+            (site, cut.is_none() && rng.chance(0.25))
+        } else {
+            (0, false)
+        };
+        let truth =
+            |strength: f32, edits: Vec<&'static str>, copy: &str, kept: Option<f32>| Truth {
+                id: Self::id(i),
+                cluster: Self::id(of),
+                strength: Some(strength),
+                edits,
+                jaccard: Some(word_jaccard(&original.render(None, None, true), copy) as f32),
+                kept,
+            };
+        if cut.is_some() || exact {
+            let article = match cut {
+                Some(share) => original.cut(share),
+                None => original.clone(),
+            };
+            let text = article.render(None, None, true);
+            let edits = if cut.is_some() {
+                vec!["cut_short"]
+            } else {
+                Vec::new()
+            };
+            let t = truth(0.0, edits, &text, cut.map(|c| c as f32));
+            let text = if sites { self.page(site, &text) } else { text };
+            return (text, t);
+        }
+        let mut a = original.clone();
         let s = rng.unit() * self.params.max_strength;
         let mut edits = Vec::new();
         let n = a.sentence_count().max(1);
@@ -398,7 +564,7 @@ impl Generator {
             edits.push("truncated");
         }
         let (mut header, mut footer) = (None, None);
-        if rng.chance(self.params.boilerplate_rate) {
+        if !sites && rng.chance(self.params.boilerplate_rate) {
             header = Some(HEADERS[rng.below(HEADERS.len() as u64) as usize]);
             footer = Some(FOOTERS[rng.below(FOOTERS.len() as u64) as usize]);
             edits.push("boilerplate_added");
@@ -412,15 +578,9 @@ impl Generator {
                 .replace(", ", " , ");
             edits.push("whitespace_punctuation");
         }
-        let original = self.original(of).render(None, None, true);
-        let truth = Truth {
-            id: Self::id(i),
-            cluster: Self::id(of),
-            strength: Some(s as f32),
-            edits,
-            jaccard: Some(word_jaccard(&original, &text) as f32),
-        };
-        (text, truth)
+        let t = truth(s as f32, edits, &text, None);
+        let text = if sites { self.page(site, &text) } else { text };
+        (text, t)
     }
 
     /// Writes `docs` documents as JSONL (`{"id", "text"}`; zstd when `out`
@@ -450,16 +610,23 @@ impl Generator {
             let made: Vec<(String, Truth)> = roles
                 .par_iter()
                 .map(|&(i, role)| match role {
-                    Role::Original => (
-                        self.original(i).render(None, None, true),
-                        Truth {
+                    Role::Original => {
+                        let text = self.original(i).render(None, None, true);
+                        let text = if self.params.sites > 0 {
+                            self.page(self.site_of(i), &text)
+                        } else {
+                            text
+                        };
+                        let truth = Truth {
                             id: Self::id(i),
                             cluster: Self::id(i),
                             strength: None,
                             edits: Vec::new(),
                             jaccard: None,
-                        },
-                    ),
+                            kept: None,
+                        };
+                        (text, truth)
+                    }
                     Role::CopyOf(of) => self.copy(i, of),
                 })
                 .collect();

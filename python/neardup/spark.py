@@ -1,14 +1,23 @@
 """Document-level near-duplicate removal on Apache Spark.
 
-The Rust core does all the work on documents: the per-document stage (the
-in-document rules, then MinHash of what they keep) and the verification of
-candidate pairs run in ``mapInArrow`` on the executors. Spark does the
-shuffles: (band, key, document) records are grouped by bucket, each bucket
-gives candidate edges to its smallest document (a star, as the CLI does), the
-candidates are verified on their signatures, and connected components are
-found with the large-star/small-star method on DataFrames. Each component
-keeps its smallest document id, the first in input order, as the CLI keeps
-the first document of its cluster.
+The Rust core does all the work on documents, in ``mapInArrow`` and
+``applyInArrow`` on the executors; Spark does the shuffles, in the CLI's
+stages:
+
+1. the template census: each document's segment keys, counted over
+   distinct texts; the keys found in ``template_min_docs`` texts or more are
+   the corpus's shared lines (its sites' menus, sidebars, footers), sent to
+   every executor;
+2. the per-document stage with those lines set aside (the in-document rules,
+   then MinHash of the content);
+3. candidate components: (band, key, document) records grouped by bucket,
+   each bucket a star to its smallest document, exact copies likewise, and
+   connected components of those edges by the large-star/small-star method
+   on DataFrames;
+4. each component resolved by the core's own ``matching::resolve``: in id
+   order, each document dropped as a copy of the most similar kept document
+   it shares a bucket with, or kept. No document is dropped through a chain
+   of neighbours.
 
 Options, defaults and hashing are the CLI's, so a cluster and a laptop give
 the same answer on the same corpus.
@@ -26,10 +35,27 @@ from neardup import _core
 SKETCH_SCHEMA = T.StructType(
     [
         T.StructField("id", T.LongType(), False),
-        T.StructField("exact", T.LongType(), False),
-        T.StructField("matchable", T.BooleanType(), False),
+        T.StructField("exact", T.LongType(), True),
+        T.StructField("judged", T.BooleanType(), False),
         T.StructField("bits", T.BinaryType(), False),
         T.StructField("band_keys", T.ArrayType(T.LongType()), False),
+    ]
+)
+
+KEYS_SCHEMA = T.StructType(
+    [
+        T.StructField("id", T.LongType(), False),
+        T.StructField("text_key", T.LongType(), False),
+        T.StructField("keys", T.ArrayType(T.LongType()), False),
+    ]
+)
+
+DROPPED_SCHEMA = T.StructType(
+    [
+        T.StructField("id", T.LongType(), False),
+        T.StructField("duplicate_of", T.LongType(), False),
+        T.StructField("rule", T.StringType(), False),
+        T.StructField("similarity", T.DoubleType(), False),
     ]
 )
 
@@ -66,67 +92,70 @@ def _options(options: dict) -> _core.Options:
     return _core.Options(**options)
 
 
-def sketch(df: DataFrame, options: dict) -> DataFrame:
-    """(id, text) -> one row of sketch per document, computed by the Rust core."""
+def shared_lines(df: DataFrame, options: dict) -> list[int]:
+    """The census: the segment keys found in at least ``template_min_docs``
+    distinct texts (none with ``documents_only`` or a minimum of 0)."""
+    opts = _options(options)
+    if not opts.paragraphs or opts.template_min_docs == 0:
+        return []
+
+    def run(batches):
+        o = _options(options)
+        for batch in batches:
+            yield _core.template_keys(batch, o)
+
+    keys = df.select("id", "text").mapInArrow(run, KEYS_SCHEMA)
+    counts = (
+        keys.select("text_key", F.explode("keys").alias("key"))
+        .distinct()
+        .groupBy("key")
+        .count()
+        .where(F.col("count") >= opts.template_min_docs)
+    )
+    return [r["key"] for r in counts.select("key").collect()]
+
+
+def sketch(df: DataFrame, options: dict, shared: list[int] | None = None) -> DataFrame:
+    """(id, text) -> one row of sketch per document, computed by the Rust
+    core with the ``shared`` lines set aside."""
+    lines = df.sparkSession.sparkContext.broadcast(shared or [])
 
     def run(batches):
         opts = _options(options)
         for batch in batches:
-            yield _core.sketch(batch, opts)
+            yield _core.sketch(batch, opts, lines.value)
 
     return df.select("id", "text").mapInArrow(run, SKETCH_SCHEMA)
 
 
 def candidates(sketched: DataFrame) -> DataFrame:
-    """Candidate edges (a, b), a < b, with whether they are exact copies: in
-    each LSH bucket, every document to the bucket's smallest, as the CLI's
-    sorted scan of bucket records gives them; and every document to the
+    """Candidate edges (a, b), a < b: in each LSH bucket of the judged
+    documents, every document to the bucket's smallest, as the CLI's sorted
+    scan of bucket records gives them; and every document with words to the
     smallest with the same exact hash. A window over each bucket, not a
     collected list, so a bucket of millions of copies streams."""
-    matchable = sketched.where("matchable")
-    buckets = matchable.select("id", F.posexplode("band_keys").alias("band", "key"))
+    buckets = sketched.where("judged").select("id", F.posexplode("band_keys").alias("band", "key"))
 
     def stars(df: DataFrame, *keys: str) -> DataFrame:
         smallest = F.min("id").over(Window.partitionBy(*keys))
         return df.withColumn("a", smallest).where("id > a").select("a", F.col("id").alias("b"))
 
-    near = stars(buckets, "band", "key").withColumn("exact", F.lit(False))
-    exact = stars(matchable.select("id", "exact"), "exact").withColumn("exact", F.lit(True))
+    near = stars(buckets, "band", "key")
+    exact = stars(sketched.where(F.col("exact").isNotNull()).select("id", "exact"), "exact")
     return near.unionByName(exact)
 
 
-def verify(edges: DataFrame, sketched: DataFrame, threshold: float) -> DataFrame:
-    """Edges whose estimated similarity reaches the threshold (exact copies
-    always do), with that similarity."""
-    bits = sketched.select("id", "bits")
-    pairs = (
-        edges.groupBy("a", "b")
-        .agg(F.max("exact").alias("exact"))
-        .join(bits.withColumnRenamed("id", "a").withColumnRenamed("bits", "bits_a"), "a")
-        .join(bits.withColumnRenamed("id", "b").withColumnRenamed("bits", "bits_b"), "b")
-    )
-    schema = T.StructType(
-        [
-            T.StructField("a", T.LongType(), False),
-            T.StructField("b", T.LongType(), False),
-            T.StructField("exact", T.BooleanType(), False),
-            T.StructField("similarity", T.DoubleType(), False),
-        ]
-    )
+def resolve(sketched: DataFrame, labels: DataFrame, options: dict) -> DataFrame:
+    """The dropped documents of every candidate component, as the CLI drops
+    them: each component's sketches go to the core's ``resolve``."""
+    members = sketched.join(labels.withColumnRenamed("node", "id"), "id")
 
-    def run(batches):
-        for batch in batches:
-            yield pa.record_batch(
-                {
-                    "a": batch.column("a"),
-                    "b": batch.column("b"),
-                    "exact": batch.column("exact"),
-                    "similarity": _core.similarity(batch).column("similarity"),
-                }
-            )
+    def run(table):
+        # A group is never empty; its columns in one chunk make one batch.
+        (batch,) = table.combine_chunks().to_batches()
+        return pa.Table.from_batches([_core.resolve(batch, _options(options))])
 
-    verified = pairs.select("a", "b", "exact", "bits_a", "bits_b").mapInArrow(run, schema)
-    return verified.where(F.col("exact") | (F.col("similarity") >= threshold))
+    return members.groupBy("label").applyInArrow(run, DROPPED_SCHEMA)
 
 
 def _checkpoint(df: DataFrame) -> DataFrame:
@@ -183,58 +212,17 @@ def dedup(df: DataFrame, checkpoint_every: int = 1, **options) -> tuple[DataFram
     """Document-level near-duplicate removal of (id, text, ...) rows.
 
     Returns ``(kept, dropped)``: the kept rows, with every column of ``df``,
-    and one row per dropped document with the document it duplicates
-    (``duplicate_of``, the smallest id of its component, as the CLI keeps
-    the first), the rule (``exact_document`` or ``near_duplicate_document``)
-    and the estimated similarity to it. ``options`` are ``neardup.Options``'
-    (threshold, permutations, shingle_size, seed, bands, rows,
-    documents_only), with the CLI's defaults.
+    and one row per dropped document with the kept document it duplicates
+    (``duplicate_of``: the most similar kept one sharing a bucket, the
+    earliest among equals, as the CLI decides), the rule (``exact_document``
+    or ``near_duplicate_document``) and the estimated similarity to it.
+    ``options`` are ``neardup.Options``' (threshold, permutations,
+    shingle_size, seed, bands, rows, documents_only, template_min_docs),
+    with the CLI's defaults.
     """
-    opts = _options(options)
-    sketched = sketch(df, options).cache()
-    verified = verify(candidates(sketched), sketched, opts.threshold)
-    labels = connected_components(verified, checkpoint_every)
-    dropped = labels.where("node != label").select(F.col("node").alias("id"), F.col("label").alias("duplicate_of"))
-    bits = sketched.select("id", "exact", "bits")
-    dropped = (
-        dropped.join(bits, "id")
-        .join(
-            bits.select(
-                F.col("id").alias("duplicate_of"),
-                F.col("exact").alias("exact_of"),
-                F.col("bits").alias("bits_of"),
-            ),
-            "duplicate_of",
-        )
-    )
-
-    schema = T.StructType(
-        [
-            T.StructField("id", T.LongType(), False),
-            T.StructField("duplicate_of", T.LongType(), False),
-            T.StructField("rule", T.StringType(), False),
-            T.StructField("similarity", T.DoubleType(), False),
-        ]
-    )
-
-    def describe(batches):
-        for batch in batches:
-            sim = _core.similarity(batch, a="bits", b="bits_of").column("similarity").to_pylist()
-            exact = [x == y for x, y in zip(batch.column("exact").to_pylist(), batch.column("exact_of").to_pylist())]
-            yield pa.record_batch(
-                {
-                    "id": batch.column("id"),
-                    "duplicate_of": batch.column("duplicate_of"),
-                    "rule": ["exact_document" if e else "near_duplicate_document" for e in exact],
-                    "similarity": [1.0 if e else s for e, s in zip(exact, sim)],
-                }
-            )
-
-    dropped = (
-        dropped.select("id", "duplicate_of", "exact", "exact_of", "bits", "bits_of")
-        .mapInArrow(describe, schema)
-        .cache()
-    )
+    sketched = sketch(df, options, shared_lines(df, options)).cache()
+    labels = connected_components(candidates(sketched), checkpoint_every)
+    dropped = resolve(sketched, labels, options).cache()
     kept = df.join(dropped.select("id"), "id", "left_anti")
     return kept, dropped
 

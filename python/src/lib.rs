@@ -11,7 +11,9 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::pyarrow::PyArrowType;
 use arrow::record_batch::RecordBatch;
 use neardup::analyze::{Analyzer, Scratch};
+use neardup::boilerplate::template::{DocKeys, SharedLines};
 use neardup::config::{Config, LshParams};
+use neardup::matching::{self, Match};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -41,7 +43,7 @@ struct Options {
 #[pymethods]
 impl Options {
     #[new]
-    #[pyo3(signature = (*, threshold=0.8, permutations=128, shingle_size=5, seed=42, bands=None, rows=None, documents_only=false, text_field="text".to_string(), id_field="id".to_string()))]
+    #[pyo3(signature = (*, threshold=0.8, permutations=128, shingle_size=5, seed=42, bands=None, rows=None, documents_only=false, template_min_docs=10, text_field="text".to_string(), id_field="id".to_string()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         threshold: f64,
@@ -51,12 +53,14 @@ impl Options {
         bands: Option<usize>,
         rows: Option<usize>,
         documents_only: bool,
+        template_min_docs: usize,
         text_field: String,
         id_field: String,
     ) -> PyResult<Self> {
         let mut config = Config {
             threshold,
             paragraphs: !documents_only,
+            template_min_docs,
             text_field,
             id_field,
             ..Config::default()
@@ -99,6 +103,16 @@ impl Options {
     fn permutations(&self) -> usize {
         self.config.doc_sketch.permutations
     }
+
+    #[getter]
+    fn paragraphs(&self) -> bool {
+        self.config.paragraphs
+    }
+
+    #[getter]
+    fn template_min_docs(&self) -> usize {
+        self.config.template_min_docs
+    }
 }
 
 /// The text column of a batch, UTF-8 or large UTF-8.
@@ -140,14 +154,13 @@ fn ids(batch: &RecordBatch, name: &str) -> Result<Int64Array, String> {
     Ok(ids.clone())
 }
 
-/// Sketches every document of `batch`: the same per-document stage as the
-/// CLI (in-document rules, then MinHash of what they keep). Gives one row
-/// per document: `id`, `exact` (hash of the matched words), `matchable`
-/// (whether any words are left to match on), `bits` (the b-bit signature,
-/// one byte a permutation) and `band_keys` (one LSH bucket key a band).
+/// The template census of every document of `batch`: `id`, `keys` (its
+/// distinct segment keys) and `text` (the key of its whole text, so that
+/// exact copies count once). A key found in `template_min_docs` distinct
+/// texts or more is a shared line, set aside when documents are compared.
 #[pyfunction]
 #[pyo3(signature = (batch, options, text_column="text", id_column="id"))]
-fn sketch(
+fn template_keys(
     py: Python<'_>,
     batch: PyArrowType<RecordBatch>,
     options: Options,
@@ -158,11 +171,64 @@ fn sketch(
     let out = run(py, move || {
         let ids = ids(&batch, id_column)?;
         let texts = texts(&batch, text_column)?;
+        let seed = options.config.doc_sketch.seed;
+        let (mut id_out, mut text_out) = (Int64Builder::new(), Int64Builder::new());
+        let mut keys = ListBuilder::new(Int64Builder::new());
+        let mut buf = Vec::new();
+        for (id, text) in ids.iter().zip(texts) {
+            let k = DocKeys::of(&text.unwrap_or_default(), seed, &mut buf);
+            id_out.append_value(id.expect("no nulls"));
+            text_out.append_value(k.text_key() as i64);
+            keys.values()
+                .append_slice(&k.keys().iter().map(|&k| k as i64).collect::<Vec<_>>());
+            keys.append(true);
+        }
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("text_key", DataType::Int64, false),
+            Field::new(
+                "keys",
+                DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+                false,
+            ),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(id_out.finish()),
+            Arc::new(text_out.finish()),
+            Arc::new(keys.finish()),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Sketches every document of `batch`: the same per-document stage as the
+/// CLI (in-document rules, then MinHash of the content: what they keep, with
+/// the `shared` lines of the census set aside). Gives one row per document:
+/// `id`, `exact` (hash of the kept words; null without words), `judged`
+/// (whether its content can be judged a near copy), `bits` (the b-bit
+/// signature, one byte a permutation) and `band_keys` (one LSH bucket key a
+/// band, for judged documents).
+#[pyfunction]
+#[pyo3(signature = (batch, options, shared=Vec::new(), text_column="text", id_column="id"))]
+fn sketch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+    shared: Vec<i64>,
+    text_column: &str,
+    id_column: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, id_column)?;
+        let texts = texts(&batch, text_column)?;
         let config = &options.config;
+        let shared = SharedLines::from_keys(shared.into_iter().map(|k| k as u64).collect());
         let analyzer = Analyzer::new(config);
         let lsh = config.doc_lsh();
         let mut scratch = Scratch::default();
-        let (mut id_out, mut exact, mut matchable) = (
+        let (mut id_out, mut exact, mut judged) = (
             Int64Builder::new(),
             Int64Builder::new(),
             BooleanBuilder::new(),
@@ -178,16 +244,21 @@ fn sketch(
                     id.unwrap_or_default()
                 ));
             }
-            let s = analyzer.analyze(0, &text, &mut scratch);
+            let s = analyzer.analyze(0, &text, &mut scratch, &shared, None);
             id_out.append_value(id.expect("no nulls"));
-            exact.append_value(s.exact as i64);
-            matchable.append_value(s.matched_words > 0);
+            exact.append_option((s.kept_words > 0).then_some(s.exact as i64));
+            let j = matching::judged(
+                s.content_words,
+                s.kept_words,
+                config.doc_sketch.shingle_size,
+            );
+            judged.append_value(j);
             low.clear();
-            neardup::verify::low_bytes(&s.signature, &mut low);
+            matching::verify::low_bytes(&s.signature, &mut low);
             bits.append_value(&low);
             band.clear();
-            if s.matched_words > 0 {
-                neardup::lsh::band_keys(&s.signature, lsh, config.doc_sketch.seed, &mut band);
+            if j {
+                matching::lsh::band_keys(&s.signature, lsh, config.doc_sketch.seed, &mut band);
             }
             keys.values()
                 .append_slice(&band.iter().map(|&k| k as i64).collect::<Vec<_>>());
@@ -196,7 +267,7 @@ fn sketch(
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id_out.finish()),
             Arc::new(exact.finish()),
-            Arc::new(matchable.finish()),
+            Arc::new(judged.finish()),
             Arc::new(bits.finish()),
             Arc::new(keys.finish()),
         ];
@@ -205,11 +276,116 @@ fn sketch(
     Ok(PyArrowType(out))
 }
 
+/// Resolves one candidate component: its rows of `sketch` (any order). Each
+/// document is kept or dropped exactly as the CLI decides it, by the core's
+/// own `matching::resolve`: in id order, against the most similar kept
+/// document it shares a bucket or its exact text with. Gives one row per
+/// dropped document: `id`, `duplicate_of`, `rule`, `similarity`.
+#[pyfunction]
+#[pyo3(signature = (batch, options))]
+fn resolve(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, "id")?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| format!("no column {name:?}"))
+        };
+        let exact = column("exact")?
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or("column \"exact\" is not int64")?
+            .clone();
+        let bits = column("bits")?
+            .as_any()
+            .downcast_ref::<BinaryArray>()
+            .ok_or("column \"bits\" is not binary")?
+            .clone();
+        let bands = column("band_keys")?
+            .as_any()
+            .downcast_ref::<arrow::array::ListArray>()
+            .ok_or("column \"band_keys\" is not a list")?
+            .clone();
+        // Input order is id order.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&r| ids.value(r));
+        let permutations = options.config.doc_sketch.permutations;
+        let mut sigs = matching::verify::BitSignatures::new(permutations);
+        let mut exacts = Vec::with_capacity(order.len());
+        let dir = std::env::temp_dir();
+        let records: usize = order.iter().map(|&r| bands.value(r).len()).sum();
+        let mut sorter = neardup::spill::Sorter::new("component", &dir, records + 1);
+        for (d, &r) in order.iter().enumerate() {
+            let b = bits.value(r);
+            if b.len() != permutations {
+                return Err("signatures of another length than the options say".into());
+            }
+            sigs.push_bits(b);
+            exacts.push((!exact.is_null(r)).then(|| exact.value(r) as u64));
+            let keys = bands.value(r);
+            let keys = keys
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or("band keys are not int64")?;
+            for k in keys.iter().flatten() {
+                sorter
+                    .push((k as u64, d as u32))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        let matched = matching::resolve(
+            &exacts,
+            sorter,
+            |a, b| sigs.similarity(a, b),
+            options.config.threshold,
+            &dir,
+            records + 1,
+        )
+        .map_err(|e| e.to_string())?;
+        let (mut id_out, mut of_out, mut sim_out) = (
+            Int64Builder::new(),
+            Int64Builder::new(),
+            Float64Builder::new(),
+        );
+        let mut rule_out = arrow::array::StringBuilder::new();
+        for (d, v) in matched.verdicts.iter().enumerate() {
+            let Some(by) = v.by else { continue };
+            id_out.append_value(ids.value(order[d]));
+            of_out.append_value(ids.value(order[v.of as usize]));
+            rule_out.append_value(match by {
+                Match::Exact => "exact_document",
+                Match::Near => "near_duplicate_document",
+                Match::Contained => "contained_duplicate",
+            });
+            sim_out.append_value(v.similarity as f64);
+        }
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("duplicate_of", DataType::Int64, false),
+            Field::new("rule", DataType::Utf8, false),
+            Field::new("similarity", DataType::Float64, false),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(id_out.finish()),
+            Arc::new(of_out.finish()),
+            Arc::new(rule_out.finish()),
+            Arc::new(sim_out.finish()),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
 fn sketch_schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
         Field::new("id", DataType::Int64, false),
-        Field::new("exact", DataType::Int64, false),
-        Field::new("matchable", DataType::Boolean, false),
+        Field::new("exact", DataType::Int64, true),
+        Field::new("judged", DataType::Boolean, false),
         Field::new("bits", DataType::Binary, false),
         Field::new(
             "band_keys",
@@ -243,7 +419,7 @@ fn similarity(
         for (x, y) in a.iter().zip(b.iter()) {
             match (x, y) {
                 (Some(x), Some(y)) if x.len() == y.len() => {
-                    out.append_value(neardup::verify::bbit_similarity(x, y))
+                    out.append_value(matching::verify::bbit_similarity(x, y))
                 }
                 _ => return Err("signatures of different lengths, or missing".into()),
             }
@@ -289,7 +465,9 @@ fn clean(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Options>()?;
+    m.add_function(wrap_pyfunction!(template_keys, m)?)?;
     m.add_function(wrap_pyfunction!(sketch, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve, m)?)?;
     m.add_function(wrap_pyfunction!(similarity, m)?)?;
     m.add_function(wrap_pyfunction!(clean, m)?)?;
     Ok(())

@@ -36,7 +36,7 @@ impl SegmentView<'_> {
     }
 
     /// Ends a sentence and has at least three words, or is long.
-    fn is_prose(&self) -> bool {
+    pub fn is_prose(&self) -> bool {
         (ends_sentence(self.text) && self.words() >= 3) || self.words() >= 25
     }
 }

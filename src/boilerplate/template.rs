@@ -1,43 +1,420 @@
 //! Corpus templates: a segment whose normalised text, with digits masked,
-//! occurs in at least `min_docs` different kept documents is boilerplate (a
-//! navigation line, a footer, a newsletter call, a copyright line whose year
-//! changes). It is removed from every document it occurs in, with one
-//! exception: a line of one or two words ("Pros:", "Audio") recurs across
-//! unrelated sites as ordinary content, so it goes only when it sits in a run
-//! of boilerplate or at the edge of the document, as menus and footers do,
-//! and stays when kept text stands on both sides of it.
+//! recurs across many documents is boilerplate (a navigation line, a footer,
+//! a newsletter call, a copyright line whose year changes).
 //!
-//! Counting reads (key, document) records sorted by an external sorter, like
+//! Templates are found twice over, from one census of every segment of the
+//! corpus taken before any document is matched ([`Census`]):
+//!
+//! - **shared lines**, for matching: the keys found in at least `min_docs`
+//!   distinct documents (exact copies counted once). Documents are compared
+//!   with these set aside, so that two pages of one site are not taken for
+//!   copies of each other because they share its menus, sidebar and footer;
+//! - **templates**, for cleaning: the shared lines found in at least
+//!   `min_docs` *kept* documents ([`Shared::kept`]), once duplicates are
+//!   known, so that an article and its copies never make each other's
+//!   lines boilerplate. A template is removed from every document it occurs
+//!   in, with one exception: a line of one or two words ("Pros:", "Audio")
+//!   recurs across unrelated sites as ordinary content, so it goes only when
+//!   it sits in a run of boilerplate or at the edge of the document, as menus
+//!   and footers do, and stays when kept text stands on both sides of it.
+//!
+//! The census sorts (key, document) records with an external sorter, like
 //! the LSH stage, so memory stays bounded and the same step could run on a
 //! distributed shuffle.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::plan::{Removal, Rule};
-use crate::spill::Merged;
+use crate::spill::{Record, Sorter};
+use crate::text::segment;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use unicode_normalization::char::is_combining_mark;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// Keys found in at least `min_docs` kept documents, sorted, with their
-/// document counts, from (key, document) records sorted by key with each
-/// document once per key. `min_docs == 0` finds nothing.
-pub fn count(
-    records: Merged<(u64, u32)>,
-    kept: &impl Fn(u32) -> bool,
-    min_docs: usize,
-) -> Result<Vec<(u64, u32)>> {
-    let mut found = Vec::new();
-    if min_docs == 0 {
-        return Ok(found);
+/// The template key of a segment's text: its words, lower-cased, with
+/// punctuation and spacing dropped, and its digits masked, so that a footer
+/// whose year changes still matches itself. A segment with two or more
+/// figures ("Shr 52 cts vs 51 cts") is data, not a template: its figures
+/// stay in the key. `None` when the text has no word. `buf` is scratch.
+///
+/// The key reads characters, not tokens, so the census computes it without
+/// tokenising; the first pass computes the same key for the same segment.
+pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
+    let bytes = text.as_bytes();
+    // Every byte gives at most one byte of the key, except a non-ASCII
+    // character whose lower case is longer: room for those is made there.
+    buf.clear();
+    buf.resize(bytes.len() + 1, 0);
+    let mut len = 0usize;
+    let mut gap = true;
+    let mut i = 0;
+    if bytes.is_ascii() {
+        // The common case, without the check for other characters.
+        // Branch-free: a word byte is written and kept, the first separator
+        // after a word is written as a space, the others dropped.
+        let out = &mut buf[..];
+        for &b in bytes {
+            let mapped = ASCII_KEY[b as usize];
+            let word = mapped != 0;
+            out[len] = mapped | (u8::from(!word) * b' ');
+            len += usize::from(word | !gap);
+            gap = !word;
+        }
+        i = bytes.len();
     }
-    records.for_each_group(
-        |r| r.0,
-        |run| {
-            let docs = run.iter().filter(|r| kept(r.1)).count();
-            if docs >= min_docs {
-                found.push((run[0].0, docs as u32));
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let mapped = ASCII_KEY[b as usize];
+            let word = mapped != 0;
+            buf[len] = mapped | (u8::from(!word) * b' ');
+            len += usize::from(word | !gap);
+            gap = !word;
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        i += c.len_utf8();
+        if c.is_alphanumeric() || is_combining_mark(c) {
+            // A lower case is at most three characters: room for them and
+            // for a byte per input byte still to come.
+            let room = len + 12 + (bytes.len() - i) + 1;
+            if buf.len() < room {
+                buf.resize(room, 0);
             }
-            Ok(())
-        },
-    )?;
-    Ok(found)
+            let mut utf8 = [0u8; 4];
+            for l in c.to_lowercase() {
+                let l = l.encode_utf8(&mut utf8).as_bytes();
+                buf[len..len + l.len()].copy_from_slice(l);
+                len += l.len();
+            }
+            gap = false;
+        } else if !gap {
+            buf[len] = b' ';
+            len += 1;
+            gap = true;
+        }
+    }
+    if gap && len > 0 {
+        len -= 1;
+    }
+    if len == 0 {
+        return None;
+    }
+    let key = &mut buf[..len];
+    // Figures are the runs of ASCII digits, which the key keeps apart as the
+    // text does (a character that is not a digit stays between them).
+    let digit = |b: u8| b.is_ascii_digit();
+    let figures = key
+        .iter()
+        .enumerate()
+        .filter(|&(j, &b)| digit(b) && (j == 0 || !digit(key[j - 1])))
+        .count();
+    if figures <= 1 {
+        for b in key.iter_mut().filter(|b| b.is_ascii_digit()) {
+            *b = b'0';
+        }
+    }
+    Some(xxh3_64_with_seed(key, seed))
+}
+
+/// Each ASCII byte as it stands in a template key: letters lower-cased,
+/// digits as they are, everything else 0 (a separator).
+static ASCII_KEY: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// One segment of one document in the census: its key, the key of the
+/// document's whole text (so exact copies count once) and the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Occurrence {
+    key: u64,
+    text: u64,
+    doc: u32,
+}
+
+impl Record for Occurrence {
+    const SIZE: usize = 20;
+    fn write(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        out[8..16].copy_from_slice(&self.text.to_le_bytes());
+        out[16..20].copy_from_slice(&self.doc.to_le_bytes());
+    }
+    fn read(b: &[u8]) -> Self {
+        Occurrence {
+            key: u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            text: u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")),
+            doc: u32::from_le_bytes(b[16..20].try_into().expect("4 bytes")),
+        }
+    }
+}
+
+/// The segment keys of one document and the key of its text, as
+/// [`Census::add`] takes them; computed by [`DocKeys::of`] in parallel.
+#[derive(Debug, Clone, Default)]
+pub struct DocKeys {
+    /// Per segment, in order: its key, 0 for a segment without a word.
+    segments: Vec<u64>,
+    /// The distinct keys, sorted.
+    keys: Vec<u64>,
+    text: u64,
+}
+
+impl DocKeys {
+    /// The keys of `text`'s segments (as [`segment`] cuts it).
+    pub fn of(text: &str, seed: u64, buf: &mut Vec<u8>) -> DocKeys {
+        let segments: Vec<u64> = segment(text)
+            .iter()
+            .map(|s| key(&text[s.range()], seed, buf).unwrap_or(0))
+            .collect();
+        let mut keys: Vec<u64> = segments.iter().copied().filter(|&k| k != 0).collect();
+        let text = crate::sketch::shingle::combine(&keys);
+        keys.sort_unstable();
+        keys.dedup();
+        DocKeys {
+            segments,
+            keys,
+            text,
+        }
+    }
+
+    /// The distinct segment keys, sorted.
+    pub fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// Each segment's key, in order (0 for a segment without a word).
+    pub fn segments(&self) -> &[u64] {
+        &self.segments
+    }
+
+    /// The key of the whole text: equal for exact copies.
+    pub fn text_key(&self) -> u64 {
+        self.text
+    }
+}
+
+/// The census of segment keys, taken over the whole corpus before documents
+/// are matched. Each document's keys, in order, are kept too, so that the
+/// first pass reads them instead of computing them again.
+pub struct Census {
+    sorter: Sorter<Occurrence>,
+    dir: PathBuf,
+    segments: (PathBuf, BufWriter<std::fs::File>),
+}
+
+impl Census {
+    /// A census whose files go into `dir`, in at most `capacity` records of
+    /// memory.
+    pub fn new(dir: &Path, capacity: usize) -> Result<Self> {
+        let path = dir.join(format!("neardup-keys-{}.bin", std::process::id()));
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Census {
+            sorter: Sorter::new("census", dir, capacity),
+            dir: dir.to_path_buf(),
+            segments: (path, BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// Counts the segments of the next document, number `doc`.
+    pub fn add(&mut self, doc: u32, keys: &DocKeys) -> Result<()> {
+        for &key in &keys.keys {
+            self.sorter.push(Occurrence {
+                key,
+                text: keys.text,
+                doc,
+            })?;
+        }
+        let (path, out) = &mut self.segments;
+        let mut put = |v: u64| out.write_all(&v.to_le_bytes());
+        put(keys.segments.len() as u64)
+            .and_then(|()| keys.segments.iter().try_for_each(|&k| put(k)))
+            .map_err(|e| Error::io(path, e))
+    }
+
+    /// The shared lines: keys in at least `min_docs` distinct documents
+    /// (`min_docs == 0` finds none). Their documents are kept on disk for
+    /// [`Shared::kept`].
+    pub fn finish(self, min_docs: usize) -> Result<Shared> {
+        let path = self
+            .dir
+            .join(format!("neardup-shared-{}.docs", std::process::id()));
+        let (keys_path, mut keys_out) = self.segments;
+        keys_out.flush().map_err(|e| Error::io(&keys_path, e))?;
+        let mut shared = Shared {
+            lines: SharedLines::default(),
+            path: path.clone(),
+            segments: keys_path,
+            min_docs,
+        };
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        if min_docs > 0 {
+            let keys = &mut shared.lines.0;
+            self.sorter.sorted()?.for_each_group(
+                |r| r.key,
+                |run| {
+                    let distinct = 1 + run.windows(2).filter(|w| w[0].text != w[1].text).count();
+                    if distinct < min_docs {
+                        return Ok(());
+                    }
+                    keys.push(run[0].key);
+                    let write = |out: &mut BufWriter<std::fs::File>, v: u32| {
+                        out.write_all(&v.to_le_bytes())
+                    };
+                    write(&mut out, run.len() as u32)
+                        .and_then(|()| run.iter().try_for_each(|r| write(&mut out, r.doc)))
+                        .map_err(|e| Error::io(&path, e))
+                },
+            )?;
+        }
+        out.flush().map_err(|e| Error::io(&path, e))?;
+        Ok(shared)
+    }
+}
+
+/// Each document's segment keys, in order, as the census computed them.
+pub struct SegmentKeys {
+    input: BufReader<std::fs::File>,
+    path: PathBuf,
+}
+
+impl SegmentKeys {
+    /// The next document's keys, one per segment, into `out`.
+    pub fn next_into(&mut self, out: &mut Vec<u64>) -> Result<()> {
+        let mut word = [0u8; 8];
+        let mut next = |input: &mut BufReader<std::fs::File>| {
+            input
+                .read_exact(&mut word)
+                .map(|()| u64::from_le_bytes(word))
+                .map_err(|e| Error::io(&self.path, e))
+        };
+        let n = next(&mut self.input)?;
+        out.clear();
+        for _ in 0..n {
+            out.push(next(&mut self.input)?);
+        }
+        Ok(())
+    }
+}
+
+/// A set of segment keys: the shared lines that matching sets aside.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedLines(Vec<u64>);
+
+impl SharedLines {
+    /// The set of `keys`, in any order.
+    pub fn from_keys(mut keys: Vec<u64>) -> Self {
+        keys.sort_unstable();
+        keys.dedup();
+        SharedLines(keys)
+    }
+
+    /// Whether the segment key `key` is a shared line.
+    pub fn contains(&self, key: u64) -> bool {
+        self.0.binary_search(&key).is_ok()
+    }
+
+    /// Number of shared lines.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The keys, sorted.
+    pub fn keys(&self) -> &[u64] {
+        &self.0
+    }
+}
+
+/// The shared lines of a corpus, with the documents each is in (on disk).
+#[derive(Debug)]
+pub struct Shared {
+    pub lines: SharedLines,
+    /// For each key in order: its number of documents, then the documents.
+    path: PathBuf,
+    /// Each document's segment keys ([`SegmentKeys`]).
+    segments: PathBuf,
+    min_docs: usize,
+}
+
+impl Shared {
+    /// No shared lines (templates off, or nothing to count).
+    pub fn none() -> Self {
+        Shared {
+            lines: SharedLines::default(),
+            path: PathBuf::new(),
+            segments: PathBuf::new(),
+            min_docs: 0,
+        }
+    }
+
+    /// Each document's segment keys, in order, from the census; `None`
+    /// without a census.
+    pub fn segment_keys(&self) -> Result<Option<SegmentKeys>> {
+        if self.segments.as_os_str().is_empty() {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(&self.segments).map_err(|e| Error::io(&self.segments, e))?;
+        Ok(Some(SegmentKeys {
+            input: BufReader::with_capacity(1 << 20, file),
+            path: self.segments.clone(),
+        }))
+    }
+
+    /// The corpus templates: the shared lines in at least `min_docs` kept
+    /// documents, with their counts, sorted by key.
+    pub fn kept(&self, kept: impl Fn(u32) -> bool) -> Result<Vec<(u64, u32)>> {
+        let mut found = Vec::new();
+        if self.lines.is_empty() {
+            return Ok(found);
+        }
+        let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut input = BufReader::with_capacity(1 << 20, file);
+        let mut word = [0u8; 4];
+        let mut next = |input: &mut BufReader<std::fs::File>| {
+            input
+                .read_exact(&mut word)
+                .map(|()| u32::from_le_bytes(word))
+                .map_err(|e| Error::io(&self.path, e))
+        };
+        for &key in self.lines.keys() {
+            crate::interrupt::check()?;
+            let n = next(&mut input)?;
+            let mut docs = 0u32;
+            for _ in 0..n {
+                docs += u32::from(kept(next(&mut input)?));
+            }
+            if docs as usize >= self.min_docs {
+                found.push((key, docs));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        for path in [&self.path, &self.segments] {
+            if !path.as_os_str().is_empty() {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
 }
 
 /// Document count of `key` if it is a template.
@@ -93,21 +470,91 @@ pub fn mark(
 mod tests {
     use super::*;
 
-    #[test]
-    fn counts_kept_documents() {
+    fn census(texts: &[&str], min_docs: usize) -> (tempfile::TempDir, Shared) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = crate::spill::Sorter::new("t", dir.path(), 1024);
-        for r in [(7, 0), (7, 1), (8, 0), (7, 2), (7, 3), (8, 3)] {
-            s.push(r).unwrap();
+        let mut c = Census::new(dir.path(), 1024).unwrap();
+        let mut buf = Vec::new();
+        for (d, t) in texts.iter().enumerate() {
+            c.add(d as u32, &DocKeys::of(t, 1, &mut buf)).unwrap();
         }
-        let t = count(s.sorted().unwrap(), &|d| d != 3, 3).unwrap();
-        assert_eq!(t, vec![(7, 3)]);
-        assert_eq!(lookup(&t, 7), Some(3));
-        assert_eq!(lookup(&t, 8), None);
-        let none = crate::spill::Sorter::<(u64, u32)>::new("u", dir.path(), 1024);
-        assert!(count(none.sorted().unwrap(), &|_| true, 0)
-            .unwrap()
-            .is_empty());
+        let shared = c.finish(min_docs).unwrap();
+        (dir, shared)
+    }
+
+    #[test]
+    fn keys_ignore_case_spacing_punctuation_and_one_figure() {
+        let k = |t: &str| key(t, 7, &mut Vec::new());
+        assert_eq!(
+            k("Copyright 2024, Example Media"),
+            k("copyright  2025 Example media.")
+        );
+        assert_eq!(k("Sign up: NEWSLETTER"), k("sign up newsletter"));
+        assert_ne!(k("Home News"), k("HomeNews"));
+        // Two figures are data: they stay in the key.
+        assert_ne!(k("Shr 52 cts vs 51 cts"), k("Shr 40 cts vs 41 cts"));
+        assert_eq!(k("Überblick ÄRGER"), k("überblick ärger"));
+        // Characters whose lower case is longer than they are.
+        assert_eq!(k("İİİİ İİ"), k("i̇i̇i̇i̇ i̇i̇"));
+        assert_eq!(k("  --- "), None);
+    }
+
+    /// The key as its definition says, one character at a time.
+    fn key_by_definition(text: &str) -> Option<u64> {
+        let word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+        let words: Vec<String> = text
+            .split(|c: char| !word(c))
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
+        let figures = text
+            .as_bytes()
+            .split(|b| !b.is_ascii_digit())
+            .filter(|run| !run.is_empty())
+            .count();
+        let mut joined = words.join(" ");
+        if figures <= 1 {
+            joined = joined.replace(|c: char| c.is_ascii_digit(), "0");
+        }
+        (!joined.is_empty()).then(|| xxh3_64_with_seed(joined.as_bytes(), 7))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn keys_follow_their_definition(text in "\\PC{0,40}|[a-zA-Z0-9 .,İß\u{301}]{0,40}") {
+            proptest::prop_assert_eq!(key(&text, 7, &mut Vec::new()), key_by_definition(&text));
+        }
+    }
+
+    #[test]
+    fn shared_lines_count_distinct_documents_and_templates_kept_ones() {
+        let menu = "Home | World | Sport";
+        let texts: Vec<String> = ["apples", "boats", "clouds", "drums", "eggs"]
+            .iter()
+            .map(|w| format!("{menu}\nThis story is about {w}.\nFooter line"))
+            .collect();
+        let mut all: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // An exact copy counts once.
+        all.push(texts[0].as_str());
+        let (_dir, shared) = census(&all, 5);
+        let k = |t: &str| key(t, 1, &mut Vec::new()).unwrap();
+        let lines = &shared.lines;
+        assert!(lines.contains(k(menu)) && lines.contains(k("Footer line")));
+        assert!(!lines.contains(k("This story is about drums.")));
+        assert_eq!(lines.len(), 2);
+        assert!(census(&all[..5], 6).1.lines.is_empty());
+        // Over kept documents: with two of them dropped, three are left.
+        let t = shared.kept(|d| d >= 2).unwrap();
+        assert!(t.is_empty());
+        let t = shared.kept(|d| d != 1).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                (k(menu).min(k("Footer line")), 5),
+                (k(menu).max(k("Footer line")), 5)
+            ]
+        );
+        assert_eq!(lookup(&t, k(menu)), Some(5));
+        assert!(census(&all, 0).1.lines.is_empty());
     }
 
     #[test]

@@ -307,7 +307,7 @@ fn split_lines(
                 None => give(Piece::Line(&held)),
             };
         }
-        let newline = available.iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', available);
         let take = newline.map_or(available.len(), |i| i + 1);
         let part = &available[..take];
         let content = (held.len() + take - usize::from(newline.is_some())) as u64;
@@ -357,6 +357,78 @@ fn parse(
     input: u32,
     options: &ReadOptions,
 ) -> Result<Document> {
+    let fields = super::scan::locate(line.as_bytes(), &options.text, &options.id)
+        .and_then(|f| Some((f.text.filter(|t| line.as_bytes()[t.start] == b'"')?, f.id)));
+    let (text_value, text, id) = match fields {
+        Some((text_value, id)) => {
+            let mut text = String::new();
+            if !super::scan::unescape(&line[text_value.clone()], &mut text) {
+                return parse_value(path, line_no, line, newline, offset, input, options);
+            }
+            let id = id.map(|r| {
+                let raw = &line[r];
+                let mut id = String::new();
+                if raw.starts_with('"') && super::scan::unescape(raw, &mut id) {
+                    id
+                } else {
+                    raw.to_string()
+                }
+            });
+            (text_value, text, id)
+        }
+        None => return parse_value(path, line_no, line, newline, offset, input, options),
+    };
+    Ok(document(
+        path, line_no, line, newline, offset, input, options, text_value, text, id,
+    ))
+}
+
+/// A record as [`parse`] gives it, from its parts.
+#[allow(clippy::too_many_arguments)]
+fn document(
+    path: &Path,
+    line_no: u64,
+    line: &str,
+    newline: bool,
+    offset: u64,
+    input: u32,
+    options: &ReadOptions,
+    text_value: Range<usize>,
+    text: String,
+    id: Option<String>,
+) -> Document {
+    let id = id.unwrap_or_else(|| {
+        format!(
+            "{}:{line_no}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        )
+    });
+    Document {
+        id,
+        input,
+        file: path.to_path_buf(),
+        line: line_no,
+        text,
+        record: options.records.then(|| JsonRecord {
+            line: line.to_string(),
+            text_value,
+            newline,
+            offset,
+        }),
+    }
+}
+
+/// [`parse`] through a JSON value: the lines the scanner leaves to serde,
+/// and the errors it reports.
+fn parse_value(
+    path: &Path,
+    line_no: u64,
+    line: &str,
+    newline: bool,
+    offset: u64,
+    input: u32,
+    options: &ReadOptions,
+) -> Result<Document> {
     let err = |message: String| Error::Json {
         path: path.to_path_buf(),
         line: line_no,
@@ -381,29 +453,24 @@ fn parse(
         }
     };
     let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
-    let id = match object.get(&options.id) {
-        Some(v) => match serde_json::from_str::<String>(v.get()) {
+    let id = object
+        .get(&options.id)
+        .map(|v| match serde_json::from_str::<String>(v.get()) {
             Ok(s) => s,
             Err(_) => v.get().to_string(),
-        },
-        None => format!(
-            "{}:{line_no}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        ),
-    };
-    Ok(Document {
-        id,
+        });
+    Ok(document(
+        path,
+        line_no,
+        line,
+        newline,
+        offset,
         input,
-        file: path.to_path_buf(),
-        line: line_no,
+        options,
+        start..start + raw.get().len(),
         text,
-        record: Some(JsonRecord {
-            line: line.to_string(),
-            text_value: start..start + raw.get().len(),
-            newline,
-            offset,
-        }),
-    })
+        id,
+    ))
 }
 
 #[cfg(test)]
@@ -415,6 +482,26 @@ mod tests {
             text: "text".into(),
             id: "id".into(),
             max_bytes: 1 << 20,
+            records: true,
+        }
+    }
+
+    /// The fast path and the JSON value agree on every record either reads.
+    #[test]
+    fn scanned_and_parsed_records_agree() {
+        let path = Path::new("f.jsonl");
+        for line in [
+            r#"{"id": 7, "text" : "a\nb", "meta": {"x": [1, 2]}}"#,
+            r#"{"text":"caf\u00e9 \ud83d\ude00","id":"x\"y"}"#,
+            r#"{"text":"no id"}"#,
+            r#"{"text":"lone id","id":"\ud800"}"#,
+            r#"{"text":"n","id":[1, {"a": null}]}"#,
+        ] {
+            let fast = parse(path, 1, line, true, 0, 0, &fields()).unwrap();
+            let slow = parse_value(path, 1, line, true, 0, 0, &fields()).unwrap();
+            assert_eq!((&fast.id, &fast.text), (&slow.id, &slow.text), "{line}");
+            let (f, s) = (fast.record.unwrap(), slow.record.unwrap());
+            assert_eq!((f.line, f.text_value), (s.line, s.text_value), "{line}");
         }
     }
 

@@ -4,6 +4,7 @@
 //! every run sees the same sequence.
 
 mod jsonl;
+pub mod scan;
 
 pub use jsonl::JsonRecord;
 
@@ -61,7 +62,8 @@ pub struct Document {
     /// Its line in that file (1 for a text file).
     pub line: u64,
     pub text: String,
-    /// For JSONL, the original line, to write back with only the text changed.
+    /// For JSONL, the original line, to write back with only the text
+    /// changed (when the reader was asked for it, [`ReadOptions::records`]).
     pub record: Option<JsonRecord>,
 }
 
@@ -75,15 +77,20 @@ pub struct ReadOptions {
     /// it becomes a [`Error::DocumentTooLarge`] (and, for `--on-error
     /// skip`, a [`Gap`] handed over in pieces).
     pub max_bytes: u64,
+    /// Whether a JSONL document keeps its original line ([`Document::record`]),
+    /// which only a writer needs.
+    pub records: bool,
 }
 
 impl ReadOptions {
-    /// The options a run's configuration gives.
-    pub fn of(config: &crate::Config) -> Self {
+    /// The options a run's configuration gives, for a reader that writes
+    /// copies (`records`) or one that only analyses.
+    pub fn of(config: &crate::Config, records: bool) -> Self {
         ReadOptions {
             text: config.text_field.clone(),
             id: config.id_field.clone(),
             max_bytes: config.max_document_bytes(),
+            records,
         }
     }
 }

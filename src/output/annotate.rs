@@ -26,6 +26,8 @@ struct Annotation<'a> {
     duplicate_of: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     similarity: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    containment: Option<f32>,
     spans: Vec<(usize, usize, Kind, Rule)>,
 }
 
@@ -44,6 +46,7 @@ pub fn annotation<'a>(
                 rule: None,
                 duplicate_of: None,
                 similarity: None,
+                containment: None,
                 spans: cuts
                     .iter()
                     .map(|c| {
@@ -57,12 +60,14 @@ pub fn annotation<'a>(
         Fate::Dropped {
             of,
             similarity,
+            containment,
             rule,
         } => Annotation {
             status: "dropped",
             rule: Some(rule),
             duplicate_of: Some(id_of(of)),
             similarity: Some(similarity),
+            containment,
             spans: Vec::new(),
         },
     };

@@ -126,7 +126,7 @@ fn second_pass(
     f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
     progress.start("read again + write", Some(analysis.len() as u64));
-    let fields = ReadOptions::of(&analysis.config);
+    let fields = ReadOptions::of(&analysis.config, true);
     let mut store = analysis.store.reader()?;
     let mut summary = Summary {
         documents_skipped: analysis.skipped.len() as u64,
@@ -309,6 +309,8 @@ fn decide(
             segments: &segments,
             plan: &plan,
             cuts: &doc_cuts,
+            kept_words: local.kept_words,
+            content_words: local.content_words,
         },
     );
     let copy = match mode {

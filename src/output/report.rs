@@ -26,7 +26,7 @@ pub fn input_path(input: &crate::corpus::Input) -> String {
 }
 
 /// Report format version; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Counts for the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -212,6 +212,7 @@ impl<'a> Header<'a> {
             neardup_version: env!("CARGO_PKG_VERSION"),
             parameters: Parameters {
                 threshold: c.threshold,
+                containment: c.containment,
                 permutations: c.doc_sketch.permutations,
                 shingle_size: c.doc_sketch.shingle_size,
                 seed: c.doc_sketch.seed,
@@ -283,6 +284,7 @@ impl<'a> Footer<'a> {
 #[derive(Serialize)]
 struct Parameters<'a> {
     threshold: f64,
+    containment: Option<f64>,
     permutations: usize,
     shingle_size: usize,
     seed: u64,
@@ -323,6 +325,22 @@ struct DocRef<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     end: Option<u32>,
     similarity: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    containment: Option<f32>,
+}
+
+/// What a document was compared on: its content, the words the in-document
+/// rules keep minus the corpus's shared lines.
+#[derive(Serialize)]
+struct Compared {
+    /// Words of the content.
+    words: u32,
+    /// Kept words set aside as shared lines (menus, sidebars, footers that
+    /// recur across the corpus).
+    shared_words: u32,
+    /// Whether the content was long enough, and a large enough part of the
+    /// document, to judge it a near copy (exact copies are judged always).
+    judged: bool,
 }
 
 #[derive(Serialize)]
@@ -336,6 +354,7 @@ struct DocEntry<'a> {
     rule: Option<Rule>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_of: Option<DocRef<'a>>,
+    compared: Compared,
     removed: Vec<SpanEntry<'a>>,
     shared: Vec<SharedEntry<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -385,6 +404,9 @@ pub struct DocumentView<'a> {
     pub segments: &'a [crate::text::Segment],
     pub plan: &'a DocPlan,
     pub cuts: &'a [Cut],
+    /// Words the in-document rules keep, and of those the content's.
+    pub kept_words: u32,
+    pub content_words: u32,
 }
 
 /// The report entry of one document, as one line of JSON. A pure function
@@ -396,6 +418,7 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         start: Some(t.start),
         end: Some(t.end),
         similarity: t.similarity,
+        containment: None,
     };
     let span = |start: usize, end: usize, removal: Removal| SpanEntry {
         start,
@@ -416,6 +439,7 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         Fate::Dropped {
             of,
             similarity,
+            containment,
             rule,
         } => {
             let twin = DocRef {
@@ -424,6 +448,7 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
                 start: None,
                 end: None,
                 similarity,
+                containment,
             };
             ("dropped", Some(rule), Some(twin))
         }
@@ -439,6 +464,15 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         bytes: d.text.len(),
         rule,
         duplicate_of,
+        compared: Compared {
+            words: d.content_words,
+            shared_words: d.kept_words - d.content_words,
+            judged: crate::matching::judged(
+                d.content_words,
+                d.kept_words,
+                analysis.config.doc_sketch.shingle_size,
+            ),
+        },
         removed: d
             .cuts
             .iter()

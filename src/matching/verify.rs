@@ -1,4 +1,4 @@
-//! Verification: a candidate pair is kept only when its similarity,
+//! Verification: a candidate pair matches only when its similarity,
 //! estimated from the signatures, reaches the threshold. Banding alone lets
 //! through pairs that agree on one band by chance.
 //!
@@ -7,16 +7,6 @@
 //! the memory. Two values that differ agree on their low byte by chance with
 //! probability 1/256, so the share `m` of agreeing bytes estimates
 //! `J + (1 - J) / 256`, and `(m - 1/256) / (1 - 1/256)` estimates `J`.
-
-use rayon::prelude::*;
-
-/// A verified pair of items and their estimated Jaccard similarity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Edge {
-    pub a: u32,
-    pub b: u32,
-    pub similarity: f32,
-}
 
 /// The b-bit form of a signature: each value's lowest byte.
 pub fn low_bytes(sig: &[u32], out: &mut Vec<u8>) {
@@ -44,6 +34,12 @@ impl BitSignatures {
         low_bytes(sig, &mut self.bytes);
     }
 
+    /// Appends a signature already in b-bit form (`permutations` bytes).
+    pub fn push_bits(&mut self, bits: &[u8]) {
+        debug_assert_eq!(bits.len(), self.permutations);
+        self.bytes.extend_from_slice(bits);
+    }
+
     fn row(&self, i: u32) -> &[u8] {
         let p = self.permutations;
         &self.bytes[i as usize * p..(i as usize + 1) * p]
@@ -61,25 +57,6 @@ pub fn bbit_similarity(a: &[u8], b: &[u8]) -> f64 {
     let same = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64;
     let chance = 1.0 / 256.0;
     ((same - chance) / (1.0 - chance)).clamp(0.0, 1.0)
-}
-
-/// Keeps the pairs whose estimated similarity is at least `threshold`.
-pub fn verify(
-    pairs: &[(u32, u32)],
-    similarity: impl Fn(u32, u32) -> f64 + Sync,
-    threshold: f64,
-) -> Vec<Edge> {
-    pairs
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let s = similarity(a, b);
-            (s >= threshold).then_some(Edge {
-                a,
-                b,
-                similarity: s as f32,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -115,17 +92,5 @@ mod tests {
                 "{overlap}: {full}"
             );
         }
-    }
-
-    #[test]
-    fn keeps_only_pairs_at_or_above_threshold() {
-        let sims = [[1.0, 0.75, 0.5], [0.75, 1.0, 0.6], [0.5, 0.6, 1.0]];
-        let edges = verify(
-            &[(0, 1), (0, 2), (1, 2)],
-            |a, b| sims[a as usize][b as usize],
-            0.75,
-        );
-        assert_eq!(edges.len(), 1);
-        assert_eq!((edges[0].a, edges[0].b, edges[0].similarity), (0, 1, 0.75));
     }
 }
