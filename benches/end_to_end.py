@@ -13,6 +13,10 @@ Usage:
   python3 benches/end_to_end.py                          # 10k, 100k, 1M
   python3 benches/end_to_end.py --sizes 10000000 --commands scan
   python3 benches/end_to_end.py --sizes 2000 --quick     # what CI runs
+  # copies cut short, found by containment (recall by share kept):
+  python3 benches/end_to_end.py --sizes 100000 --synth-options "--cut-rate 0.2" --options "--containment 0.9"
+  # pages of 40 sites, each in its site's long template:
+  python3 benches/end_to_end.py --sizes 20000 --synth-options "--sites 40 --cut-rate 0.3"
 
 Needs a release build (`cargo build --release`) and /usr/bin/time.
 """
@@ -51,6 +55,7 @@ def main():
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--commands", default="scan,clean")
     ap.add_argument("--options", default="", help="extra neardup options, e.g. --documents-only")
+    ap.add_argument("--synth-options", default="", help="extra neardup synth options, e.g. --sites 40 --cut-rate 0.2")
     ap.add_argument("--neardup", default=str(ROOT / "target/release/neardup"))
     ap.add_argument("--work", default=str(ROOT / "target/end_to_end"))
     ap.add_argument("--seed", type=int, default=1)
@@ -62,13 +67,16 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     sources = args.source or ([] if args.quick else [
         str(p) for p in (ROOT.parent / "shared/corpora/bbc-news", ROOT.parent / "shared/corpora/reuters21578") if p.exists()])
-    print(f"sources: {', '.join(sources) or 'bundled corpora/news-sample'}; options: {args.options or '(defaults)'}")
+    print(f"sources: {', '.join(sources) or 'bundled corpora/news-sample'}; options: {args.options or '(defaults)'}; "
+          f"synth options: {args.synth_options or '(defaults)'}")
+    synth_extra = args.synth_options.split()
+    variant = "".join(f"-{x.lstrip('-')}" for x in synth_extra)
     for size in [int(s) for s in args.sizes.split(",")]:
         ext = ".jsonl.zst" if size >= 1_000_000 else ".jsonl"
-        corpus = work / f"synth-{size}-{args.seed}{ext}"
-        truth = work / f"synth-{size}-{args.seed}.truth"
+        corpus = work / f"synth-{size}-{args.seed}{variant}{ext}"
+        truth = work / f"synth-{size}-{args.seed}{variant}.truth"
         if not corpus.exists() or args.quick:
-            cmd = [args.neardup, "synth", "--docs", str(size), "--seed", str(args.seed), "--out", str(corpus), "--truth", str(truth)]
+            cmd = [args.neardup, "synth", "--docs", str(size), "--seed", str(args.seed), "--out", str(corpus), "--truth", str(truth), *synth_extra]
             for s in sources:
                 cmd += ["--source", s]
             subprocess.run(cmd, check=True)

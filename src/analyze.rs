@@ -309,10 +309,12 @@ impl Analyzer {
 
 /// Which segments are set aside from a document's content: every shared
 /// line (menus, link lists, headings, a sidebar's blurb, a footer's
-/// sentences: the site's template) except the shared prose of the
-/// document's longest run of consecutive prose lines. That run is its
-/// article; when the article itself recurs across the corpus (syndicated to
-/// many sites, quoted whole), its copies are still compared on it.
+/// sentences: the site's template), except shared prose inside a run of
+/// prose lines that is mostly the document's own text, such as a paragraph
+/// quoted in an article. A run of prose that is mostly shared is set aside
+/// whole, even when it is the article itself (syndicated to many sites):
+/// what is left of such a page is then too small a part of it to judge, and
+/// it is kept, rather than compared on whatever else it shares.
 fn set_aside(
     views: &[SegmentView],
     segments: &[SegmentSketch],
@@ -325,26 +327,25 @@ fn set_aside(
     let mut out: Vec<bool> = (0..segments.len())
         .map(|i| shared.contains(segments[i].template))
         .collect();
-    let prose: Vec<bool> = kept.iter().map(|&i| views[i].is_prose()).collect();
-    // The longest run of prose (in words; the first among equals).
-    let mut best: Option<(u32, std::ops::Range<usize>)> = None;
     let mut p = 0;
     while p < kept.len() {
         let start = p;
-        let mut words = 0;
-        while p < kept.len() && prose[p] {
-            words += segments[kept[p]].words;
+        let (mut own, mut common) = (0u32, 0u32);
+        while p < kept.len() && views[kept[p]].is_prose() {
+            let i = kept[p];
+            if out[i] {
+                common += segments[i].words;
+            } else {
+                own += segments[i].words;
+            }
             p += 1;
         }
-        if p > start && best.as_ref().is_none_or(|b| words > b.0) {
-            best = Some((words, start..p));
+        if own >= common {
+            for &i in &kept[start..p] {
+                out[i] = false;
+            }
         }
         p = p.max(start + 1);
-    }
-    if let Some((_, run)) = best {
-        for &i in &kept[run] {
-            out[i] = false;
-        }
     }
     out
 }
