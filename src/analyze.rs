@@ -264,22 +264,36 @@ impl Analyzer {
                 tokens: r.clone(),
             })
             .collect();
-        let mut facts = if self.config.structural_rules {
+        if self.config.structural_rules {
             structural::apply(&views, &mut removals);
-            structural::line_facts(&views, tokens, &self.stop)
-        } else {
-            views
-                .iter()
-                .map(|v| LineFacts::of_words(v.tokens.len()))
-                .collect()
-        };
+        }
+        let mut facts: Vec<LineFacts> = views
+            .iter()
+            .map(|v| LineFacts::of_words(v.tokens.len()))
+            .collect();
         if self.config.body {
             let (_, mask) = self
                 .lists
                 .for_document(&tokens.hashes, &mut scratch.stop_bits);
             let classes = body::classify(&views, &scratch.stop_bits, mask);
-            for (f, class) in facts.iter_mut().zip(classes) {
+            for (f, (class, menu)) in facts.iter_mut().zip(classes) {
                 f.class = class;
+                f.menu = menu;
+            }
+        }
+        if self.config.structural_rules {
+            // Lines are weighed against the article: its main run of prose
+            // when the body classifier finds one, else all the prose.
+            let article = self
+                .config
+                .body
+                .then(|| body::main_run(&facts, &removals, |i| shared.contains(segments[i].template)))
+                .flatten();
+            let classes: Vec<LineFacts> = facts;
+            facts = structural::line_facts(&views, tokens, &self.stop, article);
+            for (f, c) in facts.iter_mut().zip(classes) {
+                f.class = c.class;
+                f.menu = c.menu;
             }
         }
         if let Some(rules) = &self.config.rules {

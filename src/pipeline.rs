@@ -303,7 +303,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
 
     let t = Instant::now();
     let kept = |d: u32| verdicts[d as usize].is_kept();
-    let templates = shared.kept(kept)?;
+    let templates = shared.templates(kept, temp.path(), budget / 4 / 16)?;
     let shared_lines = shared.lines.len();
     drop(shared);
     timings.push(("corpus templates", t.elapsed()));

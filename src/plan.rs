@@ -234,20 +234,25 @@ pub fn decide(
         .collect();
     let facts: Vec<LineFacts> = local.segments.iter().map(|s| s.facts).collect();
     let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
-    plan.template_hits = template::mark(&keys, templates, &mut plan.removals);
+    let context = template::Context { templates };
+    plan.template_hits = template::mark(&keys, &facts, context, &mut plan.removals);
     loop {
         let before = removed(&plan.removals);
         if config.structural_rules {
             structural::trailing_block(&facts, &mut plan.removals);
         }
-        template::mark(&keys, templates, &mut plan.removals);
+        template::mark(&keys, &facts, context, &mut plan.removals);
         structural::release_pinned(&facts, &mut plan.removals);
         if removed(&plan.removals) == before {
             break;
         }
     }
     if config.body {
-        body::select(&facts, &mut plan.removals);
+        if body::is_clean_text(&facts, &plan.removals) {
+            template::release_inside(&facts, &mut plan.removals);
+        } else {
+            body::select(&facts, &mut plan.removals);
+        }
     }
     if config.keep_boilerplate {
         for (seg, r) in plan.removals.iter_mut().enumerate() {

@@ -74,9 +74,10 @@ const SECOND_RUN_SHARE: f32 = 0.2;
 /// Headline size, in words.
 const HEADLINE_WORDS: Range<u16> = 2..26;
 
-/// The class of each line; token `t` is a function word when
-/// `stop_bits[t] & stop_mask != 0` (see [`super::language::StopLists`]).
-pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec<Class> {
+/// The class of each line, and whether it stands in a run of short lines
+/// like a menu; token `t` is a function word when `stop_bits[t] & stop_mask
+/// != 0` (see [`super::language::StopLists`]).
+pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec<(Class, bool)> {
     let ends: Vec<bool> = lines.iter().map(|l| ends_sentence(l.text)).collect();
     let short: Vec<bool> = lines
         .iter()
@@ -103,7 +104,7 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
                 .iter()
                 .filter(|&&b| b & stop_mask != 0)
                 .count();
-            if words >= GOOD_WORDS
+            let class = if words >= GOOD_WORDS
                 && stop * GOOD_STOP_RATIO >= words
                 && (ends || words >= LONG_WORDS)
             {
@@ -112,7 +113,8 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
                 Class::Bad
             } else {
                 Class::Middle
-            }
+            };
+            (class, run >= MENU_RUN)
         })
         .collect()
 }
@@ -151,6 +153,76 @@ fn best_run(scores: &[f32], range: Range<usize>) -> Option<(Range<usize>, f32)> 
         }
     }
     best
+}
+
+/// Whether the lines `range` hold site furniture: two corpus template lines
+/// in a row or more, or a run of menu-like lines that neither carries
+/// figures (a table's rows) nor shares its vocabulary with the article (a
+/// list of the article's own, such as a line-up or a list of nominees).
+fn holds_furniture(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    range: Range<usize>,
+) -> bool {
+    // Rows of a table are data, however often they recur.
+    let all: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
+    let template = |p: usize| {
+        removals[all[p]].is_some_and(|r| r.rule == Rule::CorpusTemplate)
+            && !super::template::is_row(facts, &all, p)
+    };
+    let lines: Vec<usize> = (0..all.len()).filter(|&p| range.contains(&all[p])).collect();
+    if lines.windows(2).any(|w| template(w[0]) && template(w[1])) {
+        return true;
+    }
+    let lines: Vec<usize> = lines.into_iter().map(|p| all[p]).collect();
+    let menu: Vec<usize> = lines
+        .into_iter()
+        .filter(|&i| removals[i].is_none())
+        .collect();
+    menu.chunk_by(|&a, &b| facts[a].menu && facts[b].menu && b == a + 1)
+        .filter(|run| facts[run[0]].menu && run.len() >= MENU_RUN)
+        .any(|run| {
+            let figures = run.iter().filter(|&&i| facts[i].has_figures()).count();
+            let (content, in_body) = run.iter().fold((0u32, 0u32), |(c, b), &i| {
+                let (ci, bi) = facts[i].vocabulary();
+                (c + u32::from(ci), b + u32::from(bi))
+            });
+            figures * 2 < run.len() && in_body * 2 < content.max(1)
+        })
+}
+
+/// The main run of prose of a document in the first pass, when corpus
+/// templates are not known yet: the contiguous run of lines with the largest
+/// score, the lines `shared` (the census's shared lines) scored as
+/// templates.
+pub fn main_run(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    shared: impl Fn(usize) -> bool,
+) -> Option<Range<usize>> {
+    let mut scores = scores(facts, removals);
+    for (i, s) in scores.iter_mut().enumerate() {
+        if removals[i].is_none() && shared(i) {
+            *s = -TEMPLATE_PENALTY;
+        }
+    }
+    best_run(&scores, 0..scores.len()).map(|(run, _)| run)
+}
+
+/// Whether the document is already clean text, not a page: before and
+/// after its article's main run of prose stands no site furniture (a run of
+/// menu-like lines that shares nothing with the article, or two corpus
+/// template lines in a row). Nothing of such a document lies outside its
+/// body, and of its recurring lines only those that open or close it are
+/// templates ([`super::template::release_inside`]).
+pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool {
+    let scores = scores(facts, removals);
+    let Some((body, _)) = best_run(&scores, 0..scores.len()) else {
+        // No prose: a table, a list; left as it is.
+        return true;
+    };
+    !holds_furniture(facts, removals, 0..body.start)
+        && !holds_furniture(facts, removals, body.end..facts.len())
 }
 
 /// Marks every line outside the body as `outside_body`. Lines already
@@ -220,6 +292,9 @@ mod tests {
         let mut bits = Vec::new();
         let (_, mask) = StopLists::new(&tokenizer).for_document(&tokens.hashes, &mut bits);
         classify(&views, &bits, mask)
+            .into_iter()
+            .map(|c| c.0)
+            .collect()
     }
 
     #[test]

@@ -462,6 +462,8 @@ pub struct LineFacts {
     pub words: u16,
     /// The body classifier's class of the line.
     pub class: Class,
+    /// It stands in a run of short lines that end no sentence, like a menu.
+    pub menu: bool,
     /// A user rule says the line is content: no boilerplate rule removes it.
     pub pinned: bool,
 }
@@ -486,6 +488,39 @@ impl LineFacts {
         self.flags & flag != 0
     }
 
+    /// Facts of a line of `words` words, prose or not, with figures or not.
+    #[cfg(test)]
+    pub(crate) fn sketch(words: u16, prose: bool, figures: bool) -> Self {
+        LineFacts {
+            flags: if prose { PROSE } else { 0 } | if figures { FIGURES } else { 0 },
+            words,
+            ..LineFacts::default()
+        }
+    }
+
+    /// Whether the line carries figures (a row of a table, a date, a price).
+    pub fn has_figures(&self) -> bool {
+        self.has(FIGURES)
+    }
+
+    /// Whether the line is prose: it ends a sentence and has three words or
+    /// more, or is long.
+    pub fn is_prose(&self) -> bool {
+        self.has(PROSE)
+    }
+
+    /// Whether the line is a sentence that leads into what follows ("The
+    /// plan covers:").
+    pub fn is_lead_in(&self) -> bool {
+        self.has(LEAD_IN)
+    }
+
+    /// Its distinct content words, and how many of them the document's prose
+    /// also holds (for lines that are not prose themselves; 0 otherwise).
+    pub fn vocabulary(&self) -> (u16, u16) {
+        (self.content, self.in_body)
+    }
+
     /// Eight little-endian bytes, for files of intermediate results.
     pub fn to_bytes(&self) -> [u8; 8] {
         let mut b = [0u8; 8];
@@ -493,7 +528,7 @@ impl LineFacts {
         b[1..3].copy_from_slice(&self.content.to_le_bytes());
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
-        b[7] = self.class as u8 | (self.pinned as u8) << 7;
+        b[7] = self.class as u8 | (self.menu as u8) << 6 | (self.pinned as u8) << 7;
         b
     }
 
@@ -503,7 +538,8 @@ impl LineFacts {
             content: u16::from_le_bytes([b[1], b[2]]),
             in_body: u16::from_le_bytes([b[3], b[4]]),
             words: u16::from_le_bytes([b[5], b[6]]),
-            class: Class::from_code(b[7] & 0x7f),
+            class: Class::from_code(b[7] & 0x3f),
+            menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
         }
     }
@@ -518,8 +554,15 @@ pub fn release_pinned(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     }
 }
 
-/// The [`LineFacts`] of every segment of a document.
-pub fn line_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Vec<LineFacts> {
+/// The [`LineFacts`] of every segment of a document. Lines are weighed
+/// against the vocabulary of the prose lines of `article` (all of them
+/// when `None`).
+pub fn line_facts(
+    segs: &[SegmentView],
+    tokens: &Tokens,
+    stop: &StopWords,
+    article: Option<Range<usize>>,
+) -> Vec<LineFacts> {
     // Content words: four letters or more, not function words.
     let content = |s: &SegmentView, out: &mut Vec<u64>| {
         out.clear();
@@ -534,7 +577,8 @@ pub fn line_facts(segs: &[SegmentView], tokens: &Tokens, stop: &StopWords) -> Ve
     };
     let mut body = Vec::new();
     let mut words = Vec::new();
-    for s in segs.iter().filter(|s| s.is_prose()) {
+    let article = article.unwrap_or(0..segs.len());
+    for s in segs[article].iter().filter(|s| s.is_prose()) {
         content(s, &mut words);
         body.extend_from_slice(&words);
     }
@@ -691,7 +735,7 @@ mod tests {
         let mut removals = vec![None; views.len()];
         apply(&views, &mut removals);
         let stop = StopWords::new(&Tokenizer::new(1));
-        trailing_block(&line_facts(&views, &tokens, &stop), &mut removals);
+        trailing_block(&line_facts(&views, &tokens, &stop, None), &mut removals);
         views
             .iter()
             .zip(removals)

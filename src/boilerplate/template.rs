@@ -22,6 +22,7 @@
 //! the LSH stage, so memory stays bounded and the same step could run on a
 //! distributed shuffle.
 
+use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
 use crate::plan::{Removal, Rule};
 use crate::spill::{Record, Sorter};
@@ -40,7 +41,14 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// The key reads characters, not tokens, so the census computes it without
 /// tokenising; the first pass computes the same key for the same segment.
 pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
+    key_and_words(text, seed, buf).map(|(key, _)| key)
+}
+
+/// [`key`], and the number of words of the text (runs of letters and digits;
+/// a character of a script written without spaces is a word of its own).
+fn key_and_words(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<(u64, usize)> {
     let bytes = text.as_bytes();
+    let mut words = 0usize;
     // Every byte gives at most one byte of the key, except a non-ASCII
     // character whose lower case is longer: room for those is made there.
     buf.clear();
@@ -58,6 +66,7 @@ pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
             let word = mapped != 0;
             out[len] = mapped | (u8::from(!word) * b' ');
             len += usize::from(word | !gap);
+            words += usize::from(word & gap);
             gap = !word;
         }
         i = bytes.len();
@@ -69,6 +78,7 @@ pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
             let word = mapped != 0;
             buf[len] = mapped | (u8::from(!word) * b' ');
             len += usize::from(word | !gap);
+            words += usize::from(word & gap);
             gap = !word;
             i += 1;
             continue;
@@ -88,6 +98,7 @@ pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
                 buf[len..len + l.len()].copy_from_slice(l);
                 len += l.len();
             }
+            words += usize::from(gap || crate::text::is_unspaced_script(c));
             gap = false;
         } else if !gap {
             buf[len] = b' ';
@@ -115,7 +126,7 @@ pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
             *b = b'0';
         }
     }
-    Some(xxh3_64_with_seed(key, seed))
+    Some((xxh3_64_with_seed(key, seed), words))
 }
 
 /// Each ASCII byte as it stands in a template key: letters lower-cased,
@@ -166,6 +177,8 @@ impl Record for Occurrence {
 pub struct DocKeys {
     /// Per segment, in order: its key, 0 for a segment without a word.
     segments: Vec<u64>,
+    /// Per segment: whether it is a sentence (prose).
+    prose: Vec<bool>,
     /// The distinct keys, sorted.
     keys: Vec<u64>,
     text: u64,
@@ -174,16 +187,23 @@ pub struct DocKeys {
 impl DocKeys {
     /// The keys of `text`'s segments (as [`segment`] cuts it).
     pub fn of(text: &str, seed: u64, buf: &mut Vec<u8>) -> DocKeys {
-        let segments: Vec<u64> = segment(text)
+        let (segments, prose): (Vec<u64>, Vec<bool>) = segment(text)
             .iter()
-            .map(|s| key(&text[s.range()], seed, buf).unwrap_or(0))
-            .collect();
+            .map(|s| {
+                let line = &text[s.range()];
+                match key_and_words(line, seed, buf) {
+                    Some((key, words)) => (key, is_sentence(line, words)),
+                    None => (0, false),
+                }
+            })
+            .unzip();
         let mut keys: Vec<u64> = segments.iter().copied().filter(|&k| k != 0).collect();
         let text = crate::sketch::shingle::combine(&keys);
         keys.sort_unstable();
         keys.dedup();
         DocKeys {
             segments,
+            prose,
             keys,
             text,
         }
@@ -212,6 +232,7 @@ pub struct Census {
     sorter: Sorter<Occurrence>,
     dir: PathBuf,
     segments: (PathBuf, BufWriter<std::fs::File>),
+    documents: u32,
 }
 
 impl Census {
@@ -224,11 +245,13 @@ impl Census {
             sorter: Sorter::new("census", dir, capacity),
             dir: dir.to_path_buf(),
             segments: (path, BufWriter::with_capacity(1 << 20, file)),
+            documents: 0,
         })
     }
 
     /// Counts the segments of the next document, number `doc`.
     pub fn add(&mut self, doc: u32, keys: &DocKeys) -> Result<()> {
+        self.documents = doc + 1;
         for &key in &keys.keys {
             self.sorter.push(Occurrence {
                 key,
@@ -237,9 +260,14 @@ impl Census {
             })?;
         }
         let (path, out) = &mut self.segments;
+        let mut bits = vec![0u8; keys.prose.len().div_ceil(8)];
+        for (i, _) in keys.prose.iter().enumerate().filter(|p| *p.1) {
+            bits[i / 8] |= 1 << (i % 8);
+        }
         let mut put = |v: u64| out.write_all(&v.to_le_bytes());
         put(keys.segments.len() as u64)
             .and_then(|()| keys.segments.iter().try_for_each(|&k| put(k)))
+            .and_then(|()| out.write_all(&bits))
             .map_err(|e| Error::io(path, e))
     }
 
@@ -256,6 +284,7 @@ impl Census {
             lines: SharedLines::default(),
             path: path.clone(),
             segments: keys_path,
+            documents: self.documents,
             min_docs,
         };
         let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -293,18 +322,32 @@ pub struct SegmentKeys {
 impl SegmentKeys {
     /// The next document's keys, one per segment, into `out`.
     pub fn next_into(&mut self, out: &mut Vec<u64>) -> Result<()> {
+        let mut prose = Vec::new();
+        self.next_with_prose(out, &mut prose)
+    }
+
+    /// The next document's keys into `keys`, and whether each segment is a
+    /// sentence into `prose`.
+    fn next_with_prose(&mut self, keys: &mut Vec<u64>, prose: &mut Vec<bool>) -> Result<()> {
+        let path = &self.path;
         let mut word = [0u8; 8];
         let mut next = |input: &mut BufReader<std::fs::File>| {
             input
                 .read_exact(&mut word)
                 .map(|()| u64::from_le_bytes(word))
-                .map_err(|e| Error::io(&self.path, e))
+                .map_err(|e| Error::io(path, e))
         };
-        let n = next(&mut self.input)?;
-        out.clear();
+        let n = next(&mut self.input)? as usize;
+        keys.clear();
         for _ in 0..n {
-            out.push(next(&mut self.input)?);
+            keys.push(next(&mut self.input)?);
         }
+        let mut bits = vec![0u8; n.div_ceil(8)];
+        self.input
+            .read_exact(&mut bits)
+            .map_err(|e| Error::io(path, e))?;
+        prose.clear();
+        prose.extend((0..n).map(|i| bits[i / 8] & (1 << (i % 8)) != 0));
         Ok(())
     }
 }
@@ -349,6 +392,8 @@ pub struct Shared {
     path: PathBuf,
     /// Each document's segment keys ([`SegmentKeys`]).
     segments: PathBuf,
+    /// The documents counted.
+    documents: u32,
     min_docs: usize,
 }
 
@@ -359,6 +404,7 @@ impl Shared {
             lines: SharedLines::default(),
             path: PathBuf::new(),
             segments: PathBuf::new(),
+            documents: 0,
             min_docs: 0,
         }
     }
@@ -377,8 +423,77 @@ impl Shared {
     }
 
     /// The corpus templates: the shared lines in at least `min_docs` kept
-    /// documents, with their counts, sorted by key.
-    pub fn kept(&self, kept: impl Fn(u32) -> bool) -> Result<Vec<(u64, u32)>> {
+    /// documents, with their counts, sorted by key; but a sentence is a
+    /// template only when it stands in a block of template lines, that is,
+    /// when in at least half of the kept documents that hold one of the
+    /// template lines it stands beside, it stands beside it (a site's footer
+    /// sentence between its footer links, a form's notice above its fields).
+    /// A sentence that recurs without one ("Terms were not disclosed." above
+    /// a sign-off found in every story) is content that happens to recur.
+    /// Sorted records of (sentence, neighbour) go to `dir`, in at most
+    /// `capacity` records of memory.
+    pub fn templates(
+        &self,
+        kept: impl Fn(u32) -> bool,
+        dir: &Path,
+        capacity: usize,
+    ) -> Result<Vec<(u64, u32)>> {
+        let mut templates = self.kept(&kept)?;
+        let Some(mut census) = self.segment_keys()? else {
+            return Ok(templates);
+        };
+        // (sentence, neighbour) once per kept document; (sentence, 0) for
+        // every kept document that holds the sentence at all.
+        let mut pairs: Sorter<(u64, u64)> = Sorter::new("sentences", dir, capacity);
+        let (mut keys, mut prose, mut found) = (Vec::new(), Vec::new(), Vec::new());
+        let template = |k: u64| k != 0 && lookup(&templates, k).is_some();
+        for doc in 0..self.documents {
+            census.next_with_prose(&mut keys, &mut prose)?;
+            if !kept(doc) {
+                continue;
+            }
+            found.clear();
+            let lines: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
+            for (p, &i) in lines.iter().enumerate() {
+                if !prose[i] || !template(keys[i]) {
+                    continue;
+                }
+                found.push((keys[i], 0));
+                for q in [p.checked_sub(1), Some(p + 1)].into_iter().flatten() {
+                    if let Some(&j) = lines.get(q) {
+                        if template(keys[j]) && keys[j] != keys[i] {
+                            found.push((keys[i], keys[j]));
+                        }
+                    }
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            for &pair in &found {
+                pairs.push(pair)?;
+            }
+        }
+        let mut loose = Vec::new();
+        pairs.sorted()?.for_each_group(
+            |r| r.0,
+            |run| {
+                let in_block = run.chunk_by(|a, b| a == b).any(|same| {
+                    let beside = same[0].1;
+                    beside != 0
+                        && lookup(&templates, beside).is_some_and(|n| same.len() * 2 >= n as usize)
+                });
+                if !in_block {
+                    loose.push(run[0].0);
+                }
+                Ok(())
+            },
+        )?;
+        templates.retain(|t| loose.binary_search(&t.0).is_err());
+        Ok(templates)
+    }
+
+    /// The shared lines in at least `min_docs` kept documents.
+    fn kept(&self, kept: &impl Fn(u32) -> bool) -> Result<Vec<(u64, u32)>> {
         let mut found = Vec::new();
         if self.lines.is_empty() {
             return Ok(found);
@@ -425,21 +540,80 @@ pub fn lookup(templates: &[(u64, u32)], key: u64) -> Option<u32> {
         .map(|i| templates[i].1)
 }
 
+/// Whether segment `p` of `content` is a row of a table: it carries figures
+/// and so does a line beside it ("Record March 31" among a dividend's
+/// figures).
+pub fn is_row(facts: &[LineFacts], content: &[usize], p: usize) -> bool {
+    let figures = |q: Option<usize>| {
+        q.and_then(|q| content.get(q))
+            .is_some_and(|&i| facts[i].has_figures())
+    };
+    figures(Some(p)) && (figures(p.checked_sub(1)) || figures(Some(p + 1)))
+}
+
+/// In a document that is already clean text, not a page
+/// ([`super::body::is_clean_text`]), the template lines inside it are its
+/// own ("Qtly div five cts vs five cts prior" in a dividend's table), and so
+/// are the rows of its tables wherever they stand: of its template lines
+/// only the runs that open and close it (a sign-off, a standing header)
+/// stay removed.
+pub fn release_inside(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
+    let edge = |p: &usize| removals[content[*p]].is_some() && !is_row(facts, &content, *p);
+    let lead = (0..content.len()).take_while(edge).count();
+    let tail = (0..content.len()).rev().take_while(edge).count();
+    for p in lead..content.len().saturating_sub(tail).max(lead) {
+        let r = &mut removals[content[p]];
+        if r.is_some_and(|r| r.rule == Rule::CorpusTemplate) {
+            *r = None;
+        }
+    }
+}
+
+/// Whether a segment of `words` words is a sentence: it ends one and has
+/// three words or more, or is long (as the structural rules say of prose).
+fn is_sentence(text: &str, words: usize) -> bool {
+    (crate::text::segment::ends_sentence(text) && words >= 3) || words >= 25
+}
+
 /// Words up to which a template line needs boilerplate beside it.
 const SHORT: u32 = 2;
 
+/// What [`mark`] knows of the corpus and of the document.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The corpus templates, with their kept documents, sorted by key.
+    pub templates: &'a [(u64, u32)],
+}
+
 /// Marks the template segments of one document. `segments` holds each
-/// segment's (template key, words); segments already removed keep their
-/// reason. Returns the indices of the segments that matched a template.
+/// segment's (template key, words) and `facts` its line facts; segments
+/// already removed keep their reason. Some lines stay however often they
+/// recur, as the document's own:
+///
+/// - a headline: the document's first line, directly above its first
+///   paragraph of prose or its table (a series' recurring title);
+/// - a line of one or two words ("Pros:", "Audio") with kept text on both
+///   sides, which recurs across unrelated sites as ordinary content.
+///
+/// Returns the indices of the segments that matched a template.
 pub fn mark(
     segments: &[(u64, u32)],
-    templates: &[(u64, u32)],
+    facts: &[LineFacts],
+    context: Context,
     removals: &mut [Option<Removal>],
 ) -> Vec<usize> {
     let content: Vec<usize> = (0..segments.len()).filter(|&i| segments[i].1 > 0).collect();
-    let hit: Vec<Option<u32>> = content
+    let at = |p: Option<usize>| p.and_then(|p| content.get(p)).map(|&i| facts[i]);
+    let found: Vec<Option<u32>> = content
         .iter()
-        .map(|&i| lookup(templates, segments[i].0))
+        .map(|&i| lookup(context.templates, segments[i].0))
+        .collect();
+    let hit: Vec<Option<u32>> = (0..content.len())
+        .map(|p| {
+            let headline = p == 0 && at(Some(1)).is_some_and(|f| f.is_prose() || f.has_figures());
+            found[p].filter(|_| !headline)
+        })
         .collect();
     // A neighbour on the boilerplate side: none (document edge), a template,
     // or a segment already removed.
@@ -450,18 +624,18 @@ pub fn mark(
     };
     let mut marks = Vec::new();
     for (p, &i) in content.iter().enumerate() {
-        let Some(count) = hit[p] else { continue };
-        marks.push(i);
-        let short = segments[i].1 <= SHORT;
-        if removals[i].is_some()
-            || (short && !boilerplate_side(p.checked_sub(1)) && !boilerplate_side(Some(p + 1)))
-        {
-            continue;
+        if found[p].is_some() {
+            marks.push(i);
         }
-        removals[i] = Some(Removal {
-            occurrences: count,
-            ..Removal::new(Rule::CorpusTemplate)
-        });
+        let Some(count) = hit[p] else { continue };
+        let beside = boilerplate_side(p.checked_sub(1)) || boilerplate_side(Some(p + 1));
+        let stays = removals[i].is_some() || (segments[i].1 <= SHORT && !beside);
+        if !stays {
+            removals[i] = Some(Removal {
+                occurrences: count,
+                ..Removal::new(Rule::CorpusTemplate)
+            });
+        }
     }
     marks
 }
@@ -543,9 +717,9 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(census(&all[..5], 6).1.lines.is_empty());
         // Over kept documents: with two of them dropped, three are left.
-        let t = shared.kept(|d| d >= 2).unwrap();
+        let t = shared.kept(&|d| d >= 2).unwrap();
         assert!(t.is_empty());
-        let t = shared.kept(|d| d != 1).unwrap();
+        let t = shared.kept(&|d| d != 1).unwrap();
         assert_eq!(
             t,
             vec![
@@ -557,16 +731,77 @@ mod tests {
         assert!(census(&all, 0).1.lines.is_empty());
     }
 
+    fn context(templates: &[(u64, u32)]) -> Context<'_> {
+        Context { templates }
+    }
+
+    fn facts(words: &[(u16, bool, bool)]) -> Vec<LineFacts> {
+        words
+            .iter()
+            .map(|&(w, prose, figures)| LineFacts::sketch(w, prose, figures))
+            .collect()
+    }
+
     #[test]
     fn short_template_lines_need_boilerplate_beside_them() {
         let templates = vec![(1, 40), (2, 30)];
         // menu, headline, body, "Pros:" (template) inside the body, body, footer
         let segs = [(1, 1), (10, 6), (11, 20), (2, 1), (12, 20), (1, 1)];
+        let f = facts(&[
+            (1, false, false),
+            (6, false, false),
+            (20, true, false),
+            (1, false, false),
+            (20, true, false),
+            (1, false, false),
+        ]);
         let mut removals = vec![None; segs.len()];
-        let marks = mark(&segs, &templates, &mut removals);
+        let marks = mark(&segs, &f, context(&templates), &mut removals);
         assert_eq!(marks, vec![0, 3, 5]);
         let removed: Vec<usize> = (0..segs.len()).filter(|&i| removals[i].is_some()).collect();
         assert_eq!(removed, vec![0, 5], "the isolated short line stays");
         assert_eq!(removals[0].unwrap().occurrences, 40);
+    }
+
+    #[test]
+    fn headlines_are_the_documents_own() {
+        // A recurring title above prose: a headline; a figure among lines
+        // without (a footer's year): a template.
+        let templates = vec![(1, 25), (2, 900), (4, 19000)];
+        let segs = [(1, 6), (8, 20), (2, 3), (4, 1)];
+        let f = facts(&[(6, false, false), (20, true, false), (3, false, true), (1, false, false)]);
+        let mut removals = vec![None; segs.len()];
+        mark(&segs, &f, context(&templates), &mut removals);
+        assert!(removals[0].is_none());
+        assert!(removals[2].is_some() && removals[3].is_some());
+        // Above a menu, the first line is no headline.
+        let segs = [(1, 6), (2, 3), (8, 20)];
+        let f = facts(&[(6, false, false), (3, false, false), (20, true, false)]);
+        let mut removals = vec![None; segs.len()];
+        mark(&segs, &f, context(&templates), &mut removals);
+        assert!(removals[0].is_some());
+    }
+
+    #[test]
+    fn in_clean_text_only_the_templates_at_its_edges_go() {
+        // A standing header, the story, a template line inside it, more
+        // story, a sign-off.
+        let f = facts(&[(3, false, false), (30, true, false), (6, false, false), (20, true, false), (1, false, false)]);
+        let t = |r: Rule| Some(Removal::new(r));
+        let mut removals = vec![t(Rule::CorpusTemplate), None, t(Rule::CorpusTemplate), None, t(Rule::CorpusTemplate)];
+        release_inside(&f, &mut removals);
+        let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
+        assert_eq!(kept, [false, true, true, true, false]);
+        // A removed line beside the sign-off belongs to the closing run.
+        let mut removals = vec![None, None, t(Rule::CorpusTemplate), t(Rule::Timestamp), t(Rule::CorpusTemplate)];
+        release_inside(&f, &mut removals);
+        assert!(removals.iter().skip(2).all(Option::is_some));
+        // A title, "Qtly div 15 cts", "Pay May 1" and "Record April 17"
+        // (templates), then "Reuter": the table's rows stay, the sign-off goes.
+        let f = facts(&[(6, false, false), (4, false, true), (3, false, true), (3, false, true), (1, false, false)]);
+        let mut removals = vec![None, None, t(Rule::CorpusTemplate), t(Rule::CorpusTemplate), t(Rule::CorpusTemplate)];
+        release_inside(&f, &mut removals);
+        let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
+        assert_eq!(kept, [true, true, true, true, false]);
     }
 }

@@ -83,7 +83,7 @@ pub struct Tokenizer {
 }
 
 /// Characters written without spaces between words: one token each.
-fn is_unspaced_script(c: char) -> bool {
+pub fn is_unspaced_script(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF      // Thai, Lao
         | 0x1000..=0x109F    // Myanmar

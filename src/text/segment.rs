@@ -66,7 +66,7 @@ fn flush_block(text: &str, block: &mut Vec<Line>, out: &mut Vec<Segment>) {
         Some(wrap) => {
             let mut first = 0;
             for i in 1..block.len() {
-                if !wrap.continues(text, &block[i - 1], &block[i]) {
+                if !wrap.continues(text, &block[i - 1], &block[i], i == 1) {
                     out.push(span(block[first].start, block[i - 1].end));
                     first = i;
                 }
@@ -181,13 +181,35 @@ impl Wrap {
 
     /// Whether `next` continues the paragraph that `prev` is in: it is not
     /// indented deeper than the block, and `prev` reached the margin without
-    /// ending a sentence, or was cut in mid-sentence.
-    fn continues(&self, text: &str, prev: &Line, next: &Line) -> bool {
+    /// ending a sentence (an initialism such as "U.S." ends none), or was
+    /// cut in mid-sentence, or is the block's `first` line, short and
+    /// ending no sentence, above a line that reaches the margin: newswire
+    /// text that lost its dateline ("The Commodity Credit Corporation"
+    /// above "(CCC) has accepted a bid for an export bonus ...").
+    fn continues(&self, text: &str, prev: &Line, next: &Line, first: bool) -> bool {
         let prev_text = &text[prev.start..prev.end];
+        let full = |l: &Line| width(text, l) >= self.full;
+        let ends = ends_sentence(prev_text) && !ends_with_initialism(prev_text);
         indent(text, next) <= self.base_indent
-            && ((width(text, prev) >= self.full && !ends_sentence(prev_text))
-                || cut_mid_sentence(text, prev, next))
+            && ((full(prev) && !ends)
+                || cut_mid_sentence(text, prev, next)
+                || (first && !ends_sentence(prev_text) && full(next)))
     }
+}
+
+/// Whether a line ends with an initialism ("U.S.", "U.K.", "e.g."): single
+/// letters each followed by a dot, which end no sentence by themselves.
+fn ends_with_initialism(line: &str) -> bool {
+    let last = line.rsplit(char::is_whitespace).next().unwrap_or_default();
+    let mut letters = 0;
+    let mut chars = last.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !(c.is_alphabetic() && chars.next() == Some('.')) {
+            return false;
+        }
+        letters += 1;
+    }
+    letters >= 2
 }
 
 #[cfg(test)]
@@ -270,6 +292,21 @@ mod tests {
         assert_eq!(s.len(), 4, "{s:#?}");
         assert!(s[1].starts_with("United Security's") && s[1].ends_with("Co."));
         assert!(s[3].ends_with("early January"));
+    }
+
+    #[test]
+    fn newswire_lines_cut_after_a_lost_dateline_or_an_initialism_are_joined() {
+        let t = "CCC ACCEPTS BID FOR DAIRY CATTLE\n\nThe Commodity Credit Corporation\n\
+                 (CCC) has accepted a bid for an export bonus to cover the sale\n\
+                 of 380 head of dairy cattle to Kuwait, the whole of it from the U.S.\n\
+                 Agriculture Department said.\n\
+                 \x20   The dairy cattle are for shipment on or before May 31,\n\
+                 1987, it said.\n\
+                 \x20   Terms were not disclosed.\n Reuter\n";
+        let s = texts(t);
+        assert_eq!(s.len(), 5, "{s:#?}");
+        assert!(s[1].starts_with("The Commodity") && s[1].ends_with("Department said."));
+        assert_eq!(s[3], "Terms were not disclosed.");
     }
 
     #[test]
