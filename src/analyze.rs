@@ -287,7 +287,9 @@ impl Analyzer {
             let article = self
                 .config
                 .body
-                .then(|| body::main_run(&facts, &removals, |i| shared.contains(segments[i].template)))
+                .then(|| {
+                    body::main_run(&facts, &removals, |i| shared.contains(segments[i].template))
+                })
                 .flatten();
             let classes: Vec<LineFacts> = facts;
             facts = structural::line_facts(&views, tokens, &self.stop, article);

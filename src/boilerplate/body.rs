@@ -155,23 +155,27 @@ fn best_run(scores: &[f32], range: Range<usize>) -> Option<(Range<usize>, f32)> 
     best
 }
 
-/// Whether the lines `range` hold site furniture: two corpus template lines
-/// in a row or more, or a run of menu-like lines that neither carries
+/// Template lines in a row that make a site's menu or footer.
+const TEMPLATE_RUN: usize = 3;
+
+/// Whether the lines `range` hold site furniture: [`TEMPLATE_RUN`] corpus
+/// template lines in a row (not rows of a table), or a run of menu-like lines that neither carries
 /// figures (a table's rows) nor shares its vocabulary with the article (a
 /// list of the article's own, such as a line-up or a list of nominees).
-fn holds_furniture(
-    facts: &[LineFacts],
-    removals: &[Option<Removal>],
-    range: Range<usize>,
-) -> bool {
+fn holds_furniture(facts: &[LineFacts], removals: &[Option<Removal>], range: Range<usize>) -> bool {
     // Rows of a table are data, however often they recur.
     let all: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
     let template = |p: usize| {
         removals[all[p]].is_some_and(|r| r.rule == Rule::CorpusTemplate)
             && !super::template::is_row(facts, &all, p)
     };
-    let lines: Vec<usize> = (0..all.len()).filter(|&p| range.contains(&all[p])).collect();
-    if lines.windows(2).any(|w| template(w[0]) && template(w[1])) {
+    let lines: Vec<usize> = (0..all.len())
+        .filter(|&p| range.contains(&all[p]))
+        .collect();
+    if lines
+        .windows(TEMPLATE_RUN)
+        .any(|w| w.iter().all(|&p| template(p)))
+    {
         return true;
     }
     let lines: Vec<usize> = lines.into_iter().map(|p| all[p]).collect();
@@ -187,7 +191,7 @@ fn holds_furniture(
                 let (ci, bi) = facts[i].vocabulary();
                 (c + u32::from(ci), b + u32::from(bi))
             });
-            figures * 2 < run.len() && in_body * 2 < content.max(1)
+            figures * 2 < run.len() && in_body * 3 < content.max(1)
         })
 }
 
@@ -211,8 +215,8 @@ pub fn main_run(
 
 /// Whether the document is already clean text, not a page: before and
 /// after its article's main run of prose stands no site furniture (a run of
-/// menu-like lines that shares nothing with the article, or two corpus
-/// template lines in a row). Nothing of such a document lies outside its
+/// menu-like lines that shares nothing with the article, or a run of
+/// template lines). Nothing of such a document lies outside its
 /// body, and of its recurring lines only those that open or close it are
 /// templates ([`super::template::release_inside`]).
 pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool {

@@ -473,6 +473,7 @@ const LEAD_IN: u8 = 2;
 const HEADLINE: u8 = 4;
 const LABEL: u8 = 8;
 const FIGURES: u8 = 16;
+const TWO_FIGURES: u8 = 32;
 
 impl LineFacts {
     /// The facts of a line of `words` words when the structural rules are
@@ -488,11 +489,15 @@ impl LineFacts {
         self.flags & flag != 0
     }
 
-    /// Facts of a line of `words` words, prose or not, with figures or not.
+    /// Facts of a line of `words` words, prose or not, with figures or not
+    /// (headline-shaped when it is 6 to 25 words of no prose).
     #[cfg(test)]
     pub(crate) fn sketch(words: u16, prose: bool, figures: bool) -> Self {
+        let headline = !prose && (6..=25).contains(&words);
         LineFacts {
-            flags: if prose { PROSE } else { 0 } | if figures { FIGURES } else { 0 },
+            flags: if prose { PROSE } else { 0 }
+                | if figures { FIGURES } else { 0 }
+                | if headline { HEADLINE } else { 0 },
             words,
             ..LineFacts::default()
         }
@@ -501,6 +506,18 @@ impl LineFacts {
     /// Whether the line carries figures (a row of a table, a date, a price).
     pub fn has_figures(&self) -> bool {
         self.has(FIGURES)
+    }
+
+    /// Whether the line is shaped like a headline: 6 to 25 words, opening
+    /// with a letter or a quote, few figures.
+    pub fn is_headline(&self) -> bool {
+        self.has(HEADLINE)
+    }
+
+    /// Whether the line carries two figures or more ("Net 807,000 vs
+    /// 2,858,000"): data, as the template key treats it.
+    pub fn has_two_figures(&self) -> bool {
+        self.has(TWO_FIGURES)
     }
 
     /// Whether the line is prose: it ends a sentence and has three words or
@@ -608,12 +625,8 @@ pub fn line_facts(
                     && w.all(|w| !w.chars().any(char::is_uppercase))
             };
             // A row of a table (figures, columns aligned with spaces) is not
-            // a headline.
-            let figures = s
-                .tokens
-                .clone()
-                .filter(|&t| tokens.starts_with_digit(t))
-                .count();
+            // a headline. A figure is a token with a digit ("1,500", "MAR8").
+            let figures = s.tokens.clone().filter(|&t| tokens.has_digit(t)).count();
             let headline = (6..=25).contains(&s.words())
                 && text
                     .chars()
@@ -629,7 +642,8 @@ pub fn line_facts(
                     )
                     | flag(headline, HEADLINE)
                     | flag(label, LABEL)
-                    | flag(figures > 0, FIGURES),
+                    | flag(figures > 0, FIGURES)
+                    | flag(figures > 1, TWO_FIGURES),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,

@@ -22,6 +22,7 @@
 //! the LSH stage, so memory stays bounded and the same step could run on a
 //! distributed shuffle.
 
+use crate::boilerplate::body::Class;
 use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
 use crate::plan::{Removal, Rule};
@@ -427,7 +428,9 @@ impl Shared {
     /// template only when it stands in a block of template lines, that is,
     /// when in at least half of the kept documents that hold one of the
     /// template lines it stands beside, it stands beside it (a site's footer
-    /// sentence between its footer links, a form's notice above its fields).
+    /// sentence between its footer links, a form's notice above its fields),
+    /// or when it opens or closes at least half of the documents that hold
+    /// it (a copyright line).
     /// A sentence that recurs without one ("Terms were not disclosed." above
     /// a sign-off found in every story) is content that happens to recur.
     /// Sorted records of (sentence, neighbour) go to `dir`, in at most
@@ -459,11 +462,13 @@ impl Shared {
                     continue;
                 }
                 found.push((keys[i], 0));
-                for q in [p.checked_sub(1), Some(p + 1)].into_iter().flatten() {
-                    if let Some(&j) = lines.get(q) {
-                        if template(keys[j]) && keys[j] != keys[i] {
-                            found.push((keys[i], keys[j]));
+                for q in [p.checked_sub(1), Some(p + 1)] {
+                    match q.and_then(|q| lines.get(q)) {
+                        Some(&j) if template(keys[j]) && keys[j] != keys[i] => {
+                            found.push((keys[i], keys[j]))
                         }
+                        Some(_) => {}
+                        None => found.push((keys[i], EDGE)),
                     }
                 }
             }
@@ -477,10 +482,14 @@ impl Shared {
         pairs.sorted()?.for_each_group(
             |r| r.0,
             |run| {
+                let own = lookup(&templates, run[0].0).unwrap_or(u32::MAX);
                 let in_block = run.chunk_by(|a, b| a == b).any(|same| {
-                    let beside = same[0].1;
-                    beside != 0
-                        && lookup(&templates, beside).is_some_and(|n| same.len() * 2 >= n as usize)
+                    let beside = match same[0].1 {
+                        0 => return false,
+                        EDGE => own,
+                        key => lookup(&templates, key).unwrap_or(u32::MAX),
+                    };
+                    same.len() * 2 >= beside as usize
                 });
                 if !in_block {
                     loose.push(run[0].0);
@@ -540,35 +549,44 @@ pub fn lookup(templates: &[(u64, u32)], key: u64) -> Option<u32> {
         .map(|i| templates[i].1)
 }
 
-/// Whether segment `p` of `content` is a row of a table: it carries figures
-/// and so does a line beside it ("Record March 31" among a dividend's
-/// figures).
+/// Whether segment `p` of `content` is a row of a table: it carries two
+/// figures, or one and so does a line beside it ("Record March 31" among a
+/// dividend's figures).
 pub fn is_row(facts: &[LineFacts], content: &[usize], p: usize) -> bool {
     let figures = |q: Option<usize>| {
         q.and_then(|q| content.get(q))
             .is_some_and(|&i| facts[i].has_figures())
     };
-    figures(Some(p)) && (figures(p.checked_sub(1)) || figures(Some(p + 1)))
+    facts[content[p]].has_two_figures()
+        || (figures(Some(p)) && (figures(p.checked_sub(1)) || figures(Some(p + 1))))
 }
 
 /// In a document that is already clean text, not a page
-/// ([`super::body::is_clean_text`]), the template lines inside it are its
-/// own ("Qtly div five cts vs five cts prior" in a dividend's table), and so
-/// are the rows of its tables wherever they stand: of its template lines
-/// only the runs that open and close it (a sign-off, a standing header)
-/// stay removed.
+/// ([`super::body::is_clean_text`]), its recurring lines are its own: a
+/// series' title, the rows of a dividend's table ("Record April Three"), a
+/// sentence every such story ends with. Of its template lines only its
+/// first line, when it is no title (a standing header, a menu), and its last
+/// (a sign-off, "Reuter") stay removed, unless they are a table's rows.
 pub fn release_inside(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
-    let edge = |p: &usize| removals[content[*p]].is_some() && !is_row(facts, &content, *p);
-    let lead = (0..content.len()).take_while(edge).count();
-    let tail = (0..content.len()).rev().take_while(edge).count();
-    for p in lead..content.len().saturating_sub(tail).max(lead) {
-        let r = &mut removals[content[p]];
-        if r.is_some_and(|r| r.rule == Rule::CorpusTemplate) {
+    let edge = |p: usize| !is_row(facts, &content, p);
+    let title = |i: usize| facts[i].is_headline() || facts[i].class != Class::Bad;
+    let first = content.first().filter(|&&i| edge(0) && !title(i)).copied();
+    let last = content
+        .len()
+        .checked_sub(1)
+        .filter(|&p| edge(p))
+        .map(|p| content[p]);
+    for (i, r) in removals.iter_mut().enumerate() {
+        let at_edge = Some(i) == first || Some(i) == last;
+        if !at_edge && r.is_some_and(|r| r.rule == Rule::CorpusTemplate) {
             *r = None;
         }
     }
 }
+
+/// The neighbour of a sentence that opens or closes its document.
+const EDGE: u64 = u64::MAX;
 
 /// Whether a segment of `words` words is a sentence: it ends one and has
 /// three words or more, or is long (as the structural rules say of prose).
@@ -591,8 +609,10 @@ pub struct Context<'a> {
 /// already removed keep their reason. Some lines stay however often they
 /// recur, as the document's own:
 ///
-/// - a headline: the document's first line, directly above its first
-///   paragraph of prose or its table (a series' recurring title);
+/// - a headline: the document's first line, shaped like one or not
+///   menu-like (a line of names without a function word), directly above
+///   its first paragraph of prose, its lead-in or its table (a series'
+///   recurring title);
 /// - a line of one or two words ("Pros:", "Audio") with kept text on both
 ///   sides, which recurs across unrelated sites as ordinary content.
 ///
@@ -611,7 +631,10 @@ pub fn mark(
         .collect();
     let hit: Vec<Option<u32>> = (0..content.len())
         .map(|p| {
-            let headline = p == 0 && at(Some(1)).is_some_and(|f| f.is_prose() || f.has_figures());
+            let first = facts[content[p]];
+            let headline = p == 0
+                && (first.is_headline() || first.class != Class::Bad)
+                && at(Some(1)).is_some_and(|f| f.is_prose() || f.is_lead_in() || f.has_figures());
             found[p].filter(|_| !headline)
         })
         .collect();
@@ -769,7 +792,12 @@ mod tests {
         // without (a footer's year): a template.
         let templates = vec![(1, 25), (2, 900), (4, 19000)];
         let segs = [(1, 6), (8, 20), (2, 3), (4, 1)];
-        let f = facts(&[(6, false, false), (20, true, false), (3, false, true), (1, false, false)]);
+        let f = facts(&[
+            (6, false, false),
+            (20, true, false),
+            (3, false, true),
+            (1, false, false),
+        ]);
         let mut removals = vec![None; segs.len()];
         mark(&segs, &f, context(&templates), &mut removals);
         assert!(removals[0].is_none());
@@ -783,25 +811,29 @@ mod tests {
     }
 
     #[test]
-    fn in_clean_text_only_the_templates_at_its_edges_go() {
-        // A standing header, the story, a template line inside it, more
-        // story, a sign-off.
-        let f = facts(&[(3, false, false), (30, true, false), (6, false, false), (20, true, false), (1, false, false)]);
+    fn in_clean_text_only_a_closing_template_goes() {
+        // A standing header, the story, a template line inside it, the rows
+        // of a table (templates), a sign-off.
+        let f = facts(&[
+            (3, false, false),
+            (30, true, false),
+            (6, false, false),
+            (3, false, true),
+            (3, false, true),
+            (1, false, false),
+        ]);
         let t = |r: Rule| Some(Removal::new(r));
-        let mut removals = vec![t(Rule::CorpusTemplate), None, t(Rule::CorpusTemplate), None, t(Rule::CorpusTemplate)];
+        let template = t(Rule::CorpusTemplate);
+        let mut removals = vec![
+            template,
+            None,
+            template,
+            template,
+            t(Rule::Timestamp),
+            template,
+        ];
         release_inside(&f, &mut removals);
         let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
-        assert_eq!(kept, [false, true, true, true, false]);
-        // A removed line beside the sign-off belongs to the closing run.
-        let mut removals = vec![None, None, t(Rule::CorpusTemplate), t(Rule::Timestamp), t(Rule::CorpusTemplate)];
-        release_inside(&f, &mut removals);
-        assert!(removals.iter().skip(2).all(Option::is_some));
-        // A title, "Qtly div 15 cts", "Pay May 1" and "Record April 17"
-        // (templates), then "Reuter": the table's rows stay, the sign-off goes.
-        let f = facts(&[(6, false, false), (4, false, true), (3, false, true), (3, false, true), (1, false, false)]);
-        let mut removals = vec![None, None, t(Rule::CorpusTemplate), t(Rule::CorpusTemplate), t(Rule::CorpusTemplate)];
-        release_inside(&f, &mut removals);
-        let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
-        assert_eq!(kept, [true, true, true, true, false]);
+        assert_eq!(kept, [false, true, true, true, false, false]);
     }
 }

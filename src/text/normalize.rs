@@ -25,13 +25,11 @@ pub struct Tokens {
     pub masked: Vec<u64>,
     /// Byte offset of each token's first byte in the original text.
     pub starts: Vec<u32>,
-    /// Per token: characters (up to 127) and whether it starts with a digit.
-    facts: Vec<u8>,
+    /// Per token: its characters (up to 255).
+    chars: Vec<u8>,
     /// Scratch for the normalised form of one token.
     norm: Vec<u8>,
 }
-
-const STARTS_WITH_DIGIT: u8 = 0x80;
 
 impl Tokens {
     /// Number of tokens.
@@ -44,14 +42,14 @@ impl Tokens {
         self.hashes.is_empty()
     }
 
-    /// Characters in the normalised token `i` (127 for longer ones).
+    /// Characters in the normalised token `i` (255 for longer ones).
     pub fn chars(&self, i: usize) -> usize {
-        (self.facts[i] & !STARTS_WITH_DIGIT) as usize
+        self.chars[i] as usize
     }
 
-    /// Whether the normalised token `i` starts with a digit.
-    pub fn starts_with_digit(&self, i: usize) -> bool {
-        self.facts[i] & STARTS_WITH_DIGIT != 0
+    /// Whether the normalised token `i` holds a digit.
+    pub fn has_digit(&self, i: usize) -> bool {
+        self.masked[i] != self.hashes[i]
     }
 
     /// Index range of the tokens that start inside `start..end`.
@@ -65,14 +63,14 @@ impl Tokens {
         self.hashes.reserve(n);
         self.masked.reserve(n);
         self.starts.reserve(n);
-        self.facts.reserve(n);
+        self.chars.reserve(n);
     }
 
     fn clear(&mut self) {
         self.hashes.clear();
         self.masked.clear();
         self.starts.clear();
-        self.facts.clear();
+        self.chars.clear();
     }
 }
 
@@ -266,12 +264,7 @@ impl Tokenizer {
         out.hashes.push(hash);
         out.masked.push(masked);
         out.starts.push(start as u32);
-        let digit = if word.first().is_some_and(u8::is_ascii_digit) {
-            STARTS_WITH_DIGIT
-        } else {
-            0
-        };
-        out.facts.push(chars.min(127) as u8 | digit);
+        out.chars.push(chars.min(255) as u8);
     }
 }
 
@@ -336,10 +329,7 @@ mod tests {
         assert_eq!(t.hashes, want, "{text:?} should give {expected:?}");
         for (i, w) in expected.iter().enumerate() {
             assert_eq!(t.chars(i), w.chars().count());
-            assert_eq!(
-                t.starts_with_digit(i),
-                w.starts_with(|c: char| c.is_ascii_digit())
-            );
+            assert_eq!(t.has_digit(i), w.contains(|c: char| c.is_ascii_digit()));
         }
     }
 
