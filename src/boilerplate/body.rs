@@ -161,8 +161,14 @@ const TEMPLATE_RUN: usize = 3;
 /// Whether the lines `range` hold site furniture: [`TEMPLATE_RUN`] corpus
 /// template lines in a row (not rows of a table), or a run of menu-like lines that neither carries
 /// figures (a table's rows) nor shares its vocabulary with the article (a
-/// list of the article's own, such as a line-up or a list of nominees).
-fn holds_furniture(facts: &[LineFacts], removals: &[Option<Removal>], range: Range<usize>) -> bool {
+/// list of the article's own, such as a line-up or a list of nominees), or,
+/// in the document's `head`, is longer than [`HEAD_MENU`] lines.
+fn holds_furniture(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    range: Range<usize>,
+    head: bool,
+) -> bool {
     // Rows of a table are data, however often they recur.
     let all: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
     let template = |p: usize| {
@@ -191,9 +197,19 @@ fn holds_furniture(facts: &[LineFacts], removals: &[Option<Removal>], range: Ran
                 let (ci, bi) = facts[i].vocabulary();
                 (c + u32::from(ci), b + u32::from(bi))
             });
-            figures * 2 < run.len() && in_body * 3 < content.max(1)
+            figures * 2 < run.len()
+                && (in_body * 3 < content.max(1) || (head && run.len() > HEAD_MENU))
         })
 }
+
+/// Kept lines above the article's main run of prose (rows of a table not
+/// counted) beyond which a document does not open with its article.
+const HEAD_LINES: usize = 2 * MENU_RUN;
+
+/// Menu-like lines in a row above the article beyond which they are a
+/// site's navigation, whatever words they share with it (a match's teams,
+/// ground and kick-off above its report are fewer).
+const HEAD_MENU: usize = 2 * MENU_RUN;
 
 /// The main run of prose of a document in the first pass, when corpus
 /// templates are not known yet: the contiguous run of lines with the largest
@@ -213,8 +229,10 @@ pub fn main_run(
     best_run(&scores, 0..scores.len()).map(|(run, _)| run)
 }
 
-/// Whether the document is already clean text, not a page: before and
-/// after its article's main run of prose stands no site furniture (a run of
+/// Whether the document is already clean text, not a page: it opens with its
+/// article (no menu-like line above the article's main run of prose, or at
+/// most [`HEAD_LINES`] kept lines there, not counting a table's rows), and
+/// before and after that run stands no site furniture (a run of
 /// menu-like lines that shares nothing with the article, or a run of
 /// template lines). Nothing of such a document lies outside its
 /// body, and of its recurring lines only those that open or close it are
@@ -225,8 +243,17 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
         // No prose: a table, a list; left as it is.
         return true;
     };
-    !holds_furniture(facts, removals, 0..body.start)
-        && !holds_furniture(facts, removals, body.end..facts.len())
+    // Above the article stand at most a few lines of its own (a headline,
+    // a standfirst, a match's teams and ground), not counting a table's rows.
+    let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
+    let head = (0..content.len())
+        .filter(|&p| content[p] < body.start && removals[content[p]].is_none())
+        .filter(|&p| !super::template::is_row(facts, &content, p))
+        .count();
+    let menu_above = (0..body.start).any(|i| facts[i].menu && removals[i].is_none());
+    (head <= HEAD_LINES || !menu_above)
+        && !holds_furniture(facts, removals, 0..body.start, true)
+        && !holds_furniture(facts, removals, body.end..facts.len(), false)
 }
 
 /// Marks every line outside the body as `outside_body`. Lines already

@@ -551,14 +551,16 @@ pub fn lookup(templates: &[(u64, u32)], key: u64) -> Option<u32> {
 
 /// Whether segment `p` of `content` is a row of a table: it carries two
 /// figures, or one and so does a line beside it ("Record March 31" among a
-/// dividend's figures).
+/// dividend's figures), or it is a label between two rows of data
+/// ("Acreage (mln acres) --").
 pub fn is_row(facts: &[LineFacts], content: &[usize], p: usize) -> bool {
-    let figures = |q: Option<usize>| {
-        q.and_then(|q| content.get(q))
-            .is_some_and(|&i| facts[i].has_figures())
-    };
-    facts[content[p]].has_two_figures()
-        || (figures(Some(p)) && (figures(p.checked_sub(1)) || figures(Some(p + 1))))
+    let line = |q: Option<usize>| q.and_then(|q| content.get(q)).map(|&i| facts[i]);
+    let figures = |q: Option<usize>| line(q).is_some_and(|f| f.has_figures());
+    let data = |q: Option<usize>| line(q).is_some_and(|f| f.has_two_figures());
+    let (before, after) = (p.checked_sub(1), Some(p + 1));
+    data(Some(p))
+        || (figures(Some(p)) && (figures(before) || figures(after)))
+        || (!line(Some(p)).is_some_and(|f| f.is_prose()) && data(before) && data(after))
 }
 
 /// In a document that is already clean text, not a page
