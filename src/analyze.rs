@@ -272,9 +272,9 @@ impl Analyzer {
             .map(|v| LineFacts::of_words(v.tokens.len()))
             .collect();
         if self.config.body {
-            let (_, mask) = self
-                .lists
-                .for_document(&tokens.hashes, &mut scratch.stop_bits);
+            let (_, mask) =
+                self.lists
+                    .for_document(&tokens.hashes, &ranges, &mut scratch.stop_bits);
             let classes = body::classify(&views, &scratch.stop_bits, mask);
             for (f, (class, menu)) in facts.iter_mut().zip(classes) {
                 f.class = class;

@@ -1,9 +1,10 @@
 //! Command-line flags, parsed by clap and turned into a library [`Config`].
 
+use clap::builder::PossibleValuesParser;
 use clap::ValueEnum;
 use clap::{Args, Parser, Subcommand};
 use neardup::boilerplate::rules::UserRules;
-use neardup::config::{Config, LshParams, OnError};
+use neardup::config::{Config, LshParams, OnError, Profile};
 use std::path::PathBuf;
 
 /// Find and remove repeated paragraphs, boilerplate and near-duplicate
@@ -189,10 +190,15 @@ pub struct InputArgs {
     /// boilerplate rule. The report names the rule that dropped a line.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
-    /// Only find near-duplicate documents, on their whole text: no repeated
-    /// paragraphs, boilerplate or shared passages. What document-level
-    /// MinHash tools do, and several times faster than the full run.
-    #[arg(long)]
+    /// What to look for. `documents`: near-duplicate documents only, on
+    /// their whole text (what document-level MinHash tools do, several times
+    /// faster). `dedup`: also repeated paragraphs and corpus templates, for
+    /// text already extracted from its pages. `full`: also the structural
+    /// rules and each page's body, for raw page dumps.
+    #[arg(long, default_value = "full", value_parser = PossibleValuesParser::new(Profile::NAMES))]
+    pub profile: String,
+    /// The same as `--profile documents`.
+    #[arg(long, conflicts_with = "profile")]
     pub documents_only: bool,
     /// Remove passages shared with an earlier kept document (by default they
     /// are only reported, since removing them can break articles).
@@ -244,9 +250,6 @@ impl InputArgs {
             } else {
                 self.template_min_docs
             },
-            paragraphs: !self.documents_only,
-            structural_rules: !(self.no_structural || self.no_boilerplate),
-            body: !(self.no_body || self.no_boilerplate),
             keep_boilerplate: self.keep_boilerplate,
             rules: self.rules.as_deref().map(UserRules::load).transpose()?,
             remove_shared: self.remove_shared,
@@ -261,6 +264,13 @@ impl InputArgs {
             },
             ..Config::default()
         };
+        let profile = match self.documents_only {
+            true => Profile::Documents,
+            false => self.profile.parse()?,
+        };
+        profile.apply(&mut c);
+        c.structural_rules &= !(self.no_structural || self.no_boilerplate);
+        c.body &= !(self.no_body || self.no_boilerplate);
         c.doc_sketch.permutations = self.permutations;
         c.doc_sketch.shingle_size = self.shingle_size;
         c.doc_sketch.seed = self.seed;

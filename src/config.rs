@@ -100,6 +100,52 @@ pub enum OnError {
     Skip,
 }
 
+/// What a run looks for, from least to most: one setting that chooses
+/// [`Config::paragraphs`], [`Config::structural_rules`] and [`Config::body`]
+/// together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Near-duplicate documents only, on their whole text (what
+    /// document-level MinHash tools do).
+    Documents,
+    /// Duplicate documents, repeated paragraphs and corpus templates, with
+    /// no body selection or structural rules: for text already extracted
+    /// from its pages (a corpus of articles, an extractor's output).
+    Dedup,
+    /// Everything: also the structural rules and the body of each page, for
+    /// raw page dumps. The default.
+    Full,
+}
+
+impl Profile {
+    /// Every profile's name, as `--profile` and the Python API take it.
+    pub const NAMES: [&'static str; 3] = ["documents", "dedup", "full"];
+
+    /// Sets the fields of `config` that the profile chooses.
+    pub fn apply(self, config: &mut Config) {
+        config.paragraphs = self != Profile::Documents;
+        config.structural_rules = self == Profile::Full;
+        config.body = self == Profile::Full;
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "documents" => Ok(Profile::Documents),
+            "dedup" => Ok(Profile::Dedup),
+            "full" => Ok(Profile::Full),
+            _ => Err(Error::Config(format!(
+                "no profile {name:?}: the profiles are {}",
+                Profile::NAMES.join(", ")
+            ))),
+        }
+    }
+}
+
 /// Everything a run needs to know. Build it with [`Config::default`], change
 /// fields, then call [`Config::validate`].
 #[derive(Debug, Clone, Serialize)]

@@ -56,6 +56,11 @@ pub enum Rule {
     SocialEmbed,
     /// Line outside the article's body (see `boilerplate::body`).
     OutsideBody,
+    /// Comment thread below the article, and what follows it.
+    CommentThread,
+    /// Prose off the article's topic after its last paragraph on it (a bio,
+    /// a disclaimer, a pitch): unsure, so kept and listed under `flagged`.
+    OffTopicTail,
     /// Line dropped by a rule from the user's rules file.
     UserRule,
     /// Passage also found in an earlier kept document.
@@ -64,7 +69,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 18] = [
         Rule::ExactDocument,
         Rule::NearDuplicateDocument,
         Rule::ContainedDuplicate,
@@ -79,6 +84,8 @@ impl Rule {
         Rule::CreditLine,
         Rule::SocialEmbed,
         Rule::OutsideBody,
+        Rule::CommentThread,
+        Rule::OffTopicTail,
         Rule::UserRule,
         Rule::SharedPassage,
     ];
@@ -111,8 +118,16 @@ impl Rule {
             | Rule::CreditLine
             | Rule::SocialEmbed
             | Rule::OutsideBody
+            | Rule::CommentThread
+            | Rule::OffTopicTail
             | Rule::UserRule => Kind::Boilerplate,
         }
+    }
+
+    /// Whether the rule is unsure of its verdict: what it finds is kept and
+    /// listed under `flagged`, never removed.
+    pub fn is_unsure(self) -> bool {
+        self == Rule::OffTopicTail
     }
 }
 
@@ -204,8 +219,9 @@ pub struct DocPlan {
 /// removals from the first pass, then corpus templates and trailing blocks
 /// (applied together until nothing changes, since each reads its
 /// neighbours), then the body, then the passages it shares with earlier
-/// documents. Lines the user pinned never lose to a boilerplate rule; with
-/// `keep_boilerplate` the boilerplate found is moved to `flagged`.
+/// documents. Lines the user pinned never lose to a boilerplate rule; what an
+/// unsure rule finds, and with `keep_boilerplate` all the boilerplate found,
+/// is moved to `flagged`.
 pub fn decide(
     local: &LocalRecord,
     fate: Fate,
@@ -236,6 +252,9 @@ pub fn decide(
     let removed = |r: &[Option<Removal>]| r.iter().filter(|x| x.is_some()).count();
     let context = template::Context { templates };
     plan.template_hits = template::mark(&keys, &facts, context, &mut plan.removals);
+    if config.structural_rules {
+        structural::comment_thread(&facts, &mut plan.removals);
+    }
     loop {
         let before = removed(&plan.removals);
         if config.structural_rules {
@@ -254,11 +273,12 @@ pub fn decide(
             body::select(&facts, &mut plan.removals);
         }
     }
-    if config.keep_boilerplate {
-        for (seg, r) in plan.removals.iter_mut().enumerate() {
-            if let Some(removal) = r.take_if(|r| r.rule.kind() == Kind::Boilerplate) {
-                plan.flagged.push((seg as u32, removal));
-            }
+    for (seg, r) in plan.removals.iter_mut().enumerate() {
+        let flag = |r: &mut Removal| {
+            r.rule.is_unsure() || (config.keep_boilerplate && r.rule.kind() == Kind::Boilerplate)
+        };
+        if let Some(removal) = r.take_if(flag) {
+            plan.flagged.push((seg as u32, removal));
         }
     }
     for m in shared {

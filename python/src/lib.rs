@@ -12,7 +12,7 @@ use arrow::pyarrow::PyArrowType;
 use arrow::record_batch::RecordBatch;
 use neardup::analyze::{Analyzer, Scratch};
 use neardup::boilerplate::template::{DocKeys, SharedLines};
-use neardup::config::{Config, LshParams};
+use neardup::config::{Config, LshParams, Profile};
 use neardup::matching::{self, Match};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -43,7 +43,7 @@ struct Options {
 #[pymethods]
 impl Options {
     #[new]
-    #[pyo3(signature = (*, threshold=0.8, permutations=128, shingle_size=5, seed=42, bands=None, rows=None, documents_only=false, template_min_docs=10, text_field="text".to_string(), id_field="id".to_string()))]
+    #[pyo3(signature = (*, threshold=0.8, permutations=128, shingle_size=5, seed=42, bands=None, rows=None, documents_only=false, profile=None, template_min_docs=10, text_field="text".to_string(), id_field="id".to_string()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         threshold: f64,
@@ -53,18 +53,31 @@ impl Options {
         bands: Option<usize>,
         rows: Option<usize>,
         documents_only: bool,
+        profile: Option<&str>,
         template_min_docs: usize,
         text_field: String,
         id_field: String,
     ) -> PyResult<Self> {
+        let profile = match (documents_only, profile) {
+            (true, None | Some("documents")) => Profile::Documents,
+            (true, Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "documents_only is the documents profile: give one of them",
+                ))
+            }
+            (false, name) => name
+                .unwrap_or("full")
+                .parse()
+                .map_err(|e: neardup::Error| PyValueError::new_err(e.to_string()))?,
+        };
         let mut config = Config {
             threshold,
-            paragraphs: !documents_only,
             template_min_docs,
             text_field,
             id_field,
             ..Config::default()
         };
+        profile.apply(&mut config);
         config.doc_sketch.permutations = permutations;
         config.doc_sketch.shingle_size = shingle_size;
         config.doc_sketch.seed = seed;

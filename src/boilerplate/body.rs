@@ -73,6 +73,10 @@ const TEMPLATE_PENALTY: f32 = 50.0;
 const SECOND_RUN_SHARE: f32 = 0.2;
 /// Headline size, in words.
 const HEADLINE_WORDS: Range<u16> = 2..26;
+/// Lines above the body in which its headline is looked for.
+const HEAD_ZONE: usize = 6;
+/// Words of a line between a headline and the body that is passed over.
+const ZONE_SHORT: u16 = 4;
 
 /// The class of each line, and whether it stands in a run of short lines
 /// like a menu; token `t` is a function word when `stop_bits[t] & stop_mask
@@ -121,16 +125,27 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
 
 /// The score of each line (see the module documentation).
 fn scores(facts: &[LineFacts], removals: &[Option<Removal>]) -> Vec<f32> {
+    // A row of a table ("1/1/2013 +13.1%" beside more of them) is neither
+    // prose nor a menu; a date stamp is no row.
+    let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
+    let mut row = vec![false; facts.len()];
+    for p in 0..content.len() {
+        row[content[p]] = super::template::is_row(facts, &content, p);
+    }
     facts
         .iter()
         .zip(removals)
-        .map(|(f, r)| match r {
-            Some(r) if r.rule == Rule::CorpusTemplate => -TEMPLATE_PENALTY,
+        .zip(row)
+        .map(|((f, r), row)| match r {
+            Some(r) if matches!(r.rule, Rule::CorpusTemplate | Rule::CommentThread) => {
+                -TEMPLATE_PENALTY
+            }
             Some(_) => 0.0,
             None if f.pinned => 0.0,
             None => match f.class {
                 Class::Good => f32::from(f.words),
                 Class::Middle => 0.0,
+                Class::Bad if row && !f.is_stamp() => 0.0,
                 Class::Bad => -(f32::from(f.words) + 2.0) / 2.0,
             },
         })
@@ -251,9 +266,45 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
         .filter(|&p| !super::template::is_row(facts, &content, p))
         .count();
     let menu_above = (0..body.start).any(|i| facts[i].menu && removals[i].is_none());
-    (head <= HEAD_LINES || !menu_above)
+    let thread = removals
+        .iter()
+        .any(|r| r.is_some_and(|r| r.rule == Rule::CommentThread));
+    !thread
+        && (head <= HEAD_LINES || !menu_above)
         && !holds_furniture(facts, removals, 0..body.start, true)
         && !holds_furniture(facts, removals, body.end..facts.len(), false)
+}
+
+/// The lines of the headline zone above the body's first line `top`, within
+/// [`HEAD_ZONE`] lines and passing over lines a rule removed (bylines,
+/// dates, captions): the nearest headline-sized line, passing over short
+/// lines that end no sentence ("By", a name, "5 min read") when a longer one
+/// stands above them, and when that line is a sentence (a standfirst), the
+/// headline-sized line above it too.
+fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) -> Vec<usize> {
+    let zone: Vec<usize> = (0..top)
+        .rev()
+        .filter(|&i| facts[i].words > 0 && removals[i].is_none())
+        .take(HEAD_ZONE)
+        .collect();
+    let short = |i: usize| facts[i].words < ZONE_SHORT && !facts[i].ends_sentence();
+    let sized = |i: usize| HEADLINE_WORDS.contains(&facts[i].words);
+    let Some(&nearest) = zone.first() else {
+        return Vec::new();
+    };
+    let first = match zone.iter().position(|&i| !short(i)) {
+        Some(p) if zone[..p].iter().all(|&i| short(i)) && sized(zone[p]) => p,
+        _ if sized(nearest) => 0,
+        _ => return Vec::new(),
+    };
+    let mut lines = vec![zone[first]];
+    if facts[zone[first]].ends_sentence() {
+        let above = zone[first + 1..].iter().find(|&&i| !short(i));
+        if let Some(&h) = above.filter(|&&i| sized(i) && !facts[i].menu) {
+            lines.push(h);
+        }
+    }
+    lines
 }
 
 /// Marks every line outside the body as `outside_body`. Lines already
@@ -275,13 +326,32 @@ pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             }
         }
     }
-    // The headline: the nearest line above the body that no rule removed.
+    // What the article ends with may not be its own: prose off its topic
+    // after its last paragraph on it (a bio, a disclaimer, a newsletter's
+    // pitch), with whatever stands between, is flagged (`off_topic_tail`).
+    if let Some(end) = body.iter().rposition(|&b| b) {
+        let on_topic = |i: usize| facts[i].class == Class::Good && !facts[i].is_off_topic();
+        let start = (0..=end).rev().find(|&i| !body[i]).map_or(0, |i| i + 1);
+        if let Some(last) = (start..=end).rev().find(|&i| on_topic(i)) {
+            let prose = |r: std::ops::RangeInclusive<usize>| -> u32 {
+                r.filter(|&i| facts[i].class == Class::Good && removals[i].is_none())
+                    .map(|i| u32::from(facts[i].words))
+                    .sum()
+            };
+            let off = prose(last + 1..=end);
+            if off > 0 && off < prose(start..=last) {
+                for i in last + 1..=end {
+                    if removals[i].is_none() && !facts[i].pinned {
+                        removals[i] = Some(Removal::new(Rule::OffTopicTail));
+                    }
+                }
+            }
+        }
+    }
+    // The headline zone above the body (see [`headline_zone`]).
     if let Some(top) = body.iter().position(|&b| b) {
-        if let Some(h) = (0..top)
-            .rev()
-            .find(|&i| removals[i].is_none() && facts[i].words > 0)
-        {
-            body[h] = HEADLINE_WORDS.contains(&facts[h].words);
+        for h in headline_zone(facts, removals, top) {
+            body[h] = true;
         }
     }
     for (i, f) in facts.iter().enumerate() {
@@ -321,7 +391,8 @@ mod tests {
             })
             .collect();
         let mut bits = Vec::new();
-        let (_, mask) = StopLists::new(&tokenizer).for_document(&tokens.hashes, &mut bits);
+        let lines: Vec<Range<usize>> = views.iter().map(|v| v.tokens.clone()).collect();
+        let (_, mask) = StopLists::new(&tokenizer).for_document(&tokens.hashes, &lines, &mut bits);
         classify(&views, &bits, mask)
             .into_iter()
             .map(|c| c.0)
@@ -413,6 +484,65 @@ mod tests {
         assert!(removals[..3].iter().all(Option::is_none));
         assert!(removals[3..33].iter().all(Option::is_some));
         assert!(removals[33].is_none());
+    }
+
+    #[test]
+    fn the_headline_stays_above_bylines_dates_and_a_standfirst() {
+        use Class::*;
+        // Headline, byline (removed by its rule), "5 min read", body.
+        let facts = [
+            fact(Middle, 8),
+            fact(Bad, 3),
+            fact(Bad, 3),
+            fact(Good, 40),
+            fact(Good, 30),
+        ];
+        let mut removals = vec![None; facts.len()];
+        removals[1] = Some(Removal::new(Rule::Byline));
+        select(&facts, &mut removals);
+        let rules: Vec<Option<Rule>> = removals.iter().map(|r| r.map(|r| r.rule)).collect();
+        assert_eq!(
+            rules,
+            [
+                None,
+                Some(Rule::Byline),
+                Some(Rule::OutsideBody),
+                None,
+                None
+            ]
+        );
+        // Headline, then a standfirst (a sentence, not prose enough to be
+        // the body's), then the body: both stay; a menu line above goes.
+        let standfirst = fact(Middle, 12).with_words(6, 4, true);
+        let facts = [
+            fact(Bad, 1),
+            fact(Middle, 9),
+            standfirst,
+            fact(Good, 40),
+            fact(Good, 30),
+        ];
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
+        assert_eq!(kept, [false, true, true, true, true]);
+    }
+
+    #[test]
+    fn prose_off_the_topic_after_the_article_is_only_flagged() {
+        use Class::*;
+        let on = |words| fact(Good, words).with_words(10, 8, true);
+        let facts = [on(60), on(40), fact(Good, 20).with_words(10, 0, true)];
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert!(removals[..2].iter().all(Option::is_none));
+        let tail = removals[2].unwrap().rule;
+        assert_eq!(tail, Rule::OffTopicTail);
+        assert!(tail.is_unsure());
+        // More off-topic prose than on-topic prose is not a tail.
+        let facts = [on(20), fact(Good, 60).with_words(10, 0, true)];
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert!(removals.iter().all(Option::is_none));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use crate::text::{Tokenizer, Tokens};
 use rustc_hash::FxHashMap;
+use std::ops::Range;
 
 /// Languages whose lists are used (ISO 639-1 codes as the stop-words crate
 /// names them): NLTK's, then the ISO lists of other major languages.
@@ -23,8 +24,11 @@ const LANGUAGES: &[&str] = &[
 /// document is on it. Prose in a listed language has two to four times
 /// more; a few short words that happen to be on some list have far less.
 const MIN_HIT_RATIO: usize = 8;
-/// Tokens from the start of a document on which its language is chosen.
+/// Tokens of a document on which its language is chosen.
 pub const DETECT_TOKENS: usize = 2048;
+/// Words of a line from which it is likely a sentence, whose function words
+/// tell the language.
+const SENTENCE_WORDS: usize = 8;
 /// Most frequent words taken as function words when no list fits.
 const FALLBACK_WORDS: usize = 24;
 
@@ -88,17 +92,30 @@ impl StopLists {
         self.words.get(&hash).copied().unwrap_or(0)
     }
 
-    /// The function words of a document with these tokens. Fills `bits`
-    /// (cleared first) with one word per token; a token is a function word
-    /// when `bits[t] & mask != 0`, for the returned mask. One table lookup
-    /// per token; the language is chosen on the first [`DETECT_TOKENS`]
-    /// tokens.
-    pub fn for_document(&self, tokens: &[u64], bits: &mut Vec<u64>) -> (DocStops, u64) {
+    /// The function words of a document with these tokens, whose lines
+    /// hold the token ranges `lines`. Fills `bits` (cleared first) with one
+    /// word per token; a token is a function word when `bits[t] & mask !=
+    /// 0`, for the returned mask. One table lookup per token; the language
+    /// is chosen on the first [`DETECT_TOKENS`] tokens of its lines of
+    /// [`SENTENCE_WORDS`] words or more (a page's menus, however long, hold
+    /// few function words), or of all its lines when none is that long.
+    pub fn for_document(
+        &self,
+        tokens: &[u64],
+        lines: &[Range<usize>],
+        bits: &mut Vec<u64>,
+    ) -> (DocStops, u64) {
         bits.clear();
         bits.extend(tokens.iter().map(|&t| self.languages(t)));
-        let sample = &bits[..bits.len().min(DETECT_TOKENS)];
+        let long = lines.iter().any(|l| l.len() >= SENTENCE_WORDS);
+        let sample: Vec<u64> = lines
+            .iter()
+            .filter(|l| !long || l.len() >= SENTENCE_WORDS)
+            .flat_map(|l| bits[l.clone()].iter().copied())
+            .take(DETECT_TOKENS)
+            .collect();
         let mut hits = [0usize; 64];
-        for &b in sample {
+        for &b in &sample {
             let mut b = b;
             while b != 0 {
                 hits[b.trailing_zeros() as usize] += 1;
@@ -153,8 +170,26 @@ mod tests {
         let mut tokens = Tokens::default();
         tokenizer.tokenize(text, &mut tokens);
         let mut bits = Vec::new();
-        let (doc, mask) = lists.for_document(&tokens.hashes, &mut bits);
+        let mut start = 0;
+        let lines: Vec<Range<usize>> = text
+            .split('\n')
+            .map(|line| {
+                let range = tokens.range(start, start + line.len());
+                start += line.len() + 1;
+                range
+            })
+            .collect();
+        let (doc, mask) = lists.for_document(&tokens.hashes, &lines, &mut bits);
         (doc, bits.iter().map(|b| b & mask != 0).collect())
+    }
+
+    #[test]
+    fn the_language_of_the_sentences_wins_over_a_menu() {
+        // A long menu of short German labels above one English article.
+        let menu = "Über uns und die Seite\nDie Mitglieder der Gruppe\n".repeat(40);
+        let text =
+            format!("{menu}The council said that it would not change the plan for the new bridge.");
+        assert_eq!(language(&text), "en");
     }
 
     fn language(text: &str) -> &'static str {

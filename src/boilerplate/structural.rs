@@ -11,6 +11,7 @@
 //! | `timestamp` | a short date/time line with a year, a time or a label, or a bare "Published"/"Updated" label, in the header of a document with a body or next to a byline |
 //! | `credit_line` | "Photo: ...", "Source: ...", "Image credit: ..." label lines, and lines that are only a parenthesised credit |
 //! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
+//! | `comment_thread` | a thread of comments below the article (records of a name, a date stamp and what was said) and all that follows it |
 //! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
 
 use crate::boilerplate::body::Class;
@@ -18,6 +19,7 @@ use crate::plan::{Kind, Removal, Rule};
 use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -209,10 +211,11 @@ const STOP_WORDS: &[&str] = &[
     "when", "where", "which", "while", "will", "with", "would", "your", "year", "years", "says",
 ];
 
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)";
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    let month = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)";
+    let month = MONTH;
     Regex::new(&format!(
-        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}\b|\b\d+\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}\b|\b(?:\d+|an?)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
     ))
     .expect("valid regex")
 });
@@ -223,6 +226,8 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
 static STAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\bago\b|年").expect("valid regex")
 });
+static SPAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d\s*[-–—]\s*\d").expect("valid regex"));
 static HANDLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]{1,30}\b").expect("valid regex"));
 static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -289,23 +294,79 @@ fn is_timestamp(s: &SegmentView) -> bool {
     if labels_only {
         return words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
     }
-    // A publication stamp carries a year, a time or a label; a bare
-    // "Tuesday, 1 March" is more often the date of the event itself.
-    let labelled = words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
-    if !DATE.is_match(s.text) || !(labelled || STAMP.is_match(s.text)) {
-        return false;
+    stamp_others(s).is_some_and(|other| other <= 1)
+}
+
+/// Of a short line that carries a date with a year, a time or a label (a
+/// bare "Tuesday, 1 March" is more often the date of the event itself): how
+/// many words it has besides the date, its fillers and labels ("Anna says
+/// June 3, 2021 at 9:14 pm" has two). `None` for any other line.
+fn stamp_others(s: &SegmentView) -> Option<usize> {
+    if s.words() == 0 || s.words() > 12 || ends_sentence(s.text) {
+        return None;
     }
-    // A fragment of a sentence ("- 8 pct bonds due July 1, 1990,") is not a stamp.
-    if s.text.trim_end().ends_with([',', ';']) {
-        return false;
+    let labelled = raw_words(s.text)
+        .iter()
+        .any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
+    if !DATE.is_match(s.text) || !(labelled || STAMP.is_match(s.text)) {
+        return None;
+    }
+    // A fragment of a sentence ("- 8 pct bonds due July 1, 1990,") is not a
+    // stamp, nor a span of days ("March 2-5, 2026": an event's dates).
+    if s.text.trim_end().ends_with([',', ';']) || SPAN.is_match(s.text) {
+        return None;
     }
     let rest = DATE.replace_all(s.text, " ");
     let rest = FILLER.replace_all(&rest, " ");
-    let other = raw_words(&rest)
-        .into_iter()
-        .filter(|w| !DATE_LABELS.contains(&w.as_str()))
-        .count();
-    other <= 1
+    Some(
+        raw_words(&rest)
+            .into_iter()
+            .filter(|w| !DATE_LABELS.contains(&w.as_str()))
+            .count(),
+    )
+}
+
+/// Words besides the date that a comment's stamp line holds at most (the
+/// commenter's name and "says", "on", "at").
+const STAMP_OTHERS: usize = 4;
+
+/// What a date stamp is made of: a year, a time, an age ("3 weeks ago"), a
+/// month's name, a date in figures.
+static STAMP_PARTS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
+    [
+        r"\b(?:1[89]|20)\d{2}\b",
+        r"\b\d{1,2}:\d{2}\b",
+        r"(?i)\bago\b",
+        format!(r"(?i)\b{MONTH}\b").as_str(),
+        r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
+    ]
+    .map(|r| Regex::new(r).expect("valid regex"))
+});
+
+/// The shape of a stamp line (see [`stamp_others`]) with at most
+/// [`STAMP_OTHERS`] other words and no figure but its date's: a bit for
+/// each of its [`STAMP_PARTS`] and one for other words, so that the stamps of one site's records match
+/// ("March 3, 2021 at 9:14 pm", "May 12, 2022 at 7:02 am"); 0 for any other
+/// line.
+fn stamp_shape(s: &SegmentView) -> u8 {
+    let Some(others) = stamp_others(s).filter(|&o| o <= STAMP_OTHERS) else {
+        return 0;
+    };
+    // Figures beside the date make a row of data ("1/1/2013 +13.1%").
+    let date = DATE.replace_all(s.text, " ");
+    if STAMP_PARTS[0]
+        .replace_all(&date, " ")
+        .contains(|c: char| c.is_ascii_digit())
+    {
+        return 0;
+    }
+    STAMP_PARTS
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_match(s.text))
+        .fold(1 | u8::from(others > 0) << 1, |shape, (k, _)| {
+            shape | 1 << (k + 2)
+        })
 }
 
 fn is_credit_line(s: &SegmentView) -> bool {
@@ -457,6 +518,8 @@ pub struct LineFacts {
     flags: u8,
     /// Distinct content words (4 letters or more, not function words).
     content: u16,
+    /// The shape of the line's date stamp ([`stamp_shape`]), 0 for none.
+    stamp: u8,
     /// How many of them also occur in the document's prose.
     in_body: u16,
     pub words: u16,
@@ -474,6 +537,13 @@ const HEADLINE: u8 = 4;
 const LABEL: u8 = 8;
 const FIGURES: u8 = 16;
 const TWO_FIGURES: u8 = 32;
+const FIELD: u8 = 64;
+/// Content words from which a line can be told off the article's topic.
+const OFF_TOPIC_WORDS: u16 = 4;
+/// A line is off the topic when fewer than one of its content words in this
+/// many occur in the rest of the article.
+const OFF_TOPIC_SHARE: u16 = 10;
+const ENDS: u8 = 128;
 
 impl LineFacts {
     /// The facts of a line of `words` words when the structural rules are
@@ -503,6 +573,15 @@ impl LineFacts {
         }
     }
 
+    /// The same facts, with `content` content words of which `in_body` occur
+    /// in the article, ending a sentence or not.
+    #[cfg(test)]
+    pub(crate) fn with_words(mut self, content: u16, in_body: u16, ends: bool) -> Self {
+        (self.content, self.in_body) = (content, in_body);
+        self.flags = self.flags & !ENDS | if ends { ENDS } else { 0 };
+        self
+    }
+
     /// Whether the line carries figures (a row of a table, a date, a price).
     pub fn has_figures(&self) -> bool {
         self.has(FIGURES)
@@ -518,6 +597,22 @@ impl LineFacts {
     /// 2,858,000"): data, as the template key treats it.
     pub fn has_two_figures(&self) -> bool {
         self.has(TWO_FIGURES)
+    }
+
+    /// Whether the line shares next to none of its content words with the
+    /// rest of the article (a bio, a disclaimer, a newsletter's pitch).
+    pub fn is_off_topic(&self) -> bool {
+        self.content >= OFF_TOPIC_WORDS && self.in_body * OFF_TOPIC_SHARE < self.content
+    }
+
+    /// Whether the line ends a sentence.
+    pub fn ends_sentence(&self) -> bool {
+        self.has(ENDS)
+    }
+
+    /// Whether the line is a date stamp ("June 3, 2021 at 9:14 pm").
+    pub fn is_stamp(&self) -> bool {
+        self.stamp != 0
     }
 
     /// Whether the line is prose: it ends a sentence and has three words or
@@ -538,18 +633,19 @@ impl LineFacts {
         (self.content, self.in_body)
     }
 
-    /// Eight little-endian bytes, for files of intermediate results.
-    pub fn to_bytes(&self) -> [u8; 8] {
-        let mut b = [0u8; 8];
+    /// Nine little-endian bytes, for files of intermediate results.
+    pub fn to_bytes(&self) -> [u8; 9] {
+        let mut b = [0u8; 9];
         b[0] = self.flags;
         b[1..3].copy_from_slice(&self.content.to_le_bytes());
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
         b[7] = self.class as u8 | (self.menu as u8) << 6 | (self.pinned as u8) << 7;
+        b[8] = self.stamp;
         b
     }
 
-    pub fn from_bytes(b: [u8; 8]) -> Self {
+    pub fn from_bytes(b: [u8; 9]) -> Self {
         LineFacts {
             flags: b[0],
             content: u16::from_le_bytes([b[1], b[2]]),
@@ -558,6 +654,7 @@ impl LineFacts {
             class: Class::from_code(b[7] & 0x3f),
             menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
+            stamp: b[8],
         }
     }
 }
@@ -592,31 +689,41 @@ pub fn line_facts(
         out.sort_unstable();
         out.dedup();
     };
-    let mut body = Vec::new();
+    // Each line's content words, once, and the article's: in how many of
+    // its prose lines each is.
+    let mut all = Vec::new();
     let mut words = Vec::new();
-    let article = article.unwrap_or(0..segs.len());
-    for s in segs[article].iter().filter(|s| s.is_prose()) {
+    let mut ends = Vec::with_capacity(segs.len() + 1);
+    ends.push(0);
+    for s in segs {
         content(s, &mut words);
-        body.extend_from_slice(&words);
+        all.extend_from_slice(&words);
+        ends.push(all.len());
     }
-    body.sort_unstable();
-    body.dedup();
+    let line_words = |i: usize| &all[ends[i]..ends[i + 1]];
+    let article = article.unwrap_or(0..segs.len());
+    let mut body: FxHashMap<u64, u32> = FxHashMap::default();
+    body.reserve(all.len());
+    for i in article.clone().filter(|&i| segs[i].is_prose()) {
+        for &w in line_words(i) {
+            *body.entry(w).or_default() += 1;
+        }
+    }
     segs.iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let flag = |on: bool, f: u8| if on { f } else { 0 };
             let text = s.text;
             let prose = s.is_prose();
-            // Only lines after the body are ever weighed against it.
-            let (content_words, in_body) = if prose {
-                (0, 0)
-            } else {
-                content(s, &mut words);
-                let shared = words
-                    .iter()
-                    .filter(|w| body.binary_search(w).is_ok())
-                    .count();
-                (words.len(), shared)
-            };
+            // A word is shared with the article when a prose line of the
+            // article holds it, other than this line itself.
+            let own = u32::from(prose && article.contains(&i));
+            let words = line_words(i);
+            let in_body = words
+                .iter()
+                .filter(|w| body.get(w).is_some_and(|&n| n > own))
+                .count();
+            let content_words = words.len();
             let label = {
                 let mut w = text.split_whitespace();
                 w.next().is_some()
@@ -643,7 +750,15 @@ pub fn line_facts(
                     | flag(headline, HEADLINE)
                     | flag(label, LABEL)
                     | flag(figures > 0, FIGURES)
-                    | flag(figures > 1, TWO_FIGURES),
+                    | flag(figures > 1, TWO_FIGURES)
+                    | flag(
+                        text.trim_end()
+                            .trim_end_matches([':', '：'])
+                            .contains([':', '：']),
+                        FIELD,
+                    )
+                    | flag(ends_sentence(text), ENDS),
+                stamp: stamp_shape(s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -667,6 +782,97 @@ impl StopWords {
 
     pub fn contains(&self, hash: u64) -> bool {
         self.0.binary_search(&hash).is_ok()
+    }
+}
+
+/// Lines from one record of a thread to the next at most.
+const RECORD_GAP: usize = 40;
+/// Words from one record of a thread to the next at most: what one
+/// commenter wrote, not an article.
+const RECORD_WORDS: usize = 300;
+/// Records in a row that make a thread.
+const THREAD_RECORDS: usize = 2;
+/// Words of prose above a thread at least: the article it follows.
+const ARTICLE_WORDS: usize = 40;
+/// Words of a commenter's name line at most.
+const NAME_WORDS: u16 = 6;
+
+/// The `comment_thread` rule. A thread is a run of records, each a stamp
+/// (a short line with a date and a year, a time or an age, and at most
+/// [`STAMP_OTHERS`] other words) beside a short line that ends no sentence
+/// and is neither a field ("Location: Paris") nor a figure (the commenter's
+/// name, a "Reply" button). Each record is shaped as the one before (the
+/// same parts to its stamp, the name on the same side) and at most
+/// [`RECORD_GAP`] lines and [`RECORD_WORDS`] words from it, with a sentence
+/// between them (what each commenter wrote). [`THREAD_RECORDS`] records or
+/// more below at least [`ARTICLE_WORDS`] words of prose (the article: a
+/// forum page, whose first record opens it, has no thread) make a thread;
+/// it goes from its first record's first line to what its last record says,
+/// as far from that record as the records are from each other. A list of
+/// teasers with their dates goes the same way. A timeline or a list of
+/// events has dates, but no one's name beside each, or spans of days.
+pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
+    let line = |p: usize| facts[content[p]];
+    let name = |p: Option<usize>| {
+        p.filter(|&p| p < content.len()).is_some_and(|p| {
+            let f = line(p);
+            f.words <= NAME_WORDS && f.flags & (ENDS | FIGURES | FIELD) == 0 && f.stamp == 0
+        })
+    };
+    // A record: a stamp, the sides it has a name line on, and its shape.
+    let records: Vec<(usize, u8, u8)> = (0..content.len())
+        .filter_map(|p| {
+            let sides = u8::from(name(p.checked_sub(1))) | u8::from(name(Some(p + 1))) << 1;
+            (line(p).stamp != 0 && sides != 0).then(|| (p, sides, line(p).stamp))
+        })
+        .collect();
+    let said = |a: usize, b: usize| (a + 1..b).any(|q| line(q).has(ENDS));
+    let words = |a: usize, b: usize| {
+        (a + 1..b)
+            .map(|q| usize::from(line(q).words))
+            .sum::<usize>()
+    };
+    let follows = |a: (usize, u8, u8), b: (usize, u8, u8)| {
+        a.2 == b.2
+            && a.1 & b.1 != 0
+            && b.0 - a.0 <= RECORD_GAP
+            && words(a.0, b.0) <= RECORD_WORDS
+            && said(a.0, b.0)
+    };
+    let prose_above = |top: usize| -> usize {
+        content[..top]
+            .iter()
+            .filter(|&&i| facts[i].has(PROSE))
+            .map(|&i| usize::from(facts[i].words))
+            .sum()
+    };
+    let mut start = 0;
+    while start < records.len() {
+        let mut end = start;
+        while end + 1 < records.len() && follows(records[end], records[end + 1]) {
+            end += 1;
+        }
+        let thread = &records[start..=end];
+        start = end + 1;
+        let (first, sides, _) = thread[0];
+        let top = first - usize::from(sides & 1 != 0);
+        if thread.len() < THREAD_RECORDS || prose_above(top) < ARTICLE_WORDS {
+            continue;
+        }
+        let last = thread[thread.len() - 1].0;
+        let reach = thread
+            .windows(2)
+            .map(|w| w[1].0 - w[0].0)
+            .max()
+            .unwrap_or(0);
+        let close = (last + 1..=(last + reach).min(content.len() - 1))
+            .rev()
+            .find(|&q| line(q).has(ENDS))
+            .unwrap_or(last);
+        for &i in &content[top..=close] {
+            removals[i].get_or_insert(Removal::new(Rule::CommentThread));
+        }
     }
 }
 
@@ -755,6 +961,84 @@ mod tests {
             .zip(removals)
             .map(|(v, r)| (v.text.to_string(), r.map(|r| r.rule)))
             .collect()
+    }
+
+    /// The lines of `text` that the comment-thread rule removes.
+    fn thread(text: &str) -> Vec<String> {
+        let mut tokens = Tokens::default();
+        Tokenizer::new(1).tokenize(text, &mut tokens);
+        let segments = segment(text);
+        let views: Vec<SegmentView> = segments
+            .iter()
+            .map(|s| SegmentView {
+                text: &text[s.range()],
+                tokens: tokens.range(s.start as usize, s.end as usize),
+            })
+            .collect();
+        let stop = StopWords::new(&Tokenizer::new(1));
+        let mut removals = vec![None; views.len()];
+        comment_thread(&line_facts(&views, &tokens, &stop, None), &mut removals);
+        views
+            .iter()
+            .zip(removals)
+            .filter(|(_, r)| r.is_some_and(|r| r.rule == Rule::CommentThread))
+            .map(|(v, _)| v.text.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_thread_of_names_and_stamps_after_the_article_goes() {
+        let comments =
+            "Anna Berg\nMarch 3, 2021 at 9:14 pm\nI went there last year and loved it.\nReply\n\
+            Tom K\nMarch 4, 2021 at 7:02 am\nThanks for the tips, very useful.\nReply";
+        let text = format!("{BODY}{BODY}{comments}");
+        // Up to what the last commenter said: a "Reply" after it is left to
+        // the trailing-block rule.
+        let lines: Vec<&str> = comments.split('\n').collect();
+        assert_eq!(thread(&text), lines[..lines.len() - 1]);
+        // One comment is no thread; nor is a forum page with no article
+        // above its first record.
+        let one = comments.split("\nTom K").next().unwrap();
+        assert!(thread(&format!("{BODY}{BODY}{one}")).is_empty());
+        assert!(thread(comments).is_empty());
+    }
+
+    #[test]
+    fn timelines_and_data_rows_are_no_thread() {
+        // Dates with no one's name beside them, spans of days, figures.
+        for tail in [
+            "March 2-5, 2021\nThe festival opens in the old town.\nApril 9-12, 2021\nIt moves to the harbour.",
+            "1/1/2013\n+13.1%\nThe index rose.\n1/1/2014\n+2.4%\nThe index fell back.",
+            "Results\nMay 1, 2020\nThe club won the league.\nResults\nJune 1, 2021 +3\nThe club lost the final.",
+        ] {
+            assert!(thread(&format!("{BODY}{BODY}{tail}")).is_empty(), "{tail}");
+        }
+    }
+
+    #[test]
+    fn stamps_have_a_shape_and_no_other_figures() {
+        let shape = |t: &str| {
+            let mut tokens = Tokens::default();
+            Tokenizer::new(1).tokenize(t, &mut tokens);
+            stamp_shape(&SegmentView {
+                text: t,
+                tokens: tokens.range(0, t.len()),
+            })
+        };
+        assert_ne!(shape("March 3, 2021 at 9:14 pm"), 0);
+        assert_eq!(
+            shape("March 3, 2021 at 9:14 pm"),
+            shape("May 12, 2022 at 7:02 am")
+        );
+        assert_ne!(shape("3 weeks ago"), 0);
+        assert_ne!(shape("3 weeks ago"), shape("March 3, 2021 at 9:14 pm"));
+        for other in [
+            "1/1/2013 +13.1%",
+            "March 2-5, 2026",
+            "The meeting was on March 3, 2021.",
+        ] {
+            assert_eq!(shape(other), 0, "{other}");
+        }
     }
 
     fn removed(text: &str) -> Vec<(String, Rule)> {

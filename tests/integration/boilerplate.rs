@@ -173,6 +173,32 @@ fn keep_boilerplate_reports_but_writes_through() {
 }
 
 #[test]
+fn profiles_choose_what_a_run_looks_for() {
+    let text = GERMAN.text();
+    // Already-extracted text: no body selection, so the page stays whole.
+    let (cleaned, doc) = clean_page("de.txt", &text, &["--profile", "dedup"]);
+    assert_eq!(cleaned, text);
+    assert!(doc["removed"].as_array().unwrap().is_empty());
+    let (cleaned, _) = clean_page("de.txt", &text, &["--profile", "full"]);
+    assert_eq!(cleaned, clean_page("de.txt", &text, &[]).0);
+    assert_ne!(cleaned, text);
+    // `--documents-only` is the documents profile, to the byte.
+    let (dir, input) = input_dir();
+    std::fs::write(input.join("de.txt"), &text).unwrap();
+    let flags: [&[&str]; 2] = [&["--profile", "documents"], &["--documents-only"]];
+    let reports: Vec<Vec<u8>> = flags
+        .iter()
+        .enumerate()
+        .map(|(k, flags)| {
+            let out = dir.path().join(format!("out{k}"));
+            ok(&[&["clean", s(&input), "--out", s(&out), "-q"], *flags].concat());
+            std::fs::read(out.join("report.json")).unwrap()
+        })
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+}
+
+#[test]
 fn user_rules_drop_and_keep_and_are_named_in_the_report() {
     let (dir, _) = input_dir();
     let rules = dir.path().join("rules.txt");

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules by topic.
 
+mod already_clean;
 mod boilerplate;
 mod browser;
 mod cli_errors;
