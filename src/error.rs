@@ -18,6 +18,12 @@ pub enum Error {
     #[error("{path}: not a folder, a .txt file or a .jsonl[.gz|.zst] file")]
     UnsupportedInput { path: PathBuf },
 
+    /// An input that is not a regular file or a folder (a FIFO, a device, a
+    /// socket): neardup reads each input twice and bounds what it reads by
+    /// the file's size, which such a file does not have.
+    #[error("{path}: not a regular file (a FIFO, a device or a socket); neardup reads files and folders, each twice, so save a stream to a file first")]
+    NotRegular { path: PathBuf },
+
     /// An operating-system error while reading or writing a path.
     #[error("{path}: {source}")]
     Io {
@@ -99,6 +105,7 @@ impl Error {
             | Error::Unlistable { path, .. }
             | Error::InputChanged { path }
             | Error::Output { path, .. }
+            | Error::NotRegular { path }
             | Error::Restore { path, .. } => Some(path),
             Error::Config(_) | Error::Interrupted => None,
         }

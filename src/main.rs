@@ -105,6 +105,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let bars = Bars::new(input.quiet);
     // What an interrupted earlier run left is removed now, before the long
     // first pass, so that the user hears of it at once.
+    if let Command::Scan {
+        report: Some(report),
+        ..
+    } = &cli.command
+    {
+        neardup::output::report_files(report)?;
+    }
     if let Command::Clean { out, .. } = &cli.command {
         for swept in neardup::output::staging::sweep(out)? {
             bars.note(&neardup::output::interrupted_note(out, &swept));

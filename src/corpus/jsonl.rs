@@ -1,4 +1,5 @@
-//! JSONL: one JSON object per line, plain (memory-mapped), gzip or zstd.
+//! JSONL: one JSON object per line, plain (read in 4 MiB buffers, never
+//! mapped, so that a file truncated under a run cannot fault), gzip or zstd.
 //! Each record keeps its original line so that the cleaned copy changes only
 //! the text field's value and leaves every other byte as it was.
 
@@ -155,16 +156,11 @@ pub(super) fn read(
     let max = options.max_bytes;
     let result = match compression {
         Compression::None => {
-            // SAFETY: the map is read-only and private to this process; a file
-            // truncated under us would fault, as with any mmap reader, and the
-            // second pass checks that every document is unchanged.
-            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-            let mut mapped = Mapped {
-                map,
-                pos: 0,
-                released: 0,
-            };
-            split_lines(path, &mut mapped, max, &mut |p| handle(p, sink, gaps))
+            // Read, not mapped: a file truncated under a map would fault
+            // (SIGBUS); read, it ends early, and the second pass finds it
+            // changed.
+            let mut reader = BufReader::with_capacity(PLAIN_BUFFER, file);
+            split_lines(path, &mut reader, max, &mut |p| handle(p, sink, gaps))
         }
         Compression::Gzip => {
             let decoder = flate2::read::MultiGzDecoder::new(file);
@@ -188,58 +184,9 @@ pub(super) fn read(
     }
 }
 
-/// A memory-mapped file read in windows: lines are handed over in place,
-/// and the pages of what has been read are given back, so the process's
-/// resident memory stays bounded however large the file.
-struct Mapped {
-    map: memmap2::Mmap,
-    pos: usize,
-    /// Pages before this offset have been given back.
-    released: usize,
-}
-
-impl Mapped {
-    /// Bytes handed over at a time; a line longer than this is copied.
-    const WINDOW: usize = 64 << 20;
-    /// A multiple of every page size in use (4 KiB to 64 KiB).
-    const ALIGN: usize = 64 << 10;
-}
-
-impl std::io::Read for Mapped {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for Mapped {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        let end = (self.pos + Self::WINDOW).min(self.map.len());
-        Ok(&self.map[self.pos..end])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.pos += n;
-        let end = self.pos / Self::ALIGN * Self::ALIGN;
-        if end - self.released >= Self::WINDOW {
-            // SAFETY: no reference into these pages outlives `consume`
-            // (what was read from them has been copied), and in a private
-            // read-only file mapping a page given back is only read again
-            // from the file. Failure to give pages back is harmless.
-            let _ = unsafe {
-                self.map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    self.released,
-                    end - self.released,
-                )
-            };
-            self.released = end;
-        }
-    }
-}
+/// Bytes of a plain JSONL file read at a time: lines within it are handed
+/// over in place.
+const PLAIN_BUFFER: usize = 4 << 20;
 
 /// Why reading a stream of lines stopped early.
 enum Stop {

@@ -100,7 +100,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
     paths.iter().map(|p| discover_one(p)).collect()
 }
 
+/// Why a name that is not UTF-8 is refused.
+const NOT_UTF8_NAME: &str = "the name is not valid UTF-8; outputs are named, and recorded for restore, in UTF-8, so two such names could meet in one: rename it";
+
 fn discover_one(path: &Path) -> Result<Input> {
+    if path.file_name().is_some_and(|n| n.to_str().is_none()) {
+        return Err(Error::Unlistable {
+            path: path.to_path_buf(),
+            message: NOT_UTF8_NAME.into(),
+        });
+    }
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -109,6 +118,10 @@ fn discover_one(path: &Path) -> Result<Input> {
     })?;
     let kind = if meta.is_dir() {
         walk(path)?
+    } else if !meta.is_file() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+        });
     } else {
         let name = path
             .file_name()
@@ -176,7 +189,12 @@ fn walk(root: &Path) -> Result<InputKind> {
                 continue;
             }
         };
+        if entry.file_type().is_dir() {
+            continue;
+        }
         if !entry.file_type().is_file() {
+            // A FIFO, a device or a socket: never opened, counted as passed over.
+            ignored += 1;
             continue;
         }
         if is_txt(entry.path()) {
@@ -186,7 +204,7 @@ fn walk(root: &Path) -> Result<InputKind> {
                 .expect("walkdir yields paths under its root");
             files.push(Listed {
                 rel: rel.to_path_buf(),
-                problem: None,
+                problem: rel.to_str().is_none().then(|| NOT_UTF8_NAME.to_string()),
             });
         } else {
             ignored += 1;

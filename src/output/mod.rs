@@ -429,6 +429,18 @@ fn annotated_copy(
     })
 }
 
+/// The two files of a report written to `path`: `path` itself (JSON) and
+/// the page beside it (`.html`). Either one a folder is refused: call it
+/// before a run, so that nothing is analysed for an output that cannot be
+/// written.
+pub fn report_files(path: &Path) -> Result<[PathBuf; 2]> {
+    let files = [path.to_path_buf(), path.with_extension("html")];
+    for f in &files {
+        staging::refuse_folder(f)?;
+    }
+    Ok(files)
+}
+
 /// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
 pub fn write_report(
     analysis: &Analysis,
@@ -446,7 +458,7 @@ pub fn write_report(
         reports.finish(&summary, &top)?;
         return Ok(summary);
     };
-    let html_path = path.with_extension("html");
+    let [_, html_path] = report_files(path)?;
     for p in [path, &html_path] {
         let abs = absolute(p)?;
         for input in &analysis.inputs {

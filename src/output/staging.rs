@@ -166,23 +166,46 @@ pub(crate) struct Staging {
     pub path: PathBuf,
     /// What died runs had left beside the destination, removed.
     pub swept: Vec<PathBuf>,
+    /// A file, which never replaces a folder.
+    file: bool,
     _claim: Claim,
     done: bool,
+}
+
+/// Refuses a file's destination that is a folder, a link to one, or a name
+/// that ends with a slash.
+pub(crate) fn refuse_folder(dest: &Path) -> Result<()> {
+    let slash = dest.as_os_str().as_encoded_bytes().ends_with(b"/");
+    if slash || dest.is_dir() {
+        return Err(Error::Output {
+            path: dest.to_path_buf(),
+            message: "is a folder (or names one); give the path of a file, which neardup writes in its place, never a folder"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 impl Staging {
     /// A new, empty staging folder for the folder `out`.
     pub fn new(out: &Path) -> Result<Self> {
-        Self::make(out, |path| fs::create_dir_all(path))
+        Self::make(out, false, |path| fs::create_dir_all(path))
     }
 
     /// A new, empty temporary file for the file `dest`; write it at
     /// [`Staging::path`].
+    /// A folder at `dest` (or a link to one, or a name that ends with a
+    /// slash) is refused, never replaced.
     pub fn file(dest: &Path) -> Result<Self> {
-        Self::make(dest, |path| fs::File::create(path).map(drop))
+        refuse_folder(dest)?;
+        Self::make(dest, true, |path| fs::File::create(path).map(drop))
     }
 
-    fn make(dest: &Path, create: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<Self> {
+    fn make(
+        dest: &Path,
+        file: bool,
+        create: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> Result<Self> {
         let swept = sweep(dest)?;
         let path = sibling(&absolute(dest)?, TMP)?;
         create(&path).map_err(|e| Error::io(&path, e))?;
@@ -190,6 +213,7 @@ impl Staging {
         Ok(Staging {
             path,
             swept,
+            file,
             _claim: claim,
             done: false,
         })
@@ -199,6 +223,10 @@ impl Staging {
     /// a file by a rename, which replaces in one step; a folder, which a
     /// rename cannot replace, by an exchange.
     pub fn commit(mut self, dest: &Path) -> Result<()> {
+        if self.file {
+            // A folder made there while the run went on stays.
+            refuse_folder(dest)?;
+        }
         let dest = absolute(dest)?;
         if dest.is_dir() {
             match exchange(&self.path, &dest) {

@@ -462,3 +462,111 @@ fn symbolic_link_loops_and_unreadable_entries() {
         article(2, 3).as_bytes()
     );
 }
+
+/// A report path that is a folder, names one, links to one, or whose page
+/// (`.html`) would replace one is refused before the run; nothing is
+/// removed.
+#[test]
+fn a_report_never_replaces_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for folder in ["reports", "r.html"] {
+        fs::create_dir(root.join(folder)).unwrap();
+        fs::write(root.join(folder).join("keep"), "keep").unwrap();
+    }
+    std::os::unix::fs::symlink("reports", root.join("link")).unwrap();
+    let before = tree(root);
+    let sample = sample();
+    for report in ["reports", "reports/", "link", "r.json", "new/"] {
+        let path = format!("{}/{report}", s(root));
+        let err = fails(&["scan", s(&sample), "--report", &path, "-q"]);
+        assert!(err.contains("is a folder"), "{report}: {err}");
+        assert_eq!(tree(root), before, "{report}");
+    }
+    // A file path is fine.
+    let path = root.join("out.json");
+    ok(&["scan", s(&sample), "--report", s(&path), "-q"]);
+    assert!(root.join("out.html").is_file());
+}
+
+/// FIFOs and devices given as inputs are refused at once (a FIFO would
+/// block the second pass, `/dev/zero` would never end); inside a folder
+/// they are passed over, never opened.
+#[test]
+fn fifos_and_devices_are_refused_not_read() {
+    let (dir, input) = input_dir();
+    let fifo = input.join("p.txt");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    std::os::unix::fs::symlink("/dev/zero", input.join("z.txt")).unwrap();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    let out = dir.path().join("out");
+    for path in [fifo.clone(), input.join("z.txt")] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_neardup"))
+            .args([
+                "clean",
+                s(&path),
+                "--out",
+                s(&out),
+                "--max-document",
+                "1",
+                "-q",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{path:?}: still running after a minute");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let err = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+        assert_eq!(status.code(), Some(2), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    assert_eq!(report(&out.join("report.json"))["summary"]["documents"], 1);
+}
+
+/// Names that are not UTF-8 would meet in one output name (both become
+/// `a\u{FFFD}.txt`): they are refused, or skipped and recorded.
+#[test]
+fn names_that_are_not_utf8_are_refused_or_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let (dir, input) = input_dir();
+    fs::write(input.join("ok.txt"), article(1, 3)).unwrap();
+    for (k, b) in [0xffu8, 0xfe].into_iter().enumerate() {
+        let name = [b'a', b, b'.', b't', b'x', b't'];
+        let name = std::ffi::OsStr::from_bytes(&name);
+        fs::write(input.join(name), article(10 + k as u64, 3)).unwrap();
+    }
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out), "-q"]);
+    assert!(err.contains("not valid UTF-8"), "{err}");
+    assert!(!out.exists());
+    ok(&[
+        "clean",
+        s(&input),
+        "--out",
+        s(&out),
+        "-q",
+        "--on-error",
+        "skip",
+    ]);
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["summary"]["documents_skipped"], 2);
+    assert_eq!(
+        fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| { e.as_ref().unwrap().file_name().as_bytes().starts_with(b"a") })
+            .count(),
+        0
+    );
+}
