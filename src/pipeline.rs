@@ -32,7 +32,7 @@ use crate::sketch::shingle::fmix64;
 use crate::spill::Sorter;
 use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::passages::Match as PassageMatch;
@@ -186,10 +186,31 @@ fn fold(state: u64, text_hash: u64) -> u64 {
     fmix64(state ^ text_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
 }
 
+/// Refuses a temporary folder that is an input folder or inside one: a
+/// killed run would leave its work files among the inputs.
+fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
+    let abs = crate::output::staging::absolute(dir)?;
+    let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+    for input in paths.iter().filter(|p| p.is_dir()) {
+        let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+        if abs.starts_with(&input) {
+            return Err(Error::Config(format!(
+                "--temp-dir {} is inside the input folder {}; a killed run would leave its work files there",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Reads and analyses `paths` with `config` (validated here); temporary files
 /// go into a folder under `config.temp_dir`, removed when done.
 pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Result<Analysis> {
     let config = config.validate()?;
+    if let Some(dir) = &config.temp_dir {
+        refuse_inside_inputs(paths, dir)?;
+    }
     let temp = config.work_dir()?;
     for swept in &temp.swept {
         progress.note(&format!(

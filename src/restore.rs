@@ -31,6 +31,10 @@ pub struct Restored {
 /// Rebuilds into `out` the inputs of the cleaning whose output folder is
 /// `cleaned`; `report` is its `report.json` (and names the side file beside
 /// it). `out` must be new or empty, unless `force`.
+/// The longest line of a side file: a removed piece of [`undo::PIECE`]
+/// bytes, each written as a six-byte escape at worst, and its fields.
+const MAX_RECORD: u64 = 6 * undo::PIECE as u64 + 4096;
+
 pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result<Restored> {
     let inputs = report_inputs(report)?;
     let side = report.with_file_name(undo::FILE_NAME);
@@ -41,14 +45,30 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
     };
     let file = fs::File::open(&side).map_err(|e| Error::io(&side, e))?;
     let decoder = zstd::Decoder::new(file).map_err(|e| Error::io(&side, e))?;
-    let mut lines = BufReader::new(decoder).lines();
+    let mut reader = BufReader::new(decoder);
+    let mut line = Vec::new();
     let mut next = |line_no: &mut u64| -> Result<Option<Record<'static>>> {
-        let Some(line) = lines.next() else {
+        line.clear();
+        // No record is longer than a piece written as JSON escapes: a
+        // longer line (a tampered or decompression-bomb side file) is an
+        // error, never read whole.
+        let n = (&mut reader)
+            .take(MAX_RECORD + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| bad(*line_no + 1, format!("unreadable: {e}")))?;
+        if n == 0 {
             return Ok(None);
-        };
+        }
         *line_no += 1;
-        let line = line.map_err(|e| bad(*line_no, format!("unreadable: {e}")))?;
-        serde_json::from_str(&line)
+        if n as u64 > MAX_RECORD {
+            return Err(bad(
+                *line_no,
+                format!("a line longer than the {MAX_RECORD} bytes a record of neardup can take"),
+            ));
+        }
+        let line = std::str::from_utf8(line.strip_suffix(b"\n").unwrap_or(&line))
+            .map_err(|e| bad(*line_no, format!("unreadable: {e}")))?;
+        serde_json::from_str(line)
             .map(Some)
             .map_err(|e| bad(*line_no, format!("not a record of neardup: {e}")))
     };
@@ -214,6 +234,15 @@ impl Rebuild {
             });
         }
         let compression = corpus::compression_of(rel);
+        // Checked before opening: opening a FIFO would block.
+        if fs::metadata(&from).is_ok_and(|m| !m.is_file()) {
+            return Err(Error::Restore {
+                path: from,
+                message:
+                    "is not a regular file (a FIFO, a device, a folder); a cleaned copy is a file"
+                        .into(),
+            });
+        }
         let cleaned: Box<dyn Read> = match fs::File::open(&from) {
             Ok(f) => match compression {
                 Compression::None => Box::new(f),
@@ -309,7 +338,10 @@ impl Rebuild {
     /// Copies the rest and checks the whole against the recorded length and
     /// hash; returns the length.
     fn finish(mut self, bytes: u64, xxh3: &str) -> Result<u64> {
-        self.pass(u64::MAX, true)?;
+        // One byte past the recorded length at most: a copy that goes on
+        // (a link to /dev/zero) is never written without bound.
+        let rest = bytes.saturating_sub(self.pos).saturating_add(1);
+        self.pass(rest, true)?;
         if self.pos != bytes || undo::hash_hex(self.hash.digest()) != xxh3 {
             return Err(self.changed(&format!(
                 "rebuilt {} bytes that do not match the {bytes} recorded",

@@ -101,7 +101,9 @@ impl<'a> CharOffsets<'a> {
 /// brace) and the bytes to insert there, or an error when the record
 /// already has the field.
 pub fn insert(line: &str, annotation: &str) -> std::result::Result<(usize, String), String> {
-    if line.contains(&format!("\"{FIELD}\"")) {
+    // The key may be spelled with escapes ("ne\u0061rdup"): a line with any
+    // \u escape is parsed too.
+    if line.contains(&format!("\"{FIELD}\"")) || line.contains("\\u") {
         let object: HashMap<String, &RawValue> =
             serde_json::from_str(line).map_err(|e| e.to_string())?;
         if object.contains_key(FIELD) {
@@ -132,8 +134,12 @@ mod tests {
         assert_eq!(v["text"], "x");
         let e = insert("{\"neardup\": 1, \"text\": \"x\"}", "{}").unwrap_err();
         assert!(e.contains("already has a field"), "{e}");
+        // Nor spelled with an escape.
+        let e = insert("{\"ne\\u0061rdup\": 1, \"text\": \"x\"}", "{}").unwrap_err();
+        assert!(e.contains("already has a field"), "{e}");
         // The name as a value is not a field.
         assert!(insert("{\"text\": \"neardup\"}", "{}").is_ok());
+        assert!(insert("{\"text\": \"caf\\u00e9\"}", "{}").is_ok());
     }
 
     #[test]

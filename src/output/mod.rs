@@ -625,7 +625,23 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
                 .unwrap_or_else(|| PathBuf::from("input")),
         };
         let root = match (&input.kind, single) {
-            (InputKind::TextDir { .. }, true) => PathBuf::new(),
+            (InputKind::TextDir { files, .. }, true) => {
+                // Its files go at the top: none may take a name of ours.
+                let clash = files.iter().find(|f| {
+                    let top = f.rel.components().next().map(|c| c.as_os_str());
+                    RESERVED.iter().any(|r| top == Some(r.as_ref()))
+                });
+                if let Some(f) = clash {
+                    return Err(Error::Output {
+                        path: input.path.join(&f.rel),
+                        message: format!(
+                            "would be written where neardup writes its {}; rename it, or give the folder with another input so that each goes under its own name",
+                            f.rel.components().next().map_or("".into(), |c| c.as_os_str().to_string_lossy())
+                        ),
+                    });
+                }
+                PathBuf::new()
+            }
             _ => name,
         };
         if RESERVED.iter().any(|r| root == Path::new(r)) {

@@ -570,3 +570,76 @@ fn names_that_are_not_utf8_are_refused_or_skipped() {
         0
     );
 }
+
+/// A temporary folder among the inputs is refused: a killed run would leave
+/// its work files there.
+#[test]
+fn a_temp_dir_inside_an_input_is_refused() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    let temp = input.join("tmp");
+    fs::create_dir(&temp).unwrap();
+    let before = tree(&input);
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out), "--temp-dir", s(&temp)]);
+    assert!(err.contains("inside the input folder"), "{err}");
+    assert_eq!(tree(&input), before);
+    assert!(!out.exists());
+}
+
+/// An input file that would land on a name neardup writes (a folder named
+/// `report.json`) is an error naming that file, not a temporary path.
+#[test]
+fn an_input_on_a_reserved_name_is_named() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    fs::create_dir(input.join("report.json")).unwrap();
+    fs::write(input.join("report.json/b.txt"), article(2, 3)).unwrap();
+    let out = dir.path().join("out");
+    let err = fails(&["clean", s(&input), "--out", s(&out), "-q"]);
+    assert!(
+        err.contains("report.json/b.txt: would be written where"),
+        "{err}"
+    );
+    assert!(!err.contains("neardup-tmp"), "{err}");
+}
+
+/// `restore` reads bounded amounts whatever the output folder holds: a
+/// cleaned copy replaced by a link to `/dev/zero` is refused, and a side
+/// file whose one line decompresses to hundreds of megabytes is an error at
+/// that line, never read whole.
+#[test]
+fn restore_is_bounded_on_tampered_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&sample()), "--out", s(&out), "-q"]);
+    let side = out.join("removed.jsonl.zst");
+    let original = fs::read(&side).unwrap();
+
+    let copy = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "txt"))
+        .unwrap();
+    fs::remove_file(&copy).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &copy).unwrap();
+    let err = fails(&["restore", s(&out), "--out", s(&dir.path().join("r1"))]);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(!dir.path().join("r1").exists());
+
+    let header = zstd::decode_all(&original[..]).unwrap();
+    let header = header.split(|&b| b == b'\n').next().unwrap().to_vec();
+    let mut bomb = zstd::Encoder::new(Vec::new(), 19).unwrap();
+    bomb.write_all(&header).unwrap();
+    bomb.write_all(b"\n").unwrap();
+    for _ in 0..256 {
+        bomb.write_all(&[b'a'; 1 << 20]).unwrap();
+    }
+    fs::write(&side, bomb.finish().unwrap()).unwrap();
+    let err = fails(&["restore", s(&out), "--out", s(&dir.path().join("r2"))]);
+    assert!(
+        err.contains("removed.jsonl.zst:2: a line longer than"),
+        "{err}"
+    );
+    assert!(!dir.path().join("r2").exists());
+}
