@@ -940,8 +940,13 @@ mod tests {
     use super::*;
     use crate::text::{segment, Tokenizer};
 
-    /// Runs the rules on `text`; returns the rule per line (None = kept).
-    fn rules(text: &str) -> Vec<(String, Option<Rule>)> {
+    /// Segments `text`, runs the line rules when `line_rules`, then `later`
+    /// on the line facts; returns each line with its removal.
+    fn run(
+        text: &str,
+        line_rules: bool,
+        later: fn(&[LineFacts], &mut [Option<Removal>]),
+    ) -> Vec<(String, Option<Rule>)> {
         let segments = segment(text);
         let mut tokens = Tokens::default();
         Tokenizer::new(1).tokenize(text, &mut tokens);
@@ -953,9 +958,11 @@ mod tests {
             })
             .collect();
         let mut removals = vec![None; views.len()];
-        apply(&views, &mut removals);
+        if line_rules {
+            apply(&views, &mut removals);
+        }
         let stop = StopWords::new(&Tokenizer::new(1));
-        trailing_block(&line_facts(&views, &tokens, &stop, None), &mut removals);
+        later(&line_facts(&views, &tokens, &stop, None), &mut removals);
         views
             .iter()
             .zip(removals)
@@ -963,26 +970,17 @@ mod tests {
             .collect()
     }
 
+    /// Runs the rules on `text`; returns the rule per line (None = kept).
+    fn rules(text: &str) -> Vec<(String, Option<Rule>)> {
+        run(text, true, trailing_block)
+    }
+
     /// The lines of `text` that the comment-thread rule removes.
     fn thread(text: &str) -> Vec<String> {
-        let mut tokens = Tokens::default();
-        Tokenizer::new(1).tokenize(text, &mut tokens);
-        let segments = segment(text);
-        let views: Vec<SegmentView> = segments
-            .iter()
-            .map(|s| SegmentView {
-                text: &text[s.range()],
-                tokens: tokens.range(s.start as usize, s.end as usize),
-            })
-            .collect();
-        let stop = StopWords::new(&Tokenizer::new(1));
-        let mut removals = vec![None; views.len()];
-        comment_thread(&line_facts(&views, &tokens, &stop, None), &mut removals);
-        views
-            .iter()
-            .zip(removals)
-            .filter(|(_, r)| r.is_some_and(|r| r.rule == Rule::CommentThread))
-            .map(|(v, _)| v.text.to_string())
+        run(text, false, comment_thread)
+            .into_iter()
+            .filter(|(_, r)| *r == Some(Rule::CommentThread))
+            .map(|(t, _)| t)
             .collect()
     }
 
