@@ -664,6 +664,33 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
     Ok(roots)
 }
 
+/// Refuses input folders whose files lead into an existing output folder
+/// `out` through a link: each run would read the last one's output again.
+fn refuse_links_into(analysis: &Analysis, out: &Path) -> Result<()> {
+    let Ok(abs_out) = fs::canonicalize(out) else {
+        // No output yet: nothing can lead into it.
+        return Ok(());
+    };
+    for input in &analysis.inputs {
+        let InputKind::TextDir { files, .. } = &input.kind else {
+            continue;
+        };
+        for f in files.iter().filter(|f| f.problem.is_none()) {
+            let path = input.path.join(&f.rel);
+            if fs::canonicalize(&path).is_ok_and(|p| p.starts_with(&abs_out)) {
+                return Err(Error::Output {
+                    path,
+                    message: format!(
+                        "leads into the output folder {} through a link; each run would read the last one's output",
+                        out.display()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an output folder that is one of the `inputs`, inside one, or
 /// holds one, and a non-empty one unless `force`.
 pub(crate) fn check_destination<'a>(
@@ -761,6 +788,7 @@ pub fn write_clean(
         out,
         options.force,
     )?;
+    refuse_links_into(analysis, out)?;
     let roots = layout(analysis)?;
     let staging = Staging::new(out)?;
     for swept in &staging.swept {

@@ -263,13 +263,16 @@ impl Drop for Staging {
 /// runs left in `parent` are removed first ([`WorkDir::swept`]).
 #[derive(Debug)]
 pub struct WorkDir {
-    dir: tempfile::TempDir,
+    path: PathBuf,
     pub swept: Vec<PathBuf>,
     _claim: Claim,
 }
 
 /// Prefix of work folders' names.
 const WORK_PREFIX: &str = ".neardup-work-";
+/// Prefix of a work folder's name while it is made, before it is claimed:
+/// never swept, so that another run's sweep cannot remove it in between.
+const NEW_WORK_PREFIX: &str = ".neardup-new-";
 
 impl WorkDir {
     pub fn new(parent: &Path) -> Result<Self> {
@@ -278,20 +281,37 @@ impl WorkDir {
         let stale = stale_in(parent, &OsString::from(WORK_PREFIX), |rest| {
             !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
         })?;
-        let dir = tempfile::Builder::new()
-            .prefix(WORK_PREFIX)
+        // Made under a name no sweep takes, claimed, then renamed: the lock
+        // stays with the folder.
+        let made = tempfile::Builder::new()
+            .prefix(NEW_WORK_PREFIX)
             .tempdir_in(parent)
             .map_err(|e| Error::io(parent, e))?;
-        let claim = Claim::hold(dir.path())?;
+        let claim = Claim::hold(made.path())?;
+        let made = made.keep();
+        let name = file_name(&made)?
+            .to_string_lossy()
+            .replacen(NEW_WORK_PREFIX, WORK_PREFIX, 1);
+        let path = parent.join(name);
+        fs::rename(&made, &path).map_err(|e| {
+            let _ = fs::remove_dir_all(&made);
+            Error::io(&path, e)
+        })?;
         Ok(WorkDir {
-            dir,
+            path,
             swept: stale.removed,
             _claim: claim,
         })
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
     }
 }
 

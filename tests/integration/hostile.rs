@@ -643,3 +643,18 @@ fn restore_is_bounded_on_tampered_outputs() {
     );
     assert!(!dir.path().join("r2").exists());
 }
+
+/// An input folder with a link into the output folder is refused: each run
+/// would read the last one's output again.
+#[test]
+fn a_link_from_an_input_into_the_output_is_refused() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    let before = tree(&out);
+    std::os::unix::fs::symlink(&out, input.join("previous")).unwrap();
+    let err = fails(&["clean", s(&input), "--out", s(&out), "--force", "-q"]);
+    assert!(err.contains("leads into the output folder"), "{err}");
+    assert_eq!(tree(&out), before);
+}
