@@ -108,15 +108,15 @@ impl StopLists {
         bits.clear();
         bits.extend(tokens.iter().map(|&t| self.languages(t)));
         let long = lines.iter().any(|l| l.len() >= SENTENCE_WORDS);
-        let sample: Vec<u64> = lines
+        let sample = lines
             .iter()
             .filter(|l| !long || l.len() >= SENTENCE_WORDS)
             .flat_map(|l| bits[l.clone()].iter().copied())
-            .take(DETECT_TOKENS)
-            .collect();
+            .take(DETECT_TOKENS);
         let mut hits = [0usize; 64];
-        for &b in &sample {
-            let mut b = b;
+        let mut sampled = 0;
+        for mut b in sample {
+            sampled += 1;
             while b != 0 {
                 hits[b.trailing_zeros() as usize] += 1;
                 b &= b - 1;
@@ -129,7 +129,7 @@ impl StopLists {
             .rev()
             .max_by_key(|&(_, n)| n)
             .expect("at least one language");
-        if n > 0 && n * MIN_HIT_RATIO >= sample.len() {
+        if n > 0 && n * MIN_HIT_RATIO >= sampled {
             return (DocStops::Listed(LANGUAGES[best]), 1 << best);
         }
         let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
