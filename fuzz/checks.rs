@@ -3,7 +3,7 @@
 //! `fuzz/regressions/<target>/` through the same code on stable Rust.
 
 use neardup::analyze::{Analyzer, Scratch};
-use neardup::corpus::{self, Compression, Input, InputKind, ReadOptions};
+use neardup::corpus::{self, Compression, FileKind, Input, InputKind, ReadOptions};
 use neardup::text::{segment, Tokenizer, Tokens};
 use std::io::Write;
 use std::sync::OnceLock;
@@ -48,7 +48,7 @@ pub fn jsonl_reader(data: &[u8]) {
     std::fs::write(&path, &bytes).unwrap();
     let input = Input {
         path: path.clone(),
-        kind: InputKind::Jsonl(compression),
+        kind: InputKind::File(FileKind::Jsonl(compression)),
     };
     let options = ReadOptions {
         text: "text".into(),

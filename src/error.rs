@@ -15,8 +15,12 @@ pub enum Error {
     NotFound { path: PathBuf },
 
     /// A path that is neither a folder, a `.txt` file nor a JSONL file.
-    #[error("{path}: not a folder, a .txt file or a .jsonl[.gz|.zst] file")]
+    #[error("{path}: not a folder, a .txt file or a JSON Lines file (.jsonl, .ndjson or .json, each also .gz or .zst)")]
     UnsupportedInput { path: PathBuf },
+
+    /// Input folders that hold no file neardup reads.
+    #[error("{path}: no file neardup reads (.txt, or JSON Lines as .jsonl, .ndjson or .json, each also .gz or .zst); found {found}")]
+    NothingToRead { path: PathBuf, found: String },
 
     /// An input that is not a regular file or a folder (a FIFO, a device, a
     /// socket): neardup reads each input twice and bounds what it reads by
@@ -58,10 +62,10 @@ pub enum Error {
         limit: u64,
     },
 
-    /// A `.txt` file with a NUL byte: binary data, or text in UTF-16 or
-    /// UTF-32, which neardup does not read.
-    #[error("{path}: binary file (a NUL byte at offset {offset}); neardup reads UTF-8 text, so convert UTF-16 or UTF-32 text first")]
-    Binary { path: PathBuf, offset: u64 },
+    /// A `.txt` file that is not text by [`crate::corpus::binary`]'s rule:
+    /// binary data, or text in UTF-16 or UTF-32, which neardup does not read.
+    #[error("{path}: binary file: {reason}")]
+    Binary { path: PathBuf, reason: String },
 
     /// A path inside an input folder that cannot be walked: a folder that
     /// cannot be listed, or a symbolic link loop.
@@ -97,6 +101,7 @@ impl Error {
         match self {
             Error::NotFound { path }
             | Error::UnsupportedInput { path }
+            | Error::NothingToRead { path, .. }
             | Error::Io { path, .. }
             | Error::InvalidUtf8 { path, .. }
             | Error::Json { path, .. }

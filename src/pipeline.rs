@@ -234,7 +234,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
             let keys: Vec<(DocKeys, u64)> = batch
                 .par_iter()
                 .map_init(Vec::new, |buf, doc| {
-                    let hash = xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes());
+                    let hash = doc.hash();
                     (DocKeys::of(&doc.text, seed, buf), hash)
                 })
                 .collect();
@@ -442,7 +442,13 @@ fn flush(
         .enumerate()
         .map_init(Scratch::default, |scratch, (k, (doc, keys))| {
             let keys = (!keys.is_empty()).then_some(&keys[..]);
-            analyzer.analyze((base + k) as u32, &doc.text, scratch, &shared.lines, keys)
+            let mut sketch =
+                analyzer.analyze((base + k) as u32, &doc.text, scratch, &shared.lines, keys);
+            if doc.original.is_some() {
+                // What the second pass and restore check is the bytes read.
+                sketch.text_hash = doc.hash();
+            }
+            sketch
         })
         .collect();
     let lsh = config.doc_lsh();

@@ -86,8 +86,11 @@ fn escaped_char(raw: &[u8]) -> (usize, usize) {
     }
 }
 
+/// Reads the JSONL file at `path`, named `name` in its input (the default
+/// id of a record without one is `name:line`).
 pub(super) fn read(
     path: &Path,
+    name: &Path,
     compression: Compression,
     input: u32,
     options: &ReadOptions,
@@ -98,6 +101,13 @@ pub(super) fn read(
         Ok(f) => f,
         Err(e) => return unreadable(path, Error::io(path, e), sink, gaps),
     };
+    let file_ctx = JsonlFile {
+        path,
+        name,
+        input,
+        options,
+    };
+    let record_file = &file_ctx;
     let (mut offset, mut line_no) = (0u64, 0u64);
     let mut handle = |piece: Piece, sink: &mut Sink, gaps: &mut Gaps| -> Result<()> {
         let at = offset;
@@ -139,7 +149,7 @@ pub(super) fn read(
                 gaps(gap(chunk, true))?;
                 return Ok(());
             }
-            Ok(line) => parse(path, line_no, line, newline, at, input, options),
+            Ok(line) => parse(record_file, line_no, line, newline, at),
             Err(e) => Err(utf8_error(path, line_no - 1, bytes, e)),
         };
         if parsed.is_err() {
@@ -295,22 +305,30 @@ fn split_lines(
     }
 }
 
+/// The JSONL file being read, as [`parse`] needs it.
+struct JsonlFile<'a> {
+    path: &'a Path,
+    /// Its name in its input: records without an id are `name:line`.
+    name: &'a Path,
+    input: u32,
+    options: &'a ReadOptions,
+}
+
 fn parse(
-    path: &Path,
+    file: &JsonlFile,
     line_no: u64,
     line: &str,
     newline: bool,
     offset: u64,
-    input: u32,
-    options: &ReadOptions,
 ) -> Result<Document> {
+    let options = file.options;
     let fields = super::scan::locate(line.as_bytes(), &options.text, &options.id)
         .and_then(|f| Some((f.text.filter(|t| line.as_bytes()[t.start] == b'"')?, f.id)));
     let (text_value, text, id) = match fields {
         Some((text_value, id)) => {
             let mut text = String::new();
             if !super::scan::unescape(&line[text_value.clone()], &mut text) {
-                return parse_value(path, line_no, line, newline, offset, input, options);
+                return parse_value(file, line_no, line, newline, offset);
             }
             let id = id.map(|r| {
                 let raw = &line[r];
@@ -323,40 +341,34 @@ fn parse(
             });
             (text_value, text, id)
         }
-        None => return parse_value(path, line_no, line, newline, offset, input, options),
+        None => return parse_value(file, line_no, line, newline, offset),
     };
     Ok(document(
-        path, line_no, line, newline, offset, input, options, text_value, text, id,
+        file, line_no, line, newline, offset, text_value, text, id,
     ))
 }
 
 /// A record as [`parse`] gives it, from its parts.
 #[allow(clippy::too_many_arguments)]
 fn document(
-    path: &Path,
+    file: &JsonlFile,
     line_no: u64,
     line: &str,
     newline: bool,
     offset: u64,
-    input: u32,
-    options: &ReadOptions,
     text_value: Range<usize>,
     text: String,
     id: Option<String>,
 ) -> Document {
-    let id = id.unwrap_or_else(|| {
-        format!(
-            "{}:{line_no}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        )
-    });
+    let id = id.unwrap_or_else(|| format!("{}:{line_no}", super::slash_path(file.name)));
     Document {
         id,
-        input,
-        file: path.to_path_buf(),
+        input: file.input,
+        file: file.path.to_path_buf(),
         line: line_no,
         text,
-        record: options.records.then(|| JsonRecord {
+        original: None,
+        record: file.options.records.then(|| JsonRecord {
             line: line.to_string(),
             text_value,
             newline,
@@ -365,17 +377,41 @@ fn document(
     }
 }
 
+/// The error for a record without the text field: it names the fields the
+/// record has (sorted, the first 20), so that `--text-field` can be set.
+fn missing_field<'a>(field: &str, keys: impl Iterator<Item = &'a String>) -> String {
+    let mut keys: Vec<&String> = keys.collect();
+    keys.sort();
+    let n = keys.len();
+    let shown: Vec<String> = keys
+        .iter()
+        .take(20)
+        .map(|k| serde_json::to_string(k).expect("a string serialises"))
+        .collect();
+    let more = if n > 20 {
+        format!(" and {} more", n - 20)
+    } else {
+        String::new()
+    };
+    match n {
+        0 => format!("no field \"{field}\": the record is an empty object"),
+        _ => format!(
+            "no field \"{field}\"; the record's fields are {}{more} (choose one with --text-field)",
+            shown.join(", ")
+        ),
+    }
+}
+
 /// [`parse`] through a JSON value: the lines the scanner leaves to serde,
 /// and the errors it reports.
 fn parse_value(
-    path: &Path,
+    file: &JsonlFile,
     line_no: u64,
     line: &str,
     newline: bool,
     offset: u64,
-    input: u32,
-    options: &ReadOptions,
 ) -> Result<Document> {
+    let (path, options) = (file.path, file.options);
     let err = |message: String| Error::Json {
         path: path.to_path_buf(),
         line: line_no,
@@ -385,7 +421,7 @@ fn parse_value(
         serde_json::from_str(line).map_err(|e| err(format!("not a JSON object: {e}")))?;
     let raw = object
         .get(&options.text)
-        .ok_or_else(|| err(format!("no field \"{}\"", options.text)))?;
+        .ok_or_else(|| err(missing_field(&options.text, object.keys())))?;
     let text: String = match serde_json::from_str(raw.get()) {
         Ok(text) => text,
         Err(_) if !raw.get().starts_with('"') => {
@@ -407,13 +443,11 @@ fn parse_value(
             Err(_) => v.get().to_string(),
         });
     Ok(document(
-        path,
+        file,
         line_no,
         line,
         newline,
         offset,
-        input,
-        options,
         start..start + raw.get().len(),
         text,
         id,
@@ -434,6 +468,19 @@ mod tests {
     }
 
     /// The fast path and the JSON value agree on every record either reads.
+    /// [`parse`] on line `line_no` of `f.jsonl`.
+    fn parse_at(line_no: u64, line: &str, newline: bool, offset: u64) -> Result<Document> {
+        let fields = fields();
+        let path = Path::new("f.jsonl");
+        let file = JsonlFile {
+            path,
+            name: path,
+            input: 0,
+            options: &fields,
+        };
+        parse(&file, line_no, line, newline, offset)
+    }
+
     #[test]
     fn scanned_and_parsed_records_agree() {
         let path = Path::new("f.jsonl");
@@ -444,8 +491,15 @@ mod tests {
             r#"{"text":"lone id","id":"\ud800"}"#,
             r#"{"text":"n","id":[1, {"a": null}]}"#,
         ] {
-            let fast = parse(path, 1, line, true, 0, 0, &fields()).unwrap();
-            let slow = parse_value(path, 1, line, true, 0, 0, &fields()).unwrap();
+            let fields = fields();
+            let file = JsonlFile {
+                path,
+                name: path,
+                input: 0,
+                options: &fields,
+            };
+            let fast = parse(&file, 1, line, true, 0).unwrap();
+            let slow = parse_value(&file, 1, line, true, 0).unwrap();
             assert_eq!((&fast.id, &fast.text), (&slow.id, &slow.text), "{line}");
             let (f, s) = (fast.record.unwrap(), slow.record.unwrap());
             assert_eq!((f.line, f.text_value), (s.line, s.text_value), "{line}");
@@ -455,7 +509,7 @@ mod tests {
     #[test]
     fn replaces_only_the_text_value() {
         let line = r#"{"id": 7, "text" : "a\nb", "meta": {"x": [1, 2]}}"#;
-        let doc = parse(Path::new("f.jsonl"), 3, line, true, 40, 0, &fields()).unwrap();
+        let doc = parse_at(3, line, true, 40).unwrap();
         assert_eq!(doc.id, "7");
         assert_eq!(doc.text, "a\nb");
         let rec = doc.record.unwrap();
@@ -470,7 +524,7 @@ mod tests {
     fn raw_ranges_follow_escapes() {
         let text = "caf\u{e9} \u{1F600}\n\"q\" \\ / \t\u{e9}t\u{e9}";
         let line = r#"{"text":"caf\u00e9 \ud83d\ude00\n\"q\" \\ \/ \t\u00E9t\u00e9","id":1}"#;
-        let doc = parse(Path::new("f.jsonl"), 1, line, false, 0, 0, &fields()).unwrap();
+        let doc = parse_at(1, line, false, 0).unwrap();
         assert_eq!(doc.text, text);
         let rec = doc.record.unwrap();
         let bounds: Vec<usize> = (0..=text.len())
@@ -494,42 +548,18 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let e = parse(
-            Path::new("f.jsonl"),
-            9,
-            "{\"text\": ",
-            true,
-            0,
-            0,
-            &fields(),
-        )
-        .unwrap_err();
+        let e = parse_at(9, "{\"text\": ", true, 0).unwrap_err();
         assert!(
             e.to_string().starts_with("f.jsonl:9: not a JSON object"),
             "{e}"
         );
-        let e = parse(
-            Path::new("f.jsonl"),
-            2,
-            r#"{"text": 5}"#,
-            true,
-            0,
-            0,
-            &fields(),
-        )
-        .unwrap_err();
+        let e = parse_at(2, r#"{"text": 5}"#, true, 0).unwrap_err();
         assert_eq!(e.to_string(), "f.jsonl:2: field \"text\" is not a string");
-        let e = parse(
-            Path::new("f.jsonl"),
-            4,
-            r#"{"body": "x"}"#,
-            true,
-            0,
-            0,
-            &fields(),
-        )
-        .unwrap_err();
-        assert_eq!(e.to_string(), "f.jsonl:4: no field \"text\"");
+        let e = parse_at(4, r#"{"body": "x"}"#, true, 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.jsonl:4: no field \"text\"; the record's fields are \"body\" (choose one with --text-field)"
+        );
     }
 
     /// Lines come whole up to the limit and in pieces past it, whatever the

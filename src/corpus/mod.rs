@@ -19,26 +19,69 @@ pub enum Compression {
     Zstd,
 }
 
-/// What an input path is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputKind {
-    /// A folder walked recursively for `.txt` files, following symbolic
-    /// links; `files` lists them, and the paths that could not be walked,
-    /// in path order; `ignored` counts the other files in it.
-    TextDir { files: Vec<Listed>, ignored: usize },
-    /// One `.txt` file: one document.
-    TextFile,
-    /// One JSON object per line.
+/// What kind of file a document file is, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `.txt`: one document per file.
+    Text,
+    /// JSON Lines, one JSON object per line: `.jsonl`, `.ndjson` or `.json`
+    /// (what `datasets.Dataset.to_json` writes), each optionally `.gz` or
+    /// `.zst`.
     Jsonl(Compression),
 }
 
-/// A `.txt` file found in a folder, or a path under it that could not be
-/// walked (a folder that cannot be listed, a symbolic link loop): that is
-/// reported when the folder is read, in its place in path order.
+impl FileKind {
+    /// The kind a file name says, if neardup reads it (letter case aside).
+    pub fn of(name: &str) -> Option<FileKind> {
+        let name = name.to_ascii_lowercase();
+        let (stem, compression) = if let Some(stem) = name.strip_suffix(".gz") {
+            (stem, Compression::Gzip)
+        } else if let Some(stem) = name.strip_suffix(".zst") {
+            (stem, Compression::Zstd)
+        } else {
+            (name.as_str(), Compression::None)
+        };
+        let jsonl = [".jsonl", ".ndjson", ".json"]
+            .iter()
+            .any(|e| stem.ends_with(e));
+        match () {
+            _ if jsonl => Some(FileKind::Jsonl(compression)),
+            _ if compression == Compression::None && stem.ends_with(".txt") => Some(FileKind::Text),
+            _ => None,
+        }
+    }
+}
+
+/// What an input path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputKind {
+    /// A folder walked recursively for the files neardup reads, following
+    /// symbolic links; `files` lists them, and the paths that could not be
+    /// walked, in path order; `passed_over` counts the other files in it.
+    Folder {
+        files: Vec<Listed>,
+        passed_over: PassedOver,
+    },
+    /// One file.
+    File(FileKind),
+}
+
+/// Files of an input folder that neardup does not read, counted by kind:
+/// their extension in lower case (`.md`, `.parquet`), `(none)` for a name
+/// without one, `(not a regular file)` for FIFOs, devices and sockets, or
+/// `(neardup output)` for the report and side file of a cleaned corpus.
+pub type PassedOver = std::collections::BTreeMap<String, u64>;
+
+/// A file found in a folder, or a path under it that could not be walked (a
+/// folder that cannot be listed, a symbolic link loop): that is reported
+/// when the folder is read, in its place in path order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     /// The path relative to the folder.
     pub rel: PathBuf,
+    /// What it holds (for a path that could not be walked, `Text`: it is
+    /// accounted for as one unreadable file).
+    pub kind: FileKind,
     /// Why the path could not be walked.
     pub problem: Option<String>,
 }
@@ -61,10 +104,106 @@ pub struct Document {
     pub file: PathBuf,
     /// Its line in that file (1 for a text file).
     pub line: u64,
+    /// The text: the file's bytes, or a lossy view of them when they are not
+    /// all UTF-8 (see [`Document::original`]).
     pub text: String,
+    /// The bytes as read, when `text` is a lossy view of them: each byte
+    /// that is not part of a valid UTF-8 sequence stands in `text` as
+    /// [`SUBSTITUTE`], so both have the same length and every offset into
+    /// `text` is an offset into these bytes. Cuts fall on `text`'s
+    /// character boundaries, so they never split a valid sequence, and the
+    /// cleaned copy is cut from these bytes.
+    pub original: Option<Vec<u8>>,
     /// For JSONL, the original line, to write back with only the text
     /// changed (when the reader was asked for it, [`ReadOptions::records`]).
     pub record: Option<JsonRecord>,
+}
+
+impl Document {
+    /// The bytes the document was read as: what a cleaned copy is cut from.
+    pub fn source(&self) -> &[u8] {
+        self.original.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
+    /// The xxh3-64 hash of [`Document::source`]: what the passes compare to
+    /// know they read the same document, and what restore checks.
+    pub fn hash(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(self.source())
+    }
+
+    /// How many bytes of the source are not part of valid UTF-8 (each shown
+    /// in `text` as [`SUBSTITUTE`]).
+    pub fn invalid_bytes(&self) -> usize {
+        match &self.original {
+            Some(original) => original
+                .iter()
+                .zip(self.text.as_bytes())
+                .filter(|(a, b)| a != b)
+                .count(),
+            None => 0,
+        }
+    }
+}
+
+/// What a byte that is not part of valid UTF-8 becomes in a document's text:
+/// U+001A SUBSTITUTE, the control character meant for it. One byte for one
+/// byte, so that offsets stay those of the file; not a word character, so
+/// that the analysis reads the words around it.
+pub const SUBSTITUTE: char = '\u{1a}';
+
+/// The text of `bytes`: the bytes themselves when they are UTF-8, else a view
+/// of the same length with each byte of an invalid sequence replaced by
+/// [`SUBSTITUTE`], and the bytes kept.
+pub fn lossy(bytes: Vec<u8>) -> (String, Option<Vec<u8>>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len());
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                text.extend(std::iter::repeat_n(SUBSTITUTE, chunk.invalid().len()));
+            }
+            debug_assert_eq!(text.len(), bytes.len());
+            (text, Some(bytes))
+        }
+    }
+}
+
+/// How much of a text file is looked at to tell whether it is binary.
+pub const BINARY_SAMPLE: usize = 64 << 10;
+
+/// Why the bytes of a `.txt` file are not text, if they are not: a UTF-16 or
+/// UTF-32 byte-order mark, or NUL bytes and bytes outside valid UTF-8 making
+/// up more than one in eight of the first [`BINARY_SAMPLE`] bytes (at least
+/// eight of them). Text in a dump has such bytes one in thousands (a stray
+/// Latin-1 letter, a NUL from a bad copy); UTF-16 text has a NUL in every
+/// other byte, and images, archives and compressed data are mostly bytes
+/// that are not UTF-8.
+pub fn binary(bytes: &[u8]) -> Option<String> {
+    let bom = match bytes {
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
+        _ => None,
+    };
+    if let Some(encoding) = bom {
+        return Some(format!(
+            "a {encoding} byte-order mark; neardup reads UTF-8: convert it first (iconv -f {encoding} -t UTF-8)"
+        ));
+    }
+    let sample = &bytes[..bytes.len().min(BINARY_SAMPLE)];
+    let nul = sample.iter().filter(|&&b| b == 0).count();
+    let invalid: usize = sample
+        .utf8_chunks()
+        .map(|c| c.invalid().len())
+        .sum::<usize>();
+    let odd = nul + invalid;
+    (odd >= 8 && odd * 8 > sample.len()).then(|| {
+        format!(
+            "{odd} of its first {} bytes are NUL or not UTF-8",
+            sample.len()
+        )
+    })
 }
 
 /// How documents are read: which JSONL fields hold the text and the id, and
@@ -96,8 +235,52 @@ impl ReadOptions {
 }
 
 /// Resolves the input paths: what each is and, for folders, which files.
+/// Folders that hold no file neardup reads are an error that says what
+/// they hold.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    paths.iter().map(|p| discover_one(p)).collect()
+    let inputs: Vec<Input> = paths
+        .iter()
+        .map(|p| discover_one(p))
+        .collect::<Result<_>>()?;
+    if !inputs.is_empty() && inputs.iter().all(|i| i.parts().next().is_none()) {
+        let found = passed_over(&inputs);
+        return Err(Error::NothingToRead {
+            path: inputs[0].path.clone(),
+            found: if found.is_empty() {
+                "no files".into()
+            } else {
+                describe_passed_over(&found)
+            },
+        });
+    }
+    Ok(inputs)
+}
+
+/// The files passed over in all input folders, by kind.
+pub fn passed_over(inputs: &[Input]) -> PassedOver {
+    let mut all = PassedOver::new();
+    for input in inputs {
+        if let InputKind::Folder { passed_over, .. } = &input.kind {
+            for (kind, n) in passed_over {
+                *all.entry(kind.clone()).or_default() += n;
+            }
+        }
+    }
+    all
+}
+
+/// Files passed over, in words: `3 files (.parquet 2, .md 1)`.
+pub fn describe_passed_over(passed_over: &PassedOver) -> String {
+    let total: u64 = passed_over.values().sum();
+    let mut kinds: Vec<(&String, &u64)> = passed_over.iter().collect();
+    // Most first; among equals, by name.
+    kinds.sort_by_key(|&(k, n)| (std::cmp::Reverse(*n), k));
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    format!(
+        "{total} {} ({})",
+        if total == 1 { "file" } else { "files" },
+        kinds.join(", ")
+    )
 }
 
 /// Why a name that is not UTF-8 is refused.
@@ -125,20 +308,11 @@ fn discover_one(path: &Path) -> Result<Input> {
     } else {
         let name = path
             .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .map(|n| n.to_string_lossy())
             .unwrap_or_default();
-        match () {
-            _ if name.ends_with(".jsonl") || name.ends_with(".ndjson") => {
-                InputKind::Jsonl(Compression::None)
-            }
-            _ if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") => {
-                InputKind::Jsonl(Compression::Gzip)
-            }
-            _ if name.ends_with(".jsonl.zst") || name.ends_with(".ndjson.zst") => {
-                InputKind::Jsonl(Compression::Zstd)
-            }
-            _ if name.ends_with(".txt") => InputKind::TextFile,
-            _ => {
+        match FileKind::of(&name) {
+            Some(kind) => InputKind::File(kind),
+            None => {
                 return Err(Error::UnsupportedInput {
                     path: path.to_path_buf(),
                 })
@@ -160,14 +334,31 @@ pub fn compression_of(path: &Path) -> Compression {
     }
 }
 
-fn is_txt(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+/// Whether `path` is a file neardup wrote beside a cleaned corpus (its
+/// report, side file or annotations, in a folder holding a side file): a
+/// cleaned output given as input is its cleaned documents, not its records.
+fn neardup_output(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    crate::output::RESERVED.contains(&name)
+        && path
+            .parent()
+            .is_some_and(|p| p.join(crate::output::undo::FILE_NAME).is_file())
+}
+
+/// The kind under which a file neardup does not read is counted.
+fn passed_over_kind(path: &Path) -> String {
+    match path.extension() {
+        Some(e) => format!(".{}", e.to_string_lossy().to_lowercase()),
+        None => "(none)".into(),
+    }
 }
 
 fn walk(root: &Path) -> Result<InputKind> {
     let mut files = Vec::new();
-    let mut ignored = 0;
+    let mut passed_over = PassedOver::new();
     for entry in walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -184,6 +375,7 @@ fn walk(root: &Path) -> Result<InputKind> {
                 };
                 files.push(Listed {
                     rel,
+                    kind: FileKind::Text,
                     problem: Some(walk_message(&e)),
                 });
                 continue;
@@ -194,23 +386,39 @@ fn walk(root: &Path) -> Result<InputKind> {
         }
         if !entry.file_type().is_file() {
             // A FIFO, a device or a socket: never opened, counted as passed over.
-            ignored += 1;
+            *passed_over
+                .entry("(not a regular file)".into())
+                .or_default() += 1;
             continue;
         }
-        if is_txt(entry.path()) {
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .expect("walkdir yields paths under its root");
-            files.push(Listed {
-                rel: rel.to_path_buf(),
-                problem: rel.to_str().is_none().then(|| NOT_UTF8_NAME.to_string()),
-            });
-        } else {
-            ignored += 1;
+        if neardup_output(entry.path()) {
+            *passed_over.entry("(neardup output)".into()).or_default() += 1;
+            continue;
+        }
+        let kind = entry
+            .path()
+            .file_name()
+            .and_then(|n| FileKind::of(&n.to_string_lossy()));
+        match kind {
+            Some(kind) => {
+                let rel = entry
+                    .path()
+                    .strip_prefix(root)
+                    .expect("walkdir yields paths under its root");
+                files.push(Listed {
+                    rel: rel.to_path_buf(),
+                    kind,
+                    problem: rel.to_str().is_none().then(|| NOT_UTF8_NAME.to_string()),
+                });
+            }
+            None => {
+                *passed_over
+                    .entry(passed_over_kind(entry.path()))
+                    .or_default() += 1
+            }
         }
     }
-    Ok(InputKind::TextDir { files, ignored })
+    Ok(InputKind::Folder { files, passed_over })
 }
 
 /// What went wrong walking a folder, in words.
@@ -270,34 +478,69 @@ pub fn read_with_gaps(
     sink: &mut Sink,
     gaps: &mut Gaps,
 ) -> Result<()> {
-    match &input.kind {
-        InputKind::TextDir { files, .. } => {
-            for listed in files {
-                let path = input.path.join(&listed.rel);
-                match &listed.problem {
-                    None => read_text(&path, &listed.rel, index, options, sink, gaps)?,
-                    Some(message) => {
-                        gaps(Gap {
-                            file: &path,
-                            offset: 0,
-                            bytes: None,
-                            blank: false,
-                        })?;
-                        sink(Err(Error::Unlistable {
-                            path: path.clone(),
-                            message: message.clone(),
-                        }))?
-                    }
-                }
-            }
-            Ok(())
+    for part in input.parts() {
+        read_part(&part, index, options, sink, gaps)?;
+    }
+    Ok(())
+}
+
+/// One file of an input: the input itself, or a file of an input folder.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    pub path: PathBuf,
+    /// Its name in its input: the path under the folder, or the file's name.
+    pub name: &'a Path,
+    pub kind: FileKind,
+    /// Why it could not be walked (it is then one unreadable file).
+    pub problem: Option<&'a str>,
+}
+
+impl Input {
+    /// Its files, in the order they are read.
+    pub fn parts(&self) -> Box<dyn Iterator<Item = Part<'_>> + '_> {
+        match &self.kind {
+            InputKind::Folder { files, .. } => Box::new(files.iter().map(|f| Part {
+                path: self.path.join(&f.rel),
+                name: &f.rel,
+                kind: f.kind,
+                problem: f.problem.as_deref(),
+            })),
+            InputKind::File(kind) => Box::new(std::iter::once(Part {
+                path: self.path.clone(),
+                name: self.path.file_name().map(Path::new).unwrap_or(&self.path),
+                kind: *kind,
+                problem: None,
+            })),
         }
-        InputKind::TextFile => {
-            let name = input.path.file_name().map(Path::new).unwrap_or(&input.path);
-            read_text(&input.path, name, index, options, sink, gaps)
+    }
+}
+
+/// Reads every document of one file of input number `index`, as
+/// [`read_with_gaps`] does.
+pub fn read_part(
+    part: &Part,
+    index: u32,
+    options: &ReadOptions,
+    sink: &mut Sink,
+    gaps: &mut Gaps,
+) -> Result<()> {
+    let path = &part.path;
+    match (part.problem, part.kind) {
+        (None, FileKind::Text) => read_text(path, part.name, index, options, sink, gaps),
+        (None, FileKind::Jsonl(compression)) => {
+            jsonl::read(path, part.name, compression, index, options, sink, gaps)
         }
-        InputKind::Jsonl(compression) => {
-            jsonl::read(&input.path, *compression, index, options, sink, gaps)
+        (Some(message), _) => {
+            gaps(Gap {
+                file: path,
+                offset: 0,
+                bytes: None,
+                blank: false,
+            })?;
+            sink(Err(Error::Unlistable {
+                path: path.clone(),
+                message: message.to_string(),
+            }))
         }
     }
 }
@@ -314,9 +557,9 @@ pub fn slash_path(rel: &Path) -> String {
 /// hold it whole.
 pub const GAP_PIECE: usize = 1 << 20;
 
-/// Reads a whole text file as one UTF-8 document with id `rel`. A file
-/// larger than the limit is not read into memory; one with a NUL byte is
-/// binary, not text.
+/// Reads a whole text file as one document with id `rel`, through a lossy
+/// view when it is not all UTF-8. A file larger than the limit is not read
+/// into memory; a [`binary`] one is not text.
 fn read_text(
     path: &Path,
     rel: &Path,
@@ -383,27 +626,21 @@ fn read_text(
             path: path.to_path_buf(),
         }));
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+    if let Some(reason) = binary(&bytes) {
         gaps(gap(path, 0, Some(&bytes)))?;
         return sink(Err(Error::Binary {
             path: path.to_path_buf(),
-            offset: at as u64,
+            reason,
         }));
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let error = utf8_error(path, 0, e.as_bytes(), e.utf8_error());
-            gaps(gap(path, 0, Some(e.as_bytes())))?;
-            return sink(Err(error));
-        }
-    };
+    let (text, original) = lossy(bytes);
     sink(Ok(Document {
         id: slash_path(rel),
         input,
         file: path.to_path_buf(),
         line: 1,
         text,
+        original,
         record: None,
     }))
 }
@@ -416,5 +653,39 @@ fn utf8_error(path: &Path, line0: u64, bytes: &[u8], e: std::str::Utf8Error) -> 
         path: path.to_path_buf(),
         line: line0 + newlines + 1,
         offset: at as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lossy_view_keeps_length_and_valid_sequences() {
+        let bytes = b"caf\xe9 \xc3\xa9t\xe9 \xf0\x9f\x98\x80 \xe2\x82".to_vec();
+        let (text, original) = lossy(bytes.clone());
+        assert_eq!(text, "caf\u{1a} \u{e9}t\u{1a} \u{1f600} \u{1a}\u{1a}");
+        assert_eq!(text.len(), bytes.len());
+        assert_eq!(original.as_deref(), Some(&bytes[..]));
+        let (text, original) = lossy(b"plain".to_vec());
+        assert_eq!((text.as_str(), original), ("plain", None));
+    }
+
+    #[test]
+    fn binary_is_a_share_of_bad_bytes_not_one_stray_byte() {
+        let mut page = "A line of text in a page dump.\n".repeat(200).into_bytes();
+        page[100] = 0;
+        page[900] = 0xe9;
+        assert_eq!(binary(&page), None);
+        // One byte in seven not UTF-8: more than one in eight.
+        let mut mostly_bad = page.clone();
+        for b in mostly_bad.iter_mut().step_by(7) {
+            *b = 0xff;
+        }
+        assert!(binary(&mostly_bad).unwrap().contains("NUL or not UTF-8"));
+        assert!(binary(b"\xff\xfeH\0i\0").unwrap().contains("UTF-16"));
+        assert!(binary(b"\xff\xfe\0\0H\0\0\0").unwrap().contains("UTF-32"));
+        // Too few to judge: read as text.
+        assert_eq!(binary(b"a\0b"), None);
     }
 }

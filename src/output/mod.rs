@@ -98,13 +98,13 @@ struct Copy {
 
 /// What the second pass hands on, in order.
 enum Step<'a> {
-    /// Input number `i` starts.
-    Input(usize),
+    /// A file of input number `input` starts.
+    File(usize, &'a corpus::Part<'a>),
     /// Bytes of the input that are not a document.
     Gap(&'a OwnedGap),
     Document(&'a Decided),
-    /// The input has been read to its end.
-    InputEnd,
+    /// The file has been read to its end.
+    FileEnd,
 }
 
 /// Documents decided and rendered per parallel batch.
@@ -130,6 +130,7 @@ fn second_pass(
     let mut store = analysis.store.reader()?;
     let mut summary = Summary {
         documents_skipped: analysis.skipped.len() as u64,
+        files_passed_over: corpus::passed_over(&analysis.inputs),
         ..Summary::default()
     };
     let mut templates: Vec<TemplateEntry> = Vec::new();
@@ -146,6 +147,7 @@ fn second_pass(
             })
             .collect::<Result<_>>()?;
         for d in &decided {
+            summary.documents_not_utf8 += u64::from(d.document.original.is_some());
             summary.add(
                 &d.plan,
                 &d.cuts,
@@ -188,12 +190,17 @@ fn second_pass(
         flush(&mut batch.borrow_mut(), f)
     };
     let hand_on = |g: &OwnedGap| -> Result<()> { (emit.borrow_mut().1)(Step::Gap(g)) };
-    for (i, input) in analysis.inputs.iter().enumerate() {
+    for (i, part) in analysis
+        .inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, input)| input.parts().map(move |part| (i, part)))
+    {
         flush_batch()?;
         let mut batch_bytes = 0;
-        (emit.borrow_mut().1)(Step::Input(i))?;
-        corpus::read_with_gaps(
-            input,
+        (emit.borrow_mut().1)(Step::File(i, &part))?;
+        corpus::read_part(
+            &part,
             i as u32,
             &fields,
             &mut |doc| {
@@ -208,7 +215,7 @@ fn second_pass(
                     path: doc.file.clone(),
                 };
                 let local = store.next_record()?.ok_or_else(changed)?;
-                if local.text_hash != xxhash_rust::xxh3::xxh3_64(doc.text.as_bytes())
+                if local.text_hash != doc.hash()
                     || index as usize >= analysis.len()
                     || analysis.id(index) != doc.id
                 {
@@ -256,7 +263,7 @@ fn second_pass(
         for g in &gaps.take() {
             hand_on(g)?;
         }
-        (emit.borrow_mut().1)(Step::InputEnd)?;
+        (emit.borrow_mut().1)(Step::FileEnd)?;
     }
     progress.finish();
     if index as usize != analysis.len() || store.next_record()?.is_some() {
@@ -306,6 +313,7 @@ fn decide(
             file: &file,
             line: document.line,
             text: &document.text,
+            invalid_bytes: document.invalid_bytes(),
             segments: &segments,
             plan: &plan,
             cuts: &doc_cuts,
@@ -364,7 +372,7 @@ fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
         }
         None if kept => {
             let removed = merge(cuts.iter().map(|c| c.start..c.end).collect());
-            (Some(without(document.text.as_bytes(), &removed)), removed)
+            (Some(without(document.source(), &removed)), removed)
         }
         None => (None, std::iter::once(0..document.text.len()).collect()),
     };
@@ -417,7 +425,7 @@ fn annotated_copy(
             }
         }
         None => Copy {
-            bytes: Some(document.text.as_bytes().to_vec()),
+            bytes: Some(document.source().to_vec()),
             removed: Vec::new(),
             added: None,
             annotation: Some(format!(
@@ -612,51 +620,89 @@ pub(crate) const RESERVED: [&str; 4] = [
 ];
 
 /// Where each input goes under the output folder: with one input, its
-/// contents at the top; with several, each under its own name.
+/// contents at the top; with several, each at its path relative to the
+/// deepest folder that holds them all, so that inputs that share a name
+/// (`crawlA/part-0.jsonl`, `crawlB/part-0.jsonl`) each keep their own.
 fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
-    let single = analysis.inputs.len() == 1;
-    let mut roots: Vec<PathBuf> = Vec::new();
-    for input in &analysis.inputs {
-        let name = match input.path.file_name() {
-            Some(n) => PathBuf::from(n),
-            None => fs::canonicalize(&input.path)
-                .ok()
-                .and_then(|p| p.file_name().map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("input")),
-        };
-        let root = match (&input.kind, single) {
-            (InputKind::TextDir { files, .. }, true) => {
-                // Its files go at the top: none may take a name of ours.
-                let clash = files.iter().find(|f| {
-                    let top = f.rel.components().next().map(|c| c.as_os_str());
-                    RESERVED.iter().any(|r| top == Some(r.as_ref()))
+    if let [input] = &analysis.inputs[..] {
+        if let InputKind::Folder { files, .. } = &input.kind {
+            // Its files go at the top: none may take a name of ours.
+            let clash = files.iter().find(|f| {
+                let top = f.rel.components().next().map(|c| c.as_os_str());
+                RESERVED.iter().any(|r| top == Some(r.as_ref()))
+            });
+            if let Some(f) = clash {
+                return Err(Error::Output {
+                    path: input.path.join(&f.rel),
+                    message: format!(
+                        "would be written where neardup writes its {}; rename it, or give the folder with another input so that each goes under its own name",
+                        f.rel.components().next().map_or("".into(), |c| c.as_os_str().to_string_lossy())
+                    ),
                 });
-                if let Some(f) = clash {
-                    return Err(Error::Output {
-                        path: input.path.join(&f.rel),
-                        message: format!(
-                            "would be written where neardup writes its {}; rename it, or give the folder with another input so that each goes under its own name",
-                            f.rel.components().next().map_or("".into(), |c| c.as_os_str().to_string_lossy())
-                        ),
-                    });
-                }
-                PathBuf::new()
             }
-            _ => name,
-        };
-        if RESERVED.iter().any(|r| root == Path::new(r)) {
+            return Ok(vec![PathBuf::new()]);
+        }
+    }
+    // Each input's place: its folder resolved, its own name as given.
+    let places: Vec<PathBuf> = analysis
+        .inputs
+        .iter()
+        .map(|input| {
+            let resolved = match (input.path.parent(), input.path.file_name()) {
+                (Some(parent), Some(name)) => {
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        parent
+                    };
+                    fs::canonicalize(parent).map(|p| p.join(name))
+                }
+                _ => fs::canonicalize(&input.path),
+            };
+            resolved.map_err(|e| Error::io(&input.path, e))
+        })
+        .collect::<Result<_>>()?;
+    let mut common = places[0].parent().unwrap_or(Path::new("/")).to_path_buf();
+    for place in &places[1..] {
+        while !place.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for (input, place) in analysis.inputs.iter().zip(&places) {
+        let root = place
+            .strip_prefix(&common)
+            .expect("the common folder holds every input")
+            .to_path_buf();
+        let clash = places
+            .iter()
+            .zip(&analysis.inputs)
+            .find(|(p, _)| *p != place && (place.starts_with(p) || p.starts_with(place)));
+        if let Some((_, other)) = clash {
             return Err(Error::Output {
                 path: input.path.clone(),
                 message: format!(
-                    "{} is a name neardup writes in the output folder; rename the input",
-                    root.display()
+                    "is inside, or holds, the input {}: give each file once",
+                    other.path.display()
                 ),
             });
         }
         if roots.contains(&root) {
             return Err(Error::Output {
                 path: input.path.clone(),
-                message: "two inputs have the same name; clean them in separate runs".into(),
+                message: "is given twice".into(),
+            });
+        }
+        let top = root.components().next().map(|c| c.as_os_str());
+        if RESERVED.iter().any(|r| top == Some(r.as_ref())) {
+            return Err(Error::Output {
+                path: input.path.clone(),
+                message: format!(
+                    "{} is a name neardup writes in the output folder; rename the input",
+                    root.display()
+                ),
             });
         }
         roots.push(root);
@@ -672,7 +718,7 @@ fn refuse_links_into(analysis: &Analysis, out: &Path) -> Result<()> {
         return Ok(());
     };
     for input in &analysis.inputs {
-        let InputKind::TextDir { files, .. } = &input.kind else {
+        let InputKind::Folder { files, .. } = &input.kind else {
             continue;
         };
         for f in files.iter().filter(|f| f.problem.is_none()) {
@@ -879,12 +925,12 @@ struct Copies<'a> {
 }
 
 impl Copies<'_> {
-    /// The name under the output folder of an input's `file` (a text file
-    /// of input `input`, or the JSONL input itself).
+    /// The name under the output folder of `file` of input `input` (a file
+    /// of an input folder, or the input itself).
     fn name(&self, input: usize, file: &Path) -> String {
         let root = &self.roots[input];
         let rel = match self.analysis.inputs[input].kind {
-            InputKind::TextDir { .. } => file
+            InputKind::Folder { .. } => file
                 .strip_prefix(&self.analysis.inputs[input].path)
                 .unwrap_or(file),
             _ => Path::new(""),
@@ -894,16 +940,19 @@ impl Copies<'_> {
 
     fn step(&mut self, step: Step) -> Result<()> {
         match step {
-            Step::Input(i) => {
-                if let InputKind::Jsonl(compression) = self.analysis.inputs[i].kind {
-                    let name = self.name(i, Path::new(""));
-                    let path = self.staging.join(&self.roots[i]);
+            Step::File(i, part) => {
+                if let (corpus::FileKind::Jsonl(compression), None) = (part.kind, part.problem) {
+                    let name = self.name(i, &part.path);
+                    let path = self.staging.join(&name);
+                    if let Some(parent) = path.parent() {
+                        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                    }
                     self.sink = Sink::open(&path, compression)?;
                     self.open = Some(OpenFile::new(name, Some(path)));
                 }
                 Ok(())
             }
-            Step::InputEnd => self.close(),
+            Step::FileEnd => self.close(),
             Step::Gap(g) => self.gap(g),
             Step::Document(d) => self.document(d),
         }
@@ -984,7 +1033,7 @@ impl Copies<'_> {
             }
             fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
         }
-        let source = doc.text.as_bytes();
+        let source = doc.source();
         for r in &copy.removed {
             self.undo
                 .removed(&name, r.start as u64, &source[r.clone()])?;

@@ -7,7 +7,7 @@
 //! holds nothing that varies between runs (no times, no absolute paths that
 //! were not given), so the same input and options give the same bytes.
 
-use crate::corpus::InputKind;
+use crate::corpus::{FileKind, InputKind};
 use crate::pipeline::{Analysis, Skipped};
 use crate::plan::{Cut, DocPlan, Fate, Kind, Removal, Rule, Twin};
 use serde::Serialize;
@@ -26,7 +26,7 @@ pub fn input_path(input: &crate::corpus::Input) -> String {
 }
 
 /// Report format version; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Counts for the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -36,6 +36,12 @@ pub struct Summary {
     pub documents_dropped: u64,
     pub documents_without_words: u64,
     pub documents_skipped: u64,
+    /// Documents holding bytes that are not valid UTF-8, analysed through
+    /// a lossy view ([`crate::corpus::lossy`]) and written back as they were.
+    pub documents_not_utf8: u64,
+    /// Files in the input folders that neardup does not read, by kind
+    /// ([`crate::corpus::PassedOver`]).
+    pub files_passed_over: crate::corpus::PassedOver,
     pub segments: u64,
     pub segments_removed: u64,
     pub removed_by_kind: BTreeMap<Kind, u64>,
@@ -88,8 +94,10 @@ impl Summary {
     /// with its throughput over the input bytes.
     pub fn human(&self, verb: &str, stages: &[(&str, std::time::Duration)]) -> String {
         let mut out = format!(
-            "neardup {verb}: {} documents in, {} kept, {} dropped as duplicates\n",
-            self.documents, self.documents_kept, self.documents_dropped
+            "neardup {verb}: {} in, {} kept, {} dropped as duplicates\n",
+            plural(self.documents, "document"),
+            self.documents_kept,
+            self.documents_dropped
         );
         let segs_by_kind: Vec<String> = self
             .removed_by_kind
@@ -118,6 +126,18 @@ impl Summary {
             out += &format!(
                 "  skipped, unreadable: {} (listed in the report)\n",
                 self.documents_skipped
+            );
+        }
+        if !self.files_passed_over.is_empty() {
+            out += &format!(
+                "  passed over, not a kind neardup reads: {} (listed under `inputs` in the report)\n",
+                crate::corpus::describe_passed_over(&self.files_passed_over)
+            );
+        }
+        if self.documents_not_utf8 > 0 {
+            out += &format!(
+                "  not valid UTF-8: {} (read through a lossy view, written back byte for byte; `invalid_bytes` in the report)\n",
+                self.documents_not_utf8
             );
         }
         if self.boilerplate_flagged > 0 {
@@ -198,7 +218,7 @@ pub(crate) struct Header<'a> {
     format_version: u32,
     neardup_version: &'static str,
     parameters: Parameters<'a>,
-    inputs: Vec<InputEntry>,
+    inputs: Vec<InputEntry<'a>>,
 }
 
 impl<'a> Header<'a> {
@@ -242,9 +262,13 @@ impl<'a> Header<'a> {
                 .map(|i| InputEntry {
                     path: input_path(i),
                     kind: match i.kind {
-                        InputKind::TextDir { .. } => "text_folder",
-                        InputKind::TextFile => "text_file",
-                        InputKind::Jsonl(_) => "jsonl",
+                        InputKind::Folder { .. } => "folder",
+                        InputKind::File(FileKind::Text) => "text_file",
+                        InputKind::File(FileKind::Jsonl(_)) => "jsonl",
+                    },
+                    passed_over: match &i.kind {
+                        InputKind::Folder { passed_over, .. } => Some(passed_over),
+                        InputKind::File(_) => None,
                     },
                 })
                 .collect(),
@@ -311,9 +335,11 @@ struct Parameters<'a> {
 }
 
 #[derive(Serialize)]
-struct InputEntry {
+struct InputEntry<'a> {
     path: String,
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed_over: Option<&'a crate::corpus::PassedOver>,
 }
 
 #[derive(Serialize)]
@@ -350,6 +376,8 @@ struct DocEntry<'a> {
     source: Source<'a>,
     status: &'static str,
     bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invalid_bytes: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<Rule>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -401,6 +429,8 @@ pub struct DocumentView<'a> {
     pub file: &'a str,
     pub line: u64,
     pub text: &'a str,
+    /// Bytes of the source that are not valid UTF-8.
+    pub invalid_bytes: usize,
     pub segments: &'a [crate::text::Segment],
     pub plan: &'a DocPlan,
     pub cuts: &'a [Cut],
@@ -462,6 +492,7 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
         },
         status,
         bytes: d.text.len(),
+        invalid_bytes: (d.invalid_bytes > 0).then_some(d.invalid_bytes),
         rule,
         duplicate_of,
         compared: Compared {
@@ -503,6 +534,11 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
             .collect(),
     };
     serde_json::to_string(&entry).expect("report entries serialise")
+}
+
+/// `1 document`, `2 documents`.
+fn plural(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Writes `report.json` in order: [`ReportWriter::begin`], one

@@ -20,19 +20,21 @@ fn unsupported_file() {
     fs::write(&p, "a,b").unwrap();
     let err = fails(&["scan", s(&p)]);
     assert!(
-        err.contains("x.csv: not a folder, a .txt file or a .jsonl"),
+        err.contains("x.csv: not a folder, a .txt file or a JSON Lines file"),
         "{err}"
     );
 }
 
 #[test]
-fn invalid_utf8_in_text_file_names_line() {
+fn a_binary_text_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("bad.txt"), b"fine line\nsecond \xff line\n").unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("bad.txt"), b"\xfd\xfc\xfb\xfa".repeat(4)).unwrap();
     let out = dir.path().join("out");
-    let err = fails(&["clean", s(dir.path()), "--out", s(&out)]);
+    let err = fails(&["clean", s(&input), "--out", s(&out)]);
     assert!(
-        err.contains("bad.txt:2: invalid UTF-8 at byte offset 17"),
+        err.contains("bad.txt: binary file: 16 of its first 16 bytes are NUL or not UTF-8"),
         "{err}"
     );
     assert!(!out.exists(), "nothing written");

@@ -177,7 +177,7 @@ fn binary_and_utf16_files_are_named_not_read_as_text() {
     let out = dir.path().join("out");
     let err = fails(&["clean", s(&input), "--out", s(&out)]);
     assert!(
-        err.contains("image.txt: binary file (a NUL byte at offset 8)"),
+        err.contains("image.txt: binary file: ") && err.contains("are NUL or not UTF-8"),
         "{err}"
     );
     assert!(!out.exists());
@@ -190,6 +190,37 @@ fn binary_and_utf16_files_are_named_not_read_as_text() {
         article(1, 3).as_bytes()
     );
     assert!(!out.join("image.txt").exists());
+}
+
+#[test]
+fn stray_bytes_that_are_not_utf8_and_nul_bytes_are_kept_as_they_were() {
+    let (dir, input) = input_dir();
+    // A Latin-1 letter and a NUL in the first copy of a body captured
+    // twice: the second copy goes, the first is written back byte for byte.
+    let body = article(21, 5);
+    let mut stray = b"Headline with caf\xe9\n\n".to_vec();
+    stray.extend_from_slice(body.replacen("a", "\0", 1).as_bytes());
+    let first = stray.clone();
+    stray.extend_from_slice(body.as_bytes());
+    fs::write(input.join("latin1.txt"), &stray).unwrap();
+    // Its exact copy goes as a duplicate; restore needs its bytes back.
+    fs::write(input.join("twin.txt"), &stray).unwrap();
+    let out = dir.path().join("out");
+    // With defaults: no error, no skip.
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    let r = clean_skipping(&input, &out.with_extension("skip"), &[]);
+    assert!(skipped(&r).is_empty());
+    assert_eq!(fs::read(out.join("latin1.txt")).unwrap(), first);
+    assert!(!out.join("twin.txt").exists());
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["summary"]["documents_not_utf8"], 2);
+    let docs = r["documents"].as_array().unwrap();
+    assert_eq!(docs[0]["invalid_bytes"], 1);
+    assert_eq!(docs[1]["status"], "dropped");
+    assert_eq!(docs[0]["removed"][0]["kind"], "repeated_paragraph");
+    let back = dir.path().join("back");
+    ok(&["restore", s(&out), "--out", s(&back)]);
+    assert_eq!(tree(&back), tree(&input));
 }
 
 #[test]

@@ -16,4 +16,5 @@ mod minhash;
 mod news_sample;
 mod restore;
 mod schema;
+mod shards;
 mod synth_eval;

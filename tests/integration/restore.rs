@@ -125,8 +125,8 @@ fn round_trip(dir: &Path, inputs: &[&Path], extra: &[&str]) -> Value {
 }
 
 /// Writes the documents as a folder of text files (with a subfolder, an
-/// empty file, a blank one, a file that is not UTF-8 and one that is not
-/// .txt) and as JSONL (plain, gzip, zstd; ids as numbers and strings, ASCII
+/// empty file, a blank one, one with a byte that is not UTF-8, a binary
+/// one and one that is not .txt) and as JSONL (plain, gzip, zstd; ids as numbers and strings, ASCII
 /// escapes or raw UTF-8, blank and malformed lines, no final newline).
 fn write_inputs(dir: &Path, docs: &[String], seed: u64) {
     let txt = dir.join("txt");
@@ -138,6 +138,8 @@ fn write_inputs(dir: &Path, docs: &[String], seed: u64) {
     fs::write(txt.join("empty.txt"), "").unwrap();
     fs::write(txt.join("blank.txt"), " \n\t\n").unwrap();
     fs::write(txt.join("latin1.txt"), b"caf\xe9 au lait\n").unwrap();
+    // Not text: skipped, and rebuilt from the side file.
+    fs::write(txt.join("image.txt"), [0u8, 0xff].repeat(64)).unwrap();
     fs::write(txt.join("notes.md"), "not read").unwrap();
 
     let mut lines: Vec<String> = docs

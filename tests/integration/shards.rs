@@ -1,0 +1,197 @@
+//! Folders of shards, as pipelines keep them: JSON Lines files of every
+//! spelling and compression, mixed with text files and files neardup does
+//! not read, each mirrored under the output folder.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+fn lines(records: &[Value]) -> Vec<u8> {
+    records
+        .iter()
+        .map(|r| format!("{r}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn gunzip(path: &Path) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(fs::File::open(path).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    text
+}
+
+#[test]
+fn a_folder_of_shards_is_read_whole_and_mirrored() {
+    let (dir, input) = input_dir();
+    let record =
+        |id: &str, seed: u64| json!({"id": id, "text": article(seed, 4), "meta": {"url": id}});
+    fs::create_dir_all(input.join("a")).unwrap();
+    fs::create_dir_all(input.join("b")).unwrap();
+    fs::create_dir_all(input.join("c")).unwrap();
+    // The same base name in two crawls; a copy of a/x in b, and of a/y in c.
+    fs::write(
+        input.join("a/part-0.jsonl.gz"),
+        gzip(&lines(&[record("a-x", 1), record("a-y", 2)])),
+    )
+    .unwrap();
+    fs::write(
+        input.join("b/part-0.jsonl.gz"),
+        gzip(&lines(&[record("b-z", 3), record("b-x", 1)])),
+    )
+    .unwrap();
+    fs::write(input.join("c/train.json"), lines(&[record("c-y", 2)])).unwrap();
+    fs::write(
+        input.join("c/more.ndjson.zst"),
+        zstd::encode_all(&lines(&[record("c-w", 4)])[..], 0).unwrap(),
+    )
+    .unwrap();
+    fs::write(input.join("page.txt"), article(5, 4)).unwrap();
+    fs::write(input.join("notes.md"), "# notes\n").unwrap();
+    fs::write(input.join("data.parquet"), b"PAR1").unwrap();
+    let out = dir.path().join("out");
+    let run = ok(&["clean", s(&input), "--out", s(&out)]);
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        said.contains("passed over, not a kind neardup reads: 2 files (.md 1, .parquet 1)"),
+        "{said}"
+    );
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["summary"]["documents"], 7);
+    assert_eq!(r["inputs"][0]["kind"], "folder");
+    assert_eq!(
+        r["inputs"][0]["passed_over"],
+        json!({".md": 1, ".parquet": 1})
+    );
+    let dropped: Vec<(&str, &str)> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == "dropped")
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap(),
+                d["duplicate_of"]["id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(dropped, [("b-x", "a-x"), ("c-y", "a-y")]);
+    // Each shard mirrored, in its format, with the kept records whole.
+    let kept_ids = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        kept_ids(&gunzip(&out.join("a/part-0.jsonl.gz"))),
+        ["a-x", "a-y"]
+    );
+    assert_eq!(kept_ids(&gunzip(&out.join("b/part-0.jsonl.gz"))), ["b-z"]);
+    assert_eq!(fs::read_to_string(out.join("c/train.json")).unwrap(), "");
+    let more = zstd::decode_all(&fs::read(out.join("c/more.ndjson.zst")).unwrap()[..]).unwrap();
+    assert_eq!(more, lines(&[record("c-w", 4)]));
+    assert_eq!(
+        fs::read_to_string(out.join("page.txt")).unwrap(),
+        article(5, 4)
+    );
+    assert!(!out.join("notes.md").exists());
+    let back = dir.path().join("back");
+    ok(&["restore", s(&out), "--out", s(&back)]);
+    let plain = |tree: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
+        tree.into_iter()
+            .filter(|(name, _)| name.ends_with(".txt") || name.ends_with(".json"))
+            .collect()
+    };
+    assert_eq!(plain(tree(&back)), plain(tree(&input)));
+    assert_eq!(
+        gunzip(&back.join("b/part-0.jsonl.gz")),
+        gunzip(&input.join("b/part-0.jsonl.gz"))
+    );
+}
+
+#[test]
+fn a_folder_with_nothing_to_read_says_what_it_holds() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("train-00000-of-00002.parquet"), b"PAR1").unwrap();
+    fs::write(input.join("train-00001-of-00002.parquet"), b"PAR1").unwrap();
+    fs::write(input.join("README"), b"notes").unwrap();
+    let err = fails(&["clean", s(&input), "--out", s(&dir.path().join("out"))]);
+    assert!(err.contains("no file neardup reads"), "{err}");
+    assert!(
+        err.contains("found 3 files (.parquet 2, (none) 1)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_lines_named_json_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("train.json");
+    fs::write(
+        &path,
+        lines(&[
+            json!({"text": article(1, 3)}),
+            json!({"text": article(1, 3)}),
+        ]),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&path), "--out", s(&out), "-q"]);
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["documents"][1]["duplicate_of"]["id"], "train.json:1");
+}
+
+#[test]
+fn inputs_that_share_a_name_keep_their_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("crawlA"), dir.path().join("crawlB"));
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&b).unwrap();
+    let (pa, pb) = (a.join("part-0000.jsonl"), b.join("part-0000.jsonl"));
+    fs::write(&pa, lines(&[json!({"id": "a1", "text": article(1, 4)})])).unwrap();
+    fs::write(
+        &pb,
+        lines(&[
+            json!({"id": "b1", "text": article(1, 4)}),
+            json!({"id": "b2", "text": article(2, 4)}),
+        ]),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&pa), s(&pb), "--out", s(&out), "-q"]);
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["documents"][1]["duplicate_of"]["id"], "a1");
+    assert_eq!(
+        fs::read(out.join("crawlA/part-0000.jsonl")).unwrap(),
+        fs::read(&pa).unwrap()
+    );
+    let kept = fs::read_to_string(out.join("crawlB/part-0000.jsonl")).unwrap();
+    assert_eq!(kept.lines().count(), 1);
+    let back = dir.path().join("back");
+    ok(&["restore", s(&out), "--out", s(&back)]);
+    assert_eq!(
+        fs::read(back.join("crawlB/part-0000.jsonl")).unwrap(),
+        fs::read(&pb).unwrap()
+    );
+    // A file given twice, or inside a folder also given, is refused.
+    let err = fails(&["clean", s(&pa), s(&pa), "--out", s(&dir.path().join("o2"))]);
+    assert!(err.contains("is given twice"), "{err}");
+    let err = fails(&["clean", s(&a), s(&pa), "--out", s(&dir.path().join("o3"))]);
+    assert!(err.contains("is inside, or holds, the input"), "{err}");
+}
