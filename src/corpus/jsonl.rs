@@ -3,7 +3,7 @@
 //! Each record keeps its original line so that the cleaned copy changes only
 //! the text field's value and leaves every other byte as it was.
 
-use super::{utf8_error, Compression, Document, Gap, Gaps, ReadOptions, Sink};
+use super::{unreadable, utf8_error, Compression, Document, Gap, Gaps, ReadOptions, Sink};
 use crate::error::{Error, Result};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -204,17 +204,6 @@ enum Stop {
     Sink(Error),
     /// The stream broke (truncated, corrupt): nothing after it can be read.
     Broken(Error),
-}
-
-/// The rest of the file cannot be read: a gap without bytes, then the error.
-fn unreadable(path: &Path, e: Error, sink: &mut Sink, gaps: &mut Gaps) -> Result<()> {
-    gaps(Gap {
-        file: path,
-        offset: 0,
-        bytes: None,
-        blank: false,
-    })?;
-    sink(Err(e))
 }
 
 fn strip_newline(chunk: &[u8]) -> (&[u8], bool) {

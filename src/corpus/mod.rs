@@ -531,18 +531,24 @@ pub fn read_part(
             jsonl::read(path, part.name, compression, index, options, sink, gaps)
         }
         (Some(message), _) => {
-            gaps(Gap {
-                file: path,
-                offset: 0,
-                bytes: None,
-                blank: false,
-            })?;
-            sink(Err(Error::Unlistable {
+            let e = Error::Unlistable {
                 path: path.clone(),
                 message: message.to_string(),
-            }))
+            };
+            unreadable(path, e, sink, gaps)
         }
     }
+}
+
+/// The rest of the file cannot be read: a gap without bytes, then the error.
+fn unreadable(path: &Path, e: Error, sink: &mut Sink, gaps: &mut Gaps) -> Result<()> {
+    gaps(Gap {
+        file: path,
+        offset: 0,
+        bytes: None,
+        blank: false,
+    })?;
+    sink(Err(e))
 }
 
 /// A relative path, `/`-separated on every platform (a text file's id).
@@ -579,15 +585,13 @@ fn read_text(
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) => {
-            gaps(gap(path, 0, None))?;
-            return sink(Err(Error::io(path, e)));
+            return unreadable(path, Error::io(path, e), sink, gaps);
         }
     };
     let len = match file.metadata() {
         Ok(meta) => meta.len(),
         Err(e) => {
-            gaps(gap(path, 0, None))?;
-            return sink(Err(Error::io(path, e)));
+            return unreadable(path, Error::io(path, e), sink, gaps);
         }
     };
     if len > options.max_bytes {
@@ -603,8 +607,7 @@ fn read_text(
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    gaps(gap(path, 0, None))?;
-                    return sink(Err(Error::io(path, e)));
+                    return unreadable(path, Error::io(path, e), sink, gaps);
                 }
             }
         }
@@ -617,8 +620,7 @@ fn read_text(
     }
     let mut bytes = Vec::with_capacity(len as usize);
     if let Err(e) = std::io::Read::read_to_end(&mut file, &mut bytes) {
-        gaps(gap(path, 0, None))?;
-        return sink(Err(Error::io(path, e)));
+        return unreadable(path, Error::io(path, e), sink, gaps);
     }
     if bytes.len() as u64 > options.max_bytes {
         // It grew since its length was read.
