@@ -20,6 +20,7 @@ use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
 use regex::Regex;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -235,12 +236,19 @@ static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Lower-cased words of a line, split on white space and punctuation.
-fn raw_words(text: &str) -> Vec<String> {
+/// Lower-cased words of a line, split on white space and punctuation,
+/// lazily (callers mostly stop at the first word), borrowed when already in
+/// lower case.
+fn raw_words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .map(|w| {
+            if w.chars().any(char::is_uppercase) {
+                Cow::Owned(w.to_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
 }
 
 fn is_social_embed_attribution(text: &str) -> bool {
@@ -251,8 +259,10 @@ fn is_byline(s: &SegmentView) -> bool {
     if s.words() > 10 || s.words() == 0 || ends_sentence(s.text) {
         return false;
     }
-    let words = raw_words(s.text);
-    let first = words[0].as_str();
+    let mut words = raw_words(s.text);
+    let first = words.next().unwrap_or_default();
+    let first = first.as_ref();
+    let second = words.next();
     let label = s.text[..s.text.find([':', '：']).unwrap_or(0)]
         .trim()
         .to_lowercase();
@@ -267,10 +277,7 @@ fn is_byline(s: &SegmentView) -> bool {
     };
     let names_from = if marker(first, as_written) {
         1
-    } else if BY_VERBS.contains(&first)
-        && words
-            .get(1)
-            .is_some_and(|w| BY_MARKERS.contains(&w.as_str()))
+    } else if BY_VERBS.contains(&first) && second.is_some_and(|w| BY_MARKERS.contains(&w.as_ref()))
     {
         2
     } else {
@@ -289,10 +296,9 @@ fn is_timestamp(s: &SegmentView) -> bool {
     if s.words() == 0 || s.words() > 12 || ends_sentence(s.text) {
         return false;
     }
-    let words = raw_words(s.text);
-    let labels_only = words.iter().all(|w| DATE_LABELS.contains(&w.as_str()));
+    let labels_only = raw_words(s.text).all(|w| DATE_LABELS.contains(&w.as_ref()));
     if labels_only {
-        return words.iter().any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
+        return raw_words(s.text).any(|w| DATE_LABEL_CORES.contains(&w.as_ref()));
     }
     stamp_others(s).is_some_and(|other| other <= 1)
 }
@@ -305,10 +311,11 @@ fn stamp_others(s: &SegmentView) -> Option<usize> {
     if s.words() == 0 || s.words() > 12 || ends_sentence(s.text) {
         return None;
     }
-    let labelled = raw_words(s.text)
-        .iter()
-        .any(|w| DATE_LABEL_CORES.contains(&w.as_str()));
-    if !DATE.is_match(s.text) || !(labelled || STAMP.is_match(s.text)) {
+    if !DATE.is_match(s.text) {
+        return None;
+    }
+    let labelled = raw_words(s.text).any(|w| DATE_LABEL_CORES.contains(&w.as_ref()));
+    if !(labelled || STAMP.is_match(s.text)) {
         return None;
     }
     // A fragment of a sentence ("- 8 pct bonds due July 1, 1990,") is not a
@@ -320,8 +327,7 @@ fn stamp_others(s: &SegmentView) -> Option<usize> {
     let rest = FILLER.replace_all(&rest, " ");
     Some(
         raw_words(&rest)
-            .into_iter()
-            .filter(|w| !DATE_LABELS.contains(&w.as_str()))
+            .filter(|w| !DATE_LABELS.contains(&w.as_ref()))
             .count(),
     )
 }
@@ -375,12 +381,12 @@ fn is_credit_line(s: &SegmentView) -> bool {
     }
     if let Some(colon) = s.text.find([':', '：', '|']) {
         let label = s.text[..colon].trim().to_lowercase();
-        let label_words = raw_words(&label);
+        let label_words: Vec<Cow<str>> = raw_words(&label).collect();
         if !label_words.is_empty()
             && label_words.len() <= 2
             && label_words
                 .iter()
-                .all(|w| CREDIT_LABELS.contains(&w.as_str()) || w == "by")
+                .all(|w| CREDIT_LABELS.contains(&w.as_ref()) || w == "by")
         {
             return true;
         }
@@ -390,10 +396,7 @@ fn is_credit_line(s: &SegmentView) -> bool {
 }
 
 fn has_credit_cue(text: &str) -> bool {
-    text.contains('©')
-        || raw_words(text)
-            .iter()
-            .any(|w| CREDIT_CUES.contains(&w.as_str()))
+    text.contains('©') || raw_words(text).any(|w| CREDIT_CUES.contains(&w.as_ref()))
 }
 
 /// A line without sentence punctuation that ends in a parenthesised credit.
@@ -408,7 +411,7 @@ fn is_caption(s: &SegmentView) -> bool {
     let (before, inside) = (&t[..open], &t[open + 1..t.len() - 1]);
     !before.trim().is_empty()
         && !ends_sentence(before)
-        && raw_words(inside).len() <= 10
+        && raw_words(inside).count() <= 10
         && has_credit_cue(inside)
 }
 

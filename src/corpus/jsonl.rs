@@ -315,7 +315,8 @@ fn parse(
         .and_then(|f| Some((f.text.filter(|t| line.as_bytes()[t.start] == b'"')?, f.id)));
     let (text_value, text, id) = match fields {
         Some((text_value, id)) => {
-            let mut text = String::new();
+            // Escapes only shorten a string: its raw length is room enough.
+            let mut text = String::with_capacity(text_value.len());
             if !super::scan::unescape(&line[text_value.clone()], &mut text) {
                 return parse_value(file, line_no, line, newline, offset);
             }
