@@ -10,7 +10,13 @@ use std::path::PathBuf;
 /// Find and remove repeated paragraphs, boilerplate and near-duplicate
 /// documents in scraped text corpora.
 #[derive(Debug, Parser)]
-#[command(name = "neardup", version, about, max_term_width = 100)]
+#[command(
+    name = "neardup",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "Exit codes: 0 success; 1 an error in the input data or the files (the message names the file and line); 2 a usage error (a bad option or combination of options); 130 interrupted."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -29,9 +29,18 @@ pub enum Error {
     NotRegular { path: PathBuf },
 
     /// An operating-system error while reading or writing a path.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", plain(source))]
     Io {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file neardup needs that it cannot read: `what` says which.
+    #[error("{path}: cannot read {what}: {}", plain(source))]
+    Read {
+        path: PathBuf,
+        what: &'static str,
         #[source]
         source: std::io::Error,
     },
@@ -103,6 +112,7 @@ impl Error {
             | Error::UnsupportedInput { path }
             | Error::NothingToRead { path, .. }
             | Error::Io { path, .. }
+            | Error::Read { path, .. }
             | Error::InvalidUtf8 { path, .. }
             | Error::Json { path, .. }
             | Error::DocumentTooLarge { path, .. }
@@ -117,10 +127,25 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
+    /// An operating-system error on `path`: say what was being done in the
+    /// path or the caller's context when the path alone does not.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// An operating-system error in words, without its "(os error N)" tail.
+fn plain(e: &std::io::Error) -> String {
+    without_os_code(&e.to_string()).to_string()
+}
+
+/// A message without the "(os error N)" that the system's errors end with.
+pub fn without_os_code(text: &str) -> &str {
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => &text[..at],
+        _ => text,
     }
 }

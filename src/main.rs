@@ -1,5 +1,7 @@
 //! The `neardup` command: flags in, library calls, exit code out.
-//! 0 on success, 2 on any error (printed as one line naming the file).
+//! 0 on success; 1 for an error in the data or the files (printed as one
+//! line naming the file); 2 for a usage error (an option or combination of
+//! options that cannot work); 130 when interrupted.
 
 mod cli;
 
@@ -25,8 +27,10 @@ fn main() -> ExitCode {
             eprintln!("neardup: {}", message(&e));
             if interrupted(&e) {
                 ExitCode::from(130)
-            } else {
+            } else if usage_error(&e) {
                 ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
             }
         }
     }
@@ -55,11 +59,23 @@ fn message(e: &anyhow::Error) -> String {
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
         let cause = cause.to_string();
-        if !text.ends_with(&cause) {
+        let cause = neardup::error::without_os_code(&cause);
+        if !text.ends_with(cause) {
             text = format!("{text}: {cause}");
         }
     }
     text
+}
+
+/// An option the run cannot use (the command line's own errors exit with
+/// 2 through clap): exit code 2, as opposed to 1 for data and files.
+fn usage_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<neardup::Error>(),
+            Some(neardup::Error::Config(_))
+        )
+    })
 }
 
 fn interrupted(e: &anyhow::Error) -> bool {

@@ -189,6 +189,12 @@ fn fold(state: u64, text_hash: u64) -> u64 {
 /// Refuses a temporary folder that is an input folder or inside one: a
 /// killed run would leave its work files among the inputs.
 fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::Config(format!(
+            "--temp-dir {}: no such folder; give a folder that exists",
+            dir.display()
+        )));
+    }
     let abs = crate::output::staging::absolute(dir)?;
     let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
     for input in paths.iter().filter(|p| p.is_dir()) {

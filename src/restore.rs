@@ -174,7 +174,11 @@ fn report_inputs(path: &Path) -> Result<Vec<String>> {
         line: 1,
         message,
     };
-    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        what: "the report of the cleaning to restore (give the output folder of `neardup clean`)",
+        source,
+    })?;
     let mut head = String::new();
     BufReader::new(file)
         .take(64 << 20)

@@ -61,7 +61,11 @@ pub enum Verdict {
 impl UserRules {
     /// Reads and compiles a rules file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            what: "the rules file (--rules)",
+            source,
+        })?;
         Self::parse(path, &text)
     }
 

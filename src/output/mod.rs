@@ -442,6 +442,7 @@ fn annotated_copy(
 /// before a run, so that nothing is analysed for an output that cannot be
 /// written.
 pub fn report_files(path: &Path) -> Result<[PathBuf; 2]> {
+    staging::folder_exists(path)?;
     let files = [path.to_path_buf(), path.with_extension("html")];
     for f in &files {
         staging::refuse_folder(f)?;
@@ -748,6 +749,7 @@ pub(crate) fn check_destination<'a>(
         path: out.to_path_buf(),
         message: message.into(),
     };
+    staging::folder_exists(out)?;
     let abs_out = absolute(out)?;
     for input in inputs {
         let abs_in = fs::canonicalize(input).map_err(|e| Error::io(input, e))?;

@@ -38,6 +38,24 @@ fn file_name(path: &Path) -> Result<&std::ffi::OsStr> {
 
 /// `path` made absolute with symbolic links resolved, for a path that may not
 /// exist yet (its parent must).
+/// Refuses a path to write whose folder does not exist, saying so.
+pub(crate) fn folder_exists(dest: &Path) -> Result<()> {
+    let folder = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if folder.is_dir() {
+        return Ok(());
+    }
+    Err(Error::Output {
+        path: dest.to_path_buf(),
+        message: format!(
+            "cannot be written: the folder {} does not exist (neardup makes its output, not the folders above it)",
+            folder.display()
+        ),
+    })
+}
+
 pub(crate) fn absolute(path: &Path) -> Result<PathBuf> {
     if let Ok(p) = fs::canonicalize(path) {
         return Ok(p);
@@ -82,6 +100,7 @@ impl Claim {
 /// `dest` that no live run holds. Returns what it removed. A temporary name
 /// held by a live run means another run is writing `dest`: an error.
 pub fn sweep(dest: &Path) -> Result<Vec<PathBuf>> {
+    folder_exists(dest)?;
     let dest = absolute(dest)?;
     let parent = dest.parent().unwrap_or(Path::new("/"));
     let mut prefix = file_name(&dest)?.to_os_string();

@@ -236,7 +236,8 @@ fn bad_rules_file_is_a_clear_error() {
     let rules = dir.path().join("rules.txt");
     std::fs::write(&rules, "drop ok\nkeep /[unclosed/\n").unwrap();
     let out = dir.path().join("out");
-    let err = crate::helpers::fails(&["clean", s(&input), "--out", s(&out), "--rules", s(&rules)]);
+    let err =
+        crate::helpers::misused(&["clean", s(&input), "--out", s(&out), "--rules", s(&rules)]);
     assert!(err.contains("rules.txt:2: invalid pattern"), "{err}");
     assert!(!out.exists());
 }

@@ -1,4 +1,5 @@
-//! Bad input gets a clear error naming the file (and line), exit code 2,
+//! Bad input gets a clear error naming the file (and line), exit code 1
+//! (a bad option: 2),
 //! never a panic, and nothing written.
 
 use crate::helpers::*;
@@ -83,9 +84,9 @@ fn unreadable_file_is_named() {
 
 #[test]
 fn bad_options_are_rejected() {
-    let err = fails(&["scan", s(&sample()), "--threshold", "1.5"]);
+    let err = misused(&["scan", s(&sample()), "--threshold", "1.5"]);
     assert!(err.contains("threshold must be in (0, 1]"), "{err}");
-    let err = fails(&["scan", s(&sample()), "--bands", "50", "--rows", "5"]);
+    let err = misused(&["scan", s(&sample()), "--bands", "50", "--rows", "5"]);
     assert!(err.contains("bands x rows"), "{err}");
 }
 
@@ -149,4 +150,36 @@ fn an_output_that_cannot_be_written_is_named() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "nothing written beside: {names:?}");
+}
+
+#[test]
+fn a_missing_folder_above_an_output_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let nope = dir.path().join("nope");
+    for (args, what) in [
+        (vec!["clean", s(&sample()), "--out"], "x"),
+        (vec!["scan", s(&sample()), "--report"], "r.json"),
+    ] {
+        let target = nope.join(what);
+        let err = fails(&[&args[..], &[s(&target)]].concat());
+        assert!(
+            err.contains(&format!(
+                "{}: cannot be written: the folder {} does not exist",
+                target.display(),
+                nope.display()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("os error"), "{err}");
+    }
+    let err = misused(&[
+        "clean",
+        s(&sample()),
+        "--out",
+        s(&dir.path().join("o")),
+        "--temp-dir",
+        s(&nope),
+    ]);
+    assert!(err.contains("no such folder"), "{err}");
+    assert!(!nope.exists());
 }

@@ -23,10 +23,25 @@ pub fn ok(args: &[&str]) -> Output {
     out
 }
 
-/// Runs neardup and asserts the error exit code (2) and one clean message.
+/// Runs neardup with `args`, which must fail on the data or the files
+/// (exit code 1); returns its message.
 pub fn fails(args: &[&str]) -> String {
+    fails_with(args, 1)
+}
+
+/// Runs neardup with `args`, which must fail as a usage error (exit code 2).
+pub fn misused(args: &[&str]) -> String {
+    fails_with(args, 2)
+}
+
+fn fails_with(args: &[&str], code: i32) -> String {
     let out = neardup(args);
-    assert_eq!(out.status.code(), Some(2), "neardup {args:?} should fail");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "neardup {args:?} should fail with {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.starts_with("neardup: "), "message: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
