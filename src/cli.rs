@@ -41,6 +41,12 @@ pub enum Command {
         /// files, annotations.jsonl), for a later step to act on.
         #[arg(long)]
         annotate: bool,
+        /// Also write the dropped documents to this file as JSON Lines
+        /// (.gz or .zst compresses it): per line the id, source, rule,
+        /// duplicate_of, similarity, and the original record (JSONL) or
+        /// text (.txt). Not inside --out.
+        #[arg(long, value_name = "PATH")]
+        dropped: Option<PathBuf>,
     },
     /// Rebuild the inputs of a `clean`, byte for byte, from its output
     /// folder (the cleaned copy, report.json and removed.jsonl.zst).
@@ -66,6 +72,14 @@ pub enum Command {
         /// same name ending in .html); standard output when not given.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Also write the dropped documents to this file, as `clean
+        /// --dropped` does.
+        #[arg(long, value_name = "PATH")]
+        dropped: Option<PathBuf>,
+        /// Also write the run's totals to this file (the summary.json that
+        /// `clean` writes into its folder).
+        #[arg(long, value_name = "PATH")]
+        summary: Option<PathBuf>,
     },
     /// Build a benchmark corpus with known near duplicates from real text.
     Synth(SynthArgs),

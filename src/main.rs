@@ -141,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out,
                 force,
                 annotate,
+                dropped,
                 ..
             } => {
                 let options = neardup::output::CleanOptions {
@@ -150,12 +151,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     } else {
                         neardup::output::Mode::Cut
                     },
+                    dropped: dropped.clone(),
                 };
                 neardup::output::write_clean(&analysis, out, &options, &bars)?
             }
-            Command::Scan { report, .. } => {
+            Command::Scan {
+                report,
+                dropped,
+                summary,
+                ..
+            } => {
                 let out = std::io::BufWriter::new(std::io::stdout().lock());
-                neardup::output::write_report(&analysis, report.as_deref(), out, &bars)?
+                let extra = neardup::output::pipeline_files::PipelineFiles {
+                    dropped: dropped.clone(),
+                    summary: summary.clone(),
+                };
+                neardup::output::write_report(&analysis, report.as_deref(), out, &extra, &bars)?
             }
             Command::Synth(_) | Command::Eval { .. } | Command::Restore { .. } => {
                 unreachable!("handled above")

@@ -467,6 +467,7 @@ fn clean(
             } else {
                 neardup::output::Mode::Cut
             },
+            dropped: None,
         };
         let summary =
             neardup::output::write_clean(&analysis, &out, &clean, &neardup::pipeline::Silent)

@@ -12,6 +12,7 @@
 
 pub mod annotate;
 pub mod html;
+pub mod pipeline_files;
 pub mod report;
 pub mod staging;
 pub mod undo;
@@ -53,6 +54,8 @@ pub struct CleanOptions {
     /// Replace an existing, non-empty output folder.
     pub force: bool,
     pub mode: Mode,
+    /// Where to write the dropped documents (`--dropped`).
+    pub dropped: Option<PathBuf>,
 }
 
 /// Bytes of an input that are not a document ([`Gap`]), owned.
@@ -450,18 +453,61 @@ pub fn report_files(path: &Path) -> Result<[PathBuf; 2]> {
     Ok(files)
 }
 
-/// Writes the report only (`scan`), to `dest` or to `out` when `dest` is None.
+/// The writer of `--dropped`, when asked for.
+fn dropped_writer(
+    analysis: &Analysis,
+    dest: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Option<pipeline_files::DroppedWriter>> {
+    let Some(dest) = dest else {
+        return Ok(None);
+    };
+    let w = pipeline_files::DroppedWriter::create(analysis, dest)?;
+    for swept in w.swept() {
+        progress.note(&interrupted_note(dest, swept));
+    }
+    Ok(Some(w))
+}
+
+/// Writes the report only (`scan`), to `dest` or to `out` when `dest` is
+/// None, and the files of `extra`.
 pub fn write_report(
     analysis: &Analysis,
     dest: Option<&Path>,
     out: impl Write,
+    extra: &pipeline_files::PipelineFiles,
     progress: &dyn Progress,
+) -> Result<Summary> {
+    let mut dropped = dropped_writer(analysis, extra.dropped.as_deref(), progress)?;
+    let summary = report_only(analysis, dest, out, progress, &mut |d| match &mut dropped {
+        Some(w) => w.document(analysis, d),
+        None => Ok(()),
+    })?;
+    if let Some(w) = dropped {
+        w.finish()?;
+    }
+    if let Some(path) = &extra.summary {
+        pipeline_files::write_summary(analysis, path, "scan", &summary)?;
+    }
+    Ok(summary)
+}
+
+/// The report of [`write_report`], each document also handed to `also`.
+fn report_only(
+    analysis: &Analysis,
+    dest: Option<&Path>,
+    out: impl Write,
+    progress: &dyn Progress,
+    also: &mut dyn FnMut(&Decided) -> Result<()>,
 ) -> Result<Summary> {
     let Some(path) = dest else {
         let mut reports =
             Reports::new(analysis, out, Path::new("<stdout>"), None::<(fs::File, _)>)?;
         let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-            Step::Document(d) => reports.document(d),
+            Step::Document(d) => {
+                reports.document(d)?;
+                also(d)
+            }
             _ => Ok(()),
         })?;
         reports.finish(&summary, &top)?;
@@ -469,16 +515,7 @@ pub fn write_report(
     };
     let [_, html_path] = report_files(path)?;
     for p in [path, &html_path] {
-        let abs = absolute(p)?;
-        for input in &analysis.inputs {
-            let abs_in = fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;
-            if abs.starts_with(&abs_in) {
-                return Err(Error::Output {
-                    path: p.to_path_buf(),
-                    message: "the report must not be an input or inside an input folder".into(),
-                });
-            }
-        }
+        pipeline_files::refuse_inside_inputs(analysis, p)?;
     }
     let (tmp, tmp_html) = (Staging::file(path)?, Staging::file(&html_path)?);
     for swept in tmp.swept.iter().chain(&tmp_html.swept) {
@@ -486,7 +523,10 @@ pub fn write_report(
     }
     let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path)?;
     let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-        Step::Document(d) => reports.document(d),
+        Step::Document(d) => {
+            reports.document(d)?;
+            also(d)
+        }
         _ => Ok(()),
     })?;
     reports.finish_files(&summary, &top)?;
@@ -613,9 +653,10 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
 }
 
 /// Names neardup writes at the top of an output folder.
-pub(crate) const RESERVED: [&str; 4] = [
+pub(crate) const RESERVED: [&str; 5] = [
     report::JSON_FILE,
     report::HTML_FILE,
+    pipeline_files::SUMMARY_FILE,
     undo::FILE_NAME,
     annotate::TEXT_FILE,
 ];
@@ -861,15 +902,38 @@ pub fn write_clean(
         open: None,
         annotations: None,
     };
+    if let Some(dest) = &options.dropped {
+        if absolute(dest)?.starts_with(absolute(out)?) {
+            return Err(Error::Output {
+                path: dest.clone(),
+                message:
+                    "must not be inside the output folder, which is replaced whole; write it beside"
+                        .into(),
+            });
+        }
+    }
+    let mut dropped = dropped_writer(analysis, options.dropped.as_deref(), progress)?;
     let (summary, top) = second_pass(analysis, Some(options.mode), progress, |step| {
         if let Step::Document(d) = step {
             reports.document(d)?;
+            if let Some(w) = &mut dropped {
+                w.document(analysis, d)?;
+            }
         }
         copies.step(step)
     })?;
     copies.finish()?;
     reports.finish_files(&summary, &top)?;
+    let summary_path = staging_path.join(pipeline_files::SUMMARY_FILE);
+    fs::write(
+        &summary_path,
+        pipeline_files::summary_json("clean", &summary),
+    )
+    .map_err(|e| Error::io(&summary_path, e))?;
 
+    if let Some(w) = dropped {
+        w.finish()?;
+    }
     staging.commit(out)?;
     Ok(summary)
 }

@@ -441,7 +441,13 @@ fn duplicate_ids_and_ids_that_look_like_paths() {
         names.sort();
         assert_eq!(
             names,
-            ["d.jsonl", "removed.jsonl.zst", "report.html", "report.json"]
+            [
+                "d.jsonl",
+                "removed.jsonl.zst",
+                "report.html",
+                "report.json",
+                "summary.json"
+            ]
         );
         let beside: Vec<_> = fs::read_dir(&box_dir)
             .unwrap()

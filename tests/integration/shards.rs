@@ -195,3 +195,88 @@ fn inputs_that_share_a_name_keep_their_paths() {
     let err = fails(&["clean", s(&a), s(&pa), "--out", s(&dir.path().join("o3"))]);
     assert!(err.contains("is inside, or holds, the input"), "{err}");
 }
+
+#[test]
+fn dropped_documents_and_the_summary_for_a_pipeline() {
+    let (dir, input) = input_dir();
+    fs::write(
+        input.join("part-0.jsonl"),
+        lines(&[
+            json!({"id": "k", "text": article(1, 4), "url": "u1"}),
+            json!({"id": "d", "text": article(1, 4), "url": "u2"}),
+        ]),
+    )
+    .unwrap();
+    fs::write(input.join("a.txt"), article(2, 4)).unwrap();
+    fs::write(input.join("b.txt"), article(2, 4)).unwrap();
+    let out = dir.path().join("out");
+    let dropped = dir.path().join("dropped.jsonl.gz");
+    ok(&[
+        "clean",
+        s(&input),
+        "--out",
+        s(&out),
+        "--dropped",
+        s(&dropped),
+        "-q",
+    ]);
+    let text = gunzip(&dropped);
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], "b.txt");
+    assert_eq!(rows[0]["duplicate_of"]["id"], "a.txt");
+    assert_eq!(rows[0]["rule"], "exact_document");
+    assert_eq!(rows[0]["text"], article(2, 4));
+    assert_eq!(rows[1]["id"], "d");
+    assert_eq!(rows[1]["duplicate_of"]["id"], "k");
+    // The original record, every field kept.
+    assert_eq!(
+        rows[1]["record"],
+        json!({"id": "d", "text": article(1, 4), "url": "u2"})
+    );
+    assert!(rows[1]["similarity"].as_f64().unwrap() >= 0.8);
+    let summary: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["format"], "neardup-summary");
+    assert_eq!(summary["command"], "clean");
+    assert_eq!(summary["summary"]["documents"], 4);
+    assert_eq!(summary["summary"]["documents_dropped"], 2);
+    // scan writes the same files where it is told.
+    let (dropped2, summary2) = (dir.path().join("d2.jsonl"), dir.path().join("s2.json"));
+    ok(&[
+        "scan",
+        s(&input),
+        "--report",
+        s(&dir.path().join("r.json")),
+        "--dropped",
+        s(&dropped2),
+        "--summary",
+        s(&summary2),
+        "-q",
+    ]);
+    assert_eq!(fs::read_to_string(&dropped2).unwrap(), text);
+    let scanned: Value = serde_json::from_str(&fs::read_to_string(&summary2).unwrap()).unwrap();
+    assert_eq!(scanned["summary"], summary["summary"]);
+    // Never inside the output, which is replaced whole, nor in an input.
+    let err = fails(&[
+        "clean",
+        s(&input),
+        "--out",
+        s(&out),
+        "--force",
+        "--dropped",
+        s(&out.join("d.jsonl")),
+    ]);
+    assert!(
+        err.contains("must not be inside the output folder"),
+        "{err}"
+    );
+    let err = fails(&["scan", s(&input), "--dropped", s(&input.join("d.jsonl"))]);
+    assert!(
+        err.contains("must not be an input or inside an input folder"),
+        "{err}"
+    );
+}
