@@ -225,14 +225,15 @@ pub struct InputArgs {
     #[arg(long)]
     pub remove_shared: bool,
 
-    /// JSONL field that holds the text.
+    /// JSONL field that holds the text; a dotted path reaches into nested
+    /// objects (meta.text).
     #[arg(long, default_value = "text")]
     pub text_field: String,
-    /// JSONL field that holds the document id.
+    /// JSONL field that holds the document id (a dotted path, as above).
     #[arg(long, default_value = "id")]
     pub id_field: String,
-    /// What to do with a document that cannot be read (invalid UTF-8, a
-    /// malformed JSON line, an unreadable file): fail (nothing is written),
+    /// What to do with a document that cannot be read (invalid UTF-8 in a
+    /// JSON line, a malformed JSON line, an unreadable or binary file): fail (nothing is written),
     /// or skip it (left out of the output, listed in the report).
     #[arg(long, value_enum, default_value_t = ErrorMode::Fail)]
     pub on_error: ErrorMode,

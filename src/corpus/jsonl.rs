@@ -313,6 +313,9 @@ fn parse(
     let options = file.options;
     let fields = super::scan::locate(line.as_bytes(), &options.text, &options.id)
         .and_then(|f| Some((f.text.filter(|t| line.as_bytes()[t.start] == b'"')?, f.id)));
+    // A dotted id that the scanner did not find at the top is looked for
+    // inside, by serde.
+    let fields = fields.filter(|(_, id)| id.is_some() || !options.id.contains('.'));
     let (text_value, text, id) = match fields {
         Some((text_value, id)) => {
             // Escapes only shorten a string: its raw length is room enough.
@@ -367,6 +370,20 @@ fn document(
     }
 }
 
+/// The value of field `path` of a record: the key itself, or a dotted path
+/// into nested objects (`meta.text`), where a key with dots in it is
+/// matched whole first.
+fn field<'a>(object: &HashMap<String, &'a RawValue>, path: &str) -> Option<&'a RawValue> {
+    if let Some(v) = object.get(path) {
+        return Some(v);
+    }
+    path.match_indices('.').find_map(|(at, _)| {
+        let inner: HashMap<String, &'a RawValue> =
+            serde_json::from_str(object.get(&path[..at])?.get()).ok()?;
+        field(&inner, &path[at + 1..])
+    })
+}
+
 /// The error for a record without the text field: it names the fields the
 /// record has (sorted, the first 20), so that `--text-field` can be set.
 fn missing_field<'a>(field: &str, keys: impl Iterator<Item = &'a String>) -> String {
@@ -409,8 +426,7 @@ fn parse_value(
     };
     let object: HashMap<String, &RawValue> =
         serde_json::from_str(line).map_err(|e| err(format!("not a JSON object: {e}")))?;
-    let raw = object
-        .get(&options.text)
+    let raw = field(&object, &options.text)
         .ok_or_else(|| err(missing_field(&options.text, object.keys())))?;
     let text: String = match serde_json::from_str(raw.get()) {
         Ok(text) => text,
@@ -426,12 +442,10 @@ fn parse_value(
         }
     };
     let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
-    let id = object
-        .get(&options.id)
-        .map(|v| match serde_json::from_str::<String>(v.get()) {
-            Ok(s) => s,
-            Err(_) => v.get().to_string(),
-        });
+    let id = field(&object, &options.id).map(|v| match serde_json::from_str::<String>(v.get()) {
+        Ok(s) => s,
+        Err(_) => v.get().to_string(),
+    });
     Ok(document(
         file,
         line_no,
@@ -457,7 +471,6 @@ mod tests {
         }
     }
 
-    /// The fast path and the JSON value agree on every record either reads.
     /// [`parse`] on line `line_no` of `f.jsonl`.
     fn parse_at(line_no: u64, line: &str, newline: bool, offset: u64) -> Result<Document> {
         let fields = fields();
@@ -471,6 +484,7 @@ mod tests {
         parse(&file, line_no, line, newline, offset)
     }
 
+    /// The fast path and the JSON value agree on every record either reads.
     #[test]
     fn scanned_and_parsed_records_agree() {
         let path = Path::new("f.jsonl");
@@ -494,6 +508,32 @@ mod tests {
             let (f, s) = (fast.record.unwrap(), slow.record.unwrap());
             assert_eq!((f.line, f.text_value), (s.line, s.text_value), "{line}");
         }
+    }
+
+    #[test]
+    fn dotted_fields_reach_into_nested_objects() {
+        let options = ReadOptions {
+            text: "meta.body.text".into(),
+            id: "meta.id".into(),
+            ..fields()
+        };
+        let path = Path::new("f.jsonl");
+        let file = JsonlFile {
+            path,
+            name: path,
+            input: 0,
+            options: &options,
+        };
+        let line = r#"{"meta": {"id": "x7", "body": {"text": "deep \u00e9"}}, "text": "top"}"#;
+        let doc = parse(&file, 1, line, true, 0).unwrap();
+        assert_eq!((doc.id.as_str(), doc.text.as_str()), ("x7", "deep \u{e9}"));
+        let rec = doc.record.unwrap();
+        assert_eq!(&rec.line[rec.text_value.clone()], r#""deep \u00e9""#);
+        // A key with the dots in it is matched whole first.
+        let line = r#"{"meta.body.text": "flat", "meta": {"body": {"text": "deep"}}}"#;
+        assert_eq!(parse(&file, 1, line, true, 0).unwrap().text, "flat");
+        let e = parse(&file, 3, r#"{"meta": {"body": 5}}"#, true, 0).unwrap_err();
+        assert!(e.to_string().contains("no field \"meta.body.text\""), "{e}");
     }
 
     #[test]

@@ -280,3 +280,56 @@ fn dropped_documents_and_the_summary_for_a_pipeline() {
         "{err}"
     );
 }
+
+#[test]
+fn a_text_field_inside_an_object_is_cut_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.jsonl");
+    let body = article(3, 4);
+    let doubled = format!("{body}\n\n{body}");
+    fs::write(
+        &path,
+        lines(&[
+            json!({"doc": {"uid": "a", "content": {"text": doubled}}, "lang": "en"}),
+            json!({"doc": {"uid": "b", "content": {"text": article(4, 4)}}, "lang": "en"}),
+        ]),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&[
+        "clean",
+        s(&path),
+        "--out",
+        s(&out),
+        "--text-field",
+        "doc.content.text",
+        "--id-field",
+        "doc.uid",
+        "-q",
+    ]);
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["documents"][0]["id"], "a");
+    assert_eq!(
+        r["documents"][0]["removed"][0]["kind"],
+        "repeated_paragraph"
+    );
+    let first: Value = serde_json::from_str(
+        fs::read_to_string(out.join("d.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["doc"]["content"]["text"].as_str().unwrap().trim_end(),
+        body.trim_end()
+    );
+    assert_eq!(first["lang"], "en");
+    let back = dir.path().join("back");
+    ok(&["restore", s(&out), "--out", s(&back)]);
+    assert_eq!(
+        fs::read(back.join("d.jsonl")).unwrap(),
+        fs::read(&path).unwrap()
+    );
+}
