@@ -238,7 +238,7 @@ impl ReadOptions {
 /// Folders that hold no file neardup reads are an error that says what
 /// they hold.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    let inputs: Vec<Input> = paths
+    let inputs: Vec<Input> = expand(paths)?
         .iter()
         .map(|p| discover_one(p))
         .collect::<Result<_>>()?;
@@ -254,6 +254,34 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
         });
     }
     Ok(inputs)
+}
+
+/// The paths with glob patterns the shell left alone (`shards/*.jsonl.gz`,
+/// quoted or from a script) expanded, in sorted order. A path that exists
+/// is taken as it is, whatever characters it holds.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let pattern = path.to_str().filter(|p| p.contains(['*', '?', '[']));
+        let Some(pattern) = pattern.filter(|_| std::fs::symlink_metadata(path).is_err()) else {
+            out.push(path.clone());
+            continue;
+        };
+        let bad = |message: String| Error::Unlistable {
+            path: path.clone(),
+            message,
+        };
+        let mut found: Vec<PathBuf> = glob::glob(pattern)
+            .map_err(|e| bad(format!("not a valid pattern: {e}")))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| bad(format!("cannot list {}: {}", e.path().display(), e.error())))?;
+        if found.is_empty() {
+            return Err(bad("no file or folder matches this pattern".into()));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// The files passed over in all input folders, by kind.

@@ -333,3 +333,34 @@ fn a_text_field_inside_an_object_is_cut_in_place() {
         fs::read(&path).unwrap()
     );
 }
+
+#[test]
+fn a_pattern_the_shell_left_alone_is_expanded() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, seed) in [("part-1.jsonl", 1), ("part-0.jsonl", 1), ("other.jsonl", 2)] {
+        fs::write(
+            dir.path().join(name),
+            lines(&[json!({"id": name, "text": article(seed, 4)})]),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("out");
+    let pattern = dir.path().join("part-*.jsonl");
+    ok(&["clean", s(&pattern), "--out", s(&out), "-q"]);
+    let r = report(&out.join("report.json"));
+    // In sorted order, the other file left out.
+    let ids: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["part-0.jsonl", "part-1.jsonl"]);
+    assert_eq!(r["documents"][1]["duplicate_of"]["id"], "part-0.jsonl");
+    assert!(out.join("part-0.jsonl").exists() && !out.join("other.jsonl").exists());
+    let err = fails(&["scan", s(&dir.path().join("none-*.jsonl"))]);
+    assert!(
+        err.contains("no file or folder matches this pattern"),
+        "{err}"
+    );
+}
