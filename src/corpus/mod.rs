@@ -68,8 +68,9 @@ pub enum InputKind {
 
 /// Files of an input folder that neardup does not read, counted by kind:
 /// their extension in lower case (`.md`, `.parquet`), `(none)` for a name
-/// without one, `(not a regular file)` for FIFOs, devices and sockets, or
-/// `(neardup output)` for the report and side file of a cleaned corpus.
+/// without one, `(not a regular file)` for FIFOs, devices and sockets,
+/// `(.json, not JSON Lines)` for a `.json` file holding one JSON document,
+/// or `(neardup output)` for the report and side file of a cleaned corpus.
 pub type PassedOver = std::collections::BTreeMap<String, u64>;
 
 /// A file found in a folder, or a path under it that could not be walked (a
@@ -376,6 +377,69 @@ fn neardup_output(path: &Path) -> bool {
             .is_some_and(|p| p.join(crate::output::undo::FILE_NAME).is_file())
 }
 
+/// Whether a file is named `.json` (plain or compressed), which holds JSON
+/// Lines (what `datasets` writes) or one JSON document (a configuration, an
+/// array), unlike `.jsonl` and `.ndjson`.
+fn is_dot_json(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [".json", ".json.gz", ".json.zst"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// Whether a `.json` file in a folder is JSON Lines: its first line (within
+/// the first 64 KiB) is a whole JSON object, or it starts with `{` and its
+/// first line is longer than that. A pretty-printed document (`{` alone on
+/// its first line), an array or anything else is passed over as `.json`.
+fn json_lines(path: &Path, kind: FileKind) -> bool {
+    use std::io::Read;
+    let FileKind::Jsonl(compression) = kind else {
+        return false;
+    };
+    let Ok(file) = std::fs::File::open(path) else {
+        // Read as JSON Lines, so that the error is said in its place.
+        return true;
+    };
+    let mut reader: Box<dyn Read> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Compression::Zstd => match zstd::Decoder::new(file) {
+            Ok(d) => Box::new(d),
+            Err(_) => return true,
+        },
+    };
+    let mut head = Vec::with_capacity(JSON_SNIFF);
+    if (&mut reader)
+        .take(JSON_SNIFF as u64)
+        .read_to_end(&mut head)
+        .is_err()
+    {
+        return true;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start();
+    if text.is_empty() {
+        // An empty file: no records either way.
+        return true;
+    }
+    match text.split_once('\n') {
+        Some((first, _)) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok()
+                && first.trim_start().starts_with('{')
+        }
+        None if head.len() < JSON_SNIFF => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() && text.starts_with('{')
+        }
+        None => text.starts_with('{'),
+    }
+}
+
+/// How much of a `.json` file is read to tell JSON Lines from one document.
+const JSON_SNIFF: usize = 64 << 10;
+
 /// The kind under which a file neardup does not read is counted.
 fn passed_over_kind(path: &Path) -> String {
     match path.extension() {
@@ -427,6 +491,12 @@ fn walk(root: &Path) -> Result<InputKind> {
             .path()
             .file_name()
             .and_then(|n| FileKind::of(&n.to_string_lossy()));
+        if kind.is_some_and(|k| is_dot_json(entry.path()) && !json_lines(entry.path(), k)) {
+            *passed_over
+                .entry("(.json, not JSON Lines)".into())
+                .or_default() += 1;
+            continue;
+        }
         match kind {
             Some(kind) => {
                 let rel = entry

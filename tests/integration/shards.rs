@@ -364,3 +364,28 @@ fn a_pattern_the_shell_left_alone_is_expanded() {
         "{err}"
     );
 }
+
+#[test]
+fn a_json_document_in_a_folder_is_passed_over_not_misread() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("a.txt"), article(1, 3)).unwrap();
+    fs::write(
+        input.join("config.json"),
+        "{\n  \"name\": \"crawl\",\n  \"pages\": 3\n}\n",
+    )
+    .unwrap();
+    fs::write(input.join("list.json"), "[1, 2, 3]\n").unwrap();
+    fs::write(
+        input.join("train.json"),
+        lines(&[json!({"text": article(2, 3)})]),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    let r = report(&out.join("report.json"));
+    assert_eq!(r["summary"]["documents"], 2);
+    assert_eq!(
+        r["inputs"][0]["passed_over"],
+        json!({"(.json, not JSON Lines)": 2})
+    );
+}
