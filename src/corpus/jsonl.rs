@@ -471,23 +471,25 @@ mod tests {
         }
     }
 
-    /// [`parse`] on line `line_no` of `f.jsonl`.
-    fn parse_at(line_no: u64, line: &str, newline: bool, offset: u64) -> Result<Document> {
-        let fields = fields();
+    /// `f.jsonl`, read with `options`.
+    fn file(options: &ReadOptions) -> JsonlFile<'_> {
         let path = Path::new("f.jsonl");
-        let file = JsonlFile {
+        JsonlFile {
             path,
             name: path,
             input: 0,
-            options: &fields,
-        };
-        parse(&file, line_no, line, newline, offset)
+            options,
+        }
+    }
+
+    /// [`parse`] on line `line_no` of `f.jsonl`.
+    fn parse_at(line_no: u64, line: &str, newline: bool, offset: u64) -> Result<Document> {
+        parse(&file(&fields()), line_no, line, newline, offset)
     }
 
     /// The fast path and the JSON value agree on every record either reads.
     #[test]
     fn scanned_and_parsed_records_agree() {
-        let path = Path::new("f.jsonl");
         for line in [
             r#"{"id": 7, "text" : "a\nb", "meta": {"x": [1, 2]}}"#,
             r#"{"text":"caf\u00e9 \ud83d\ude00","id":"x\"y"}"#,
@@ -496,12 +498,7 @@ mod tests {
             r#"{"text":"n","id":[1, {"a": null}]}"#,
         ] {
             let fields = fields();
-            let file = JsonlFile {
-                path,
-                name: path,
-                input: 0,
-                options: &fields,
-            };
+            let file = file(&fields);
             let fast = parse(&file, 1, line, true, 0).unwrap();
             let slow = parse_value(&file, 1, line, true, 0).unwrap();
             assert_eq!((&fast.id, &fast.text), (&slow.id, &slow.text), "{line}");
@@ -517,13 +514,7 @@ mod tests {
             id: "meta.id".into(),
             ..fields()
         };
-        let path = Path::new("f.jsonl");
-        let file = JsonlFile {
-            path,
-            name: path,
-            input: 0,
-            options: &options,
-        };
+        let file = file(&options);
         let line = r#"{"meta": {"id": "x7", "body": {"text": "deep \u00e9"}}, "text": "top"}"#;
         let doc = parse(&file, 1, line, true, 0).unwrap();
         assert_eq!((doc.id.as_str(), doc.text.as_str()), ("x7", "deep \u{e9}"));
