@@ -199,6 +199,33 @@ pub fn segment_normalize(data: &[u8]) {
     );
 }
 
+/// The side file for `side`, zstd-compressed. `BOMB`, a count (four bytes,
+/// little-endian), a first line and a piece ask for the line, then the piece
+/// repeated up to 64 MiB: a small file that decompresses to far more than
+/// any record can be.
+fn side_file(side: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = zstd::Encoder::new(Vec::new(), 1).unwrap();
+    match side.strip_prefix(b"BOMB") {
+        Some(rest) if rest.len() > 4 => {
+            let (count, rest) = rest.split_at(4);
+            let count = u32::from_le_bytes(count.try_into().unwrap()) as usize;
+            let at = rest.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let (first, piece) = rest.split_at(at);
+            encoder.write_all(first).unwrap();
+            if piece.is_empty() {
+                return encoder.finish().unwrap();
+            }
+            let count = count.min((64 << 20) / piece.len());
+            for _ in 0..count {
+                encoder.write_all(piece).unwrap();
+            }
+        }
+        _ => encoder.write_all(side).unwrap(),
+    }
+    encoder.finish().unwrap()
+}
+
 /// `restore` reading a report, a side file and a cleaned copy that may be
 /// anything: it must fail with an error or succeed, never panic, and never
 /// write outside the folder it was given.
@@ -215,11 +242,7 @@ pub fn restore_reader(data: &[u8]) {
     let cleaned = root.path().join("cleaned");
     std::fs::create_dir(&cleaned).unwrap();
     std::fs::write(cleaned.join("report.json"), report).unwrap();
-    std::fs::write(
-        cleaned.join("removed.jsonl.zst"),
-        zstd::encode_all(side, 1).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(cleaned.join("removed.jsonl.zst"), side_file(side)).unwrap();
     std::fs::write(cleaned.join("a.txt"), cleaned_file).unwrap();
     let out = root.path().join("box").join("out");
     std::fs::create_dir(root.path().join("box")).unwrap();

@@ -73,17 +73,19 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
             .map_err(|e| bad(*line_no, format!("not a record of neardup: {e}")))
     };
     let mut line_no = 0;
-    match next(&mut line_no)? {
+    // Version 1 wrote names as they were; version 2 encodes the bytes of a
+    // name that are not UTF-8 ([`undo::encode_name`]).
+    let names_encoded = match next(&mut line_no)? {
         Some(Record::Header {
             format,
             format_version,
             inputs: side_inputs,
         }) if format == undo::FORMAT => {
-            if format_version != undo::FORMAT_VERSION {
+            if !(1..=undo::FORMAT_VERSION).contains(&format_version) {
                 return Err(bad(
                     1,
                     format!(
-                        "format version {format_version}; this neardup reads {}",
+                        "format version {format_version}; this neardup reads 1 to {}",
                         undo::FORMAT_VERSION
                     ),
                 ));
@@ -96,9 +98,10 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
                     ),
                 ));
             }
+            format_version >= 2
         }
         _ => return Err(bad(1, format!("not a {} file", undo::FORMAT))),
-    }
+    };
 
     check_destination([cleaned], out, force)?;
     let staging = Staging::new(out)?;
@@ -132,7 +135,7 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
                 ))
             }
             None => {
-                let rel = safe_relative(&name).ok_or_else(|| {
+                let rel = safe_relative(&name, names_encoded).ok_or_else(|| {
                     bad(
                         line_no,
                         format!("{name:?} is not a file name inside the output folder"),
@@ -193,9 +196,12 @@ fn report_inputs(path: &Path) -> Result<Vec<String>> {
     if header["format"] != "neardup-report" {
         return Err(bad("not a report written by neardup".into()));
     }
-    if header["format_version"] != report::FORMAT_VERSION {
+    // What restore reads of the header (the inputs) is the same in every
+    // version since 2.
+    let version = header["format_version"].as_u64().unwrap_or(0);
+    if !(2..=u64::from(report::FORMAT_VERSION)).contains(&version) {
         return Err(bad(format!(
-            "report format version {}; this neardup reads {}",
+            "report format version {}; this neardup reads 2 to {}",
             header["format_version"],
             report::FORMAT_VERSION
         )));
@@ -359,11 +365,16 @@ impl Rebuild {
     }
 }
 
-/// `name` as a relative path that cannot leave the folder it is joined to.
-fn safe_relative(name: &str) -> Option<PathBuf> {
-    let path = Path::new(name);
+/// The side file's `name` (decoded when `encoded`) as a relative path that
+/// cannot leave the folder it is joined to.
+fn safe_relative(name: &str, encoded: bool) -> Option<PathBuf> {
+    let path = if encoded {
+        undo::decode_name(name)?
+    } else {
+        PathBuf::from(name)
+    };
     let normal = !name.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
-    normal.then(|| path.to_path_buf())
+    normal.then_some(path)
 }
 
 #[cfg(test)]
@@ -372,9 +383,15 @@ mod tests {
 
     #[test]
     fn names_must_stay_inside_the_folder() {
-        assert!(safe_relative("a/b.txt").is_some());
-        for bad in ["", "/etc/passwd", "../x", "a/../../b", "./a", "a//..", "."] {
-            assert!(safe_relative(bad).is_none(), "{bad}");
+        for encoded in [false, true] {
+            assert!(safe_relative("a/b.txt", encoded).is_some());
+            for bad in ["", "/etc/passwd", "../x", "a/../../b", "./a", "a//..", "."] {
+                assert!(safe_relative(bad, encoded).is_none(), "{bad}");
+            }
+        }
+        // Escapes cannot smuggle a separator or a parent in.
+        for bad in ["%2e%2e/x", "a%2f..%2f..%2fb", "%2F", "%zz", "%"] {
+            assert!(safe_relative(bad, true).is_none(), "{bad}");
         }
     }
 }

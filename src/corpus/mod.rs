@@ -312,16 +312,7 @@ pub fn describe_passed_over(passed_over: &PassedOver) -> String {
     )
 }
 
-/// Why a name that is not UTF-8 is refused.
-const NOT_UTF8_NAME: &str = "the name is not valid UTF-8; outputs are named, and recorded for restore, in UTF-8, so two such names could meet in one: rename it";
-
 fn discover_one(path: &Path) -> Result<Input> {
-    if path.file_name().is_some_and(|n| n.to_str().is_none()) {
-        return Err(Error::Unlistable {
-            path: path.to_path_buf(),
-            message: NOT_UTF8_NAME.into(),
-        });
-    }
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -506,7 +497,7 @@ fn walk(root: &Path) -> Result<InputKind> {
                 files.push(Listed {
                     rel: rel.to_path_buf(),
                     kind,
-                    problem: rel.to_str().is_none().then(|| NOT_UTF8_NAME.to_string()),
+                    problem: None,
                 });
             }
             None => {

@@ -991,25 +991,29 @@ struct Copies<'a> {
 }
 
 impl Copies<'_> {
-    /// The name under the output folder of `file` of input `input` (a file
-    /// of an input folder, or the input itself).
-    fn name(&self, input: usize, file: &Path) -> String {
+    /// Where `file` of input `input` (a file of an input folder, or the
+    /// input itself) goes under the output folder, and its name in the side
+    /// file ([`undo::encode_name`]).
+    fn name(&self, input: usize, file: &Path) -> (PathBuf, String) {
         let root = &self.roots[input];
         let rel = match self.analysis.inputs[input].kind {
-            InputKind::Folder { .. } => file
-                .strip_prefix(&self.analysis.inputs[input].path)
-                .unwrap_or(file),
-            _ => Path::new(""),
+            InputKind::Folder { .. } => root.join(
+                file.strip_prefix(&self.analysis.inputs[input].path)
+                    .unwrap_or(file),
+            ),
+            // The input itself (joining "" would add a trailing slash).
+            InputKind::File(_) => root.clone(),
         };
-        corpus::slash_path(&root.join(rel))
+        let name = undo::encode_name(&rel);
+        (rel, name)
     }
 
     fn step(&mut self, step: Step) -> Result<()> {
         match step {
             Step::File(i, part) => {
                 if let (corpus::FileKind::Jsonl(compression), None) = (part.kind, part.problem) {
-                    let name = self.name(i, &part.path);
-                    let path = self.staging.join(&name);
+                    let (rel, name) = self.name(i, &part.path);
+                    let path = self.staging.join(rel);
                     if let Some(parent) = path.parent() {
                         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                     }
@@ -1042,7 +1046,7 @@ impl Copies<'_> {
         if !in_jsonl {
             // A text file that is not a document: each of its pieces in
             // turn, then its end when the next file starts.
-            let name = self.name(g.input, &g.file);
+            let (_, name) = self.name(g.input, &g.file);
             if self.open.as_ref().is_none_or(|o| o.name != name) {
                 self.close()?;
                 self.open = Some(OpenFile::new(name, None));
@@ -1091,9 +1095,9 @@ impl Copies<'_> {
             return Ok(());
         }
         self.close()?;
-        let name = self.name(doc.input as usize, &doc.file);
+        let (rel, name) = self.name(doc.input as usize, &doc.file);
         if let Some(bytes) = &copy.bytes {
-            let path = self.staging.join(&name);
+            let path = self.staging.join(rel);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }

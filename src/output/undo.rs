@@ -6,7 +6,9 @@
 //! then, file by file, `removed` and `added` records in the order of their
 //! offsets in the original, and an `end` record with the original's length
 //! and xxh3 hash, which restore checks. Files are named by their path under
-//! the output folder, `/`-separated; offsets are in the decompressed file.
+//! the output folder, `/`-separated, its bytes that are not UTF-8 written
+//! as `%XX` ([`encode_name`], since format version 2); offsets are in the
+//! decompressed file.
 
 use crate::error::{Error, Result};
 use base64::Engine;
@@ -19,8 +21,8 @@ use std::path::{Path, PathBuf};
 /// The side file's name in the output folder.
 pub const FILE_NAME: &str = "removed.jsonl.zst";
 pub const FORMAT: &str = "neardup-removed";
-/// Bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped on any incompatible change: 2 encodes names ([`encode_name`]).
+pub const FORMAT_VERSION: u32 = 2;
 /// The most bytes one `removed` record holds; a longer removal takes several.
 pub const PIECE: usize = 1 << 20;
 
@@ -81,6 +83,81 @@ impl Record<'_> {
             _ => Err("a removed record needs exactly one of text and base64".into()),
         }
     }
+}
+
+/// A file's path under the output folder as the side file names it:
+/// `/`-separated, its bytes as they are where they are UTF-8, and as `%XX`
+/// where they are not, `%` itself being `%25`. Names that are not UTF-8 are
+/// kept exactly, and two of them never meet in one.
+pub fn encode_name(rel: &Path) -> String {
+    let mut out = String::new();
+    for (k, part) in rel.components().enumerate() {
+        if k > 0 {
+            out.push('/');
+        }
+        for chunk in os_bytes(part.as_os_str()).utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '%' => out.push_str("%25"),
+                    c => out.push(c),
+                }
+            }
+            for b in chunk.invalid() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// The path [`encode_name`] gave `name`; None for an escape that is not two
+/// hexadecimal digits, or one that stands for `/` or a NUL (a name never
+/// holds them).
+pub fn decode_name(name: &str) -> Option<PathBuf> {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            let b = u8::from_str_radix(hex, 16).ok()?;
+            if b == b'/' || b == 0 {
+                return None;
+            }
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    path_from_bytes(out)
+}
+
+#[cfg(unix)]
+fn os_bytes(s: &std::ffi::OsStr) -> Cow<'_, [u8]> {
+    Cow::Borrowed(std::os::unix::ffi::OsStrExt::as_bytes(s))
+}
+
+#[cfg(not(unix))]
+fn os_bytes(s: &std::ffi::OsStr) -> Cow<'_, [u8]> {
+    // Elsewhere names are Unicode; one that is not is written lossily.
+    match s.to_string_lossy() {
+        Cow::Borrowed(t) => Cow::Borrowed(t.as_bytes()),
+        Cow::Owned(t) => Cow::Owned(t.into_bytes()),
+    }
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+    Some(PathBuf::from(
+        <std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(bytes),
+    ))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+    String::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
 /// The hash `end` records carry.
@@ -186,5 +263,35 @@ impl UndoWriter {
             .map_err(|e| io(e.into_error()))?
             .sync_all()
             .map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_round_trip_as_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let names: [&[u8]; 5] = [
+            b"a/b.txt",
+            b"caf\xc3\xa9/x.jsonl",
+            b"a\xff.txt",
+            b"100%/\xfe%25",
+            b"sub/a\xfe.txt",
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            let path = Path::new(std::ffi::OsStr::from_bytes(name));
+            let encoded = encode_name(path);
+            assert!(seen.insert(encoded.clone()), "{encoded} twice");
+            assert_eq!(decode_name(&encoded).as_deref(), Some(path), "{encoded}");
+        }
+        // UTF-8 names without % are written as they are.
+        assert_eq!(
+            encode_name(Path::new("caf\u{e9}/x.jsonl")),
+            "caf\u{e9}/x.jsonl"
+        );
     }
 }

@@ -575,37 +575,43 @@ fn fifos_and_devices_are_refused_not_read() {
 /// Names that are not UTF-8 would meet in one output name (both become
 /// `a\u{FFFD}.txt`): they are refused, or skipped and recorded.
 #[test]
-fn names_that_are_not_utf8_are_refused_or_skipped() {
+fn names_that_are_not_utf8_are_kept_as_bytes() {
     use std::os::unix::ffi::OsStrExt;
     let (dir, input) = input_dir();
     fs::write(input.join("ok.txt"), article(1, 3)).unwrap();
-    for (k, b) in [0xffu8, 0xfe].into_iter().enumerate() {
-        let name = [b'a', b, b'.', b't', b'x', b't'];
-        let name = std::ffi::OsStr::from_bytes(&name);
-        fs::write(input.join(name), article(10 + k as u64, 3)).unwrap();
+    // Two names that differ only in bytes that are not UTF-8, and a JSONL
+    // file and a folder named so.
+    let names: [&[u8]; 4] = [
+        b"a\xff.txt",
+        b"a\xfe.txt",
+        b"100%\xff.jsonl",
+        b"d\xfe/x.txt",
+    ];
+    for (k, name) in names.into_iter().enumerate() {
+        let path = input.join(std::ffi::OsStr::from_bytes(name));
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = article(10 + k as u64, 3);
+        let body = if name.ends_with(b".jsonl") {
+            format!("{}\n", serde_json::json!({ "text": text }))
+        } else {
+            format!("{text}{text}")
+        };
+        fs::write(path, body).unwrap();
     }
     let out = dir.path().join("out");
-    let err = fails(&["clean", s(&input), "--out", s(&out), "-q"]);
-    assert!(err.contains("not valid UTF-8"), "{err}");
-    assert!(!out.exists());
-    ok(&[
-        "clean",
-        s(&input),
-        "--out",
-        s(&out),
-        "-q",
-        "--on-error",
-        "skip",
-    ]);
-    let r = report(&out.join("report.json"));
-    assert_eq!(r["summary"]["documents_skipped"], 2);
-    assert_eq!(
-        fs::read_dir(&out)
-            .unwrap()
-            .filter(|e| { e.as_ref().unwrap().file_name().as_bytes().starts_with(b"a") })
-            .count(),
-        0
-    );
+    // With defaults: read, cleaned, each under its own name, restored.
+    let r = clean_skipping(&input, &out, &[]);
+    assert!(skipped(&r).is_empty());
+    assert_eq!(r["summary"]["documents"], 5);
+    for name in names {
+        let cleaned = fs::read(out.join(std::ffi::OsStr::from_bytes(name))).unwrap();
+        let original = fs::read(input.join(std::ffi::OsStr::from_bytes(name))).unwrap();
+        assert!(!cleaned.is_empty());
+        if !name.ends_with(b".jsonl") {
+            // The second copy of the body went.
+            assert_eq!(cleaned.len() * 2, original.len());
+        }
+    }
 }
 
 /// A temporary folder among the inputs is refused: a killed run would leave
@@ -694,4 +700,47 @@ fn a_link_from_an_input_into_the_output_is_refused() {
     let err = fails(&["clean", s(&input), "--out", s(&out), "--force", "-q"]);
     assert!(err.contains("leads into the output folder"), "{err}");
     assert_eq!(tree(&out), before);
+}
+
+/// A JSONL input cut short while a run reads it: an error naming it, or a
+/// finished run if the cut came late; never a signal (a memory-mapped read
+/// died of SIGBUS here), and nothing left beside the output.
+#[test]
+fn an_input_truncated_during_a_run_is_an_error_not_a_crash() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    let line = |i: u64| format!("{}\n", serde_json::json!({"id": i, "text": article(i, 6)}));
+    let body: String = (0..3000).map(line).collect();
+    fs::write(&path, &body).unwrap();
+    let out = dir.path().join("out");
+    for delay_ms in [50, 200, 600] {
+        fs::write(&path, &body).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_neardup"))
+            .args(["clean", s(&path), "--out", s(&out), "-q", "--force"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(body.len() as u64 / 3)
+            .unwrap();
+        let done = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.signal(), None, "killed by a signal: {err}");
+        assert!(matches!(done.status.code(), Some(0 | 1)), "{err}");
+        if done.status.code() == Some(1) {
+            assert!(err.contains("t.jsonl"), "{err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".neardup-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }
