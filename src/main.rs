@@ -128,6 +128,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     {
         neardup::output::report_files(report)?;
     }
+    let pipeline_files = match &cli.command {
+        Command::Clean { dropped, .. } => vec![dropped],
+        Command::Scan {
+            dropped, summary, ..
+        } => vec![dropped, summary],
+        _ => Vec::new(),
+    };
+    for path in pipeline_files.into_iter().flatten() {
+        neardup::output::pipeline_files::check_path(path)?;
+    }
     if let Command::Clean { out, .. } = &cli.command {
         for swept in neardup::output::staging::sweep(out)? {
             bars.note(&neardup::output::interrupted_note(out, &swept));

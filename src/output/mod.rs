@@ -478,6 +478,10 @@ pub fn write_report(
     extra: &pipeline_files::PipelineFiles,
     progress: &dyn Progress,
 ) -> Result<Summary> {
+    if let Some(path) = &extra.summary {
+        pipeline_files::check_path(path)?;
+        pipeline_files::refuse_inside_inputs(analysis, path)?;
+    }
     let mut dropped = dropped_writer(analysis, extra.dropped.as_deref(), progress)?;
     let summary = report_only(analysis, dest, out, progress, &mut |d| match &mut dropped {
         Some(w) => w.document(analysis, d),

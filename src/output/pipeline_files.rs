@@ -154,6 +154,14 @@ pub fn summary_json(command: &str, summary: &Summary) -> String {
     text
 }
 
+/// Refuses a path for one of these files that cannot be written (its folder
+/// missing, a folder in its place): call it before a run, so that nothing is
+/// analysed for a file that cannot be written.
+pub fn check_path(dest: &Path) -> Result<()> {
+    super::staging::folder_exists(dest)?;
+    super::staging::refuse_folder(dest)
+}
+
 /// Writes the summary to `dest`, whole or not at all.
 pub fn write_summary(
     analysis: &Analysis,
@@ -170,6 +178,7 @@ pub fn write_summary(
 
 /// Refuses a file to write that is an input or inside an input folder.
 pub(super) fn refuse_inside_inputs(analysis: &Analysis, dest: &Path) -> Result<()> {
+    super::staging::folder_exists(dest)?;
     let abs = super::absolute(dest)?;
     for input in &analysis.inputs {
         let abs_in = std::fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;

@@ -156,9 +156,12 @@ fn an_output_that_cannot_be_written_is_named() {
 fn a_missing_folder_above_an_output_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let nope = dir.path().join("nope");
+    let out = dir.path().join("o");
     for (args, what) in [
         (vec!["clean", s(&sample()), "--out"], "x"),
         (vec!["scan", s(&sample()), "--report"], "r.json"),
+        (vec!["scan", s(&sample()), "--summary"], "s.json"),
+        (vec!["clean", s(&sample()), "--out", s(&out), "--dropped"], "d.jsonl"),
     ] {
         let target = nope.join(what);
         let err = fails(&[&args[..], &[s(&target)]].concat());
