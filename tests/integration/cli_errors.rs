@@ -161,7 +161,10 @@ fn a_missing_folder_above_an_output_is_named() {
         (vec!["clean", s(&sample()), "--out"], "x"),
         (vec!["scan", s(&sample()), "--report"], "r.json"),
         (vec!["scan", s(&sample()), "--summary"], "s.json"),
-        (vec!["clean", s(&sample()), "--out", s(&out), "--dropped"], "d.jsonl"),
+        (
+            vec!["clean", s(&sample()), "--out", s(&out), "--dropped"],
+            "d.jsonl",
+        ),
     ] {
         let target = nope.join(what);
         let err = fails(&[&args[..], &[s(&target)]].concat());
