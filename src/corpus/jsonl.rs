@@ -101,13 +101,12 @@ pub(super) fn read(
         Ok(f) => f,
         Err(e) => return unreadable(path, Error::io(path, e), sink, gaps),
     };
-    let file_ctx = JsonlFile {
+    let source = JsonlFile {
         path,
         name,
         input,
         options,
     };
-    let record_file = &file_ctx;
     let (mut offset, mut line_no) = (0u64, 0u64);
     let mut handle = |piece: Piece, sink: &mut Sink, gaps: &mut Gaps| -> Result<()> {
         let at = offset;
@@ -149,7 +148,7 @@ pub(super) fn read(
                 gaps(gap(chunk, true))?;
                 return Ok(());
             }
-            Ok(line) => parse(record_file, line_no, line, newline, at),
+            Ok(line) => parse(&source, line_no, line, newline, at),
             Err(e) => Err(utf8_error(path, line_no - 1, bytes, e)),
         };
         if parsed.is_err() {
