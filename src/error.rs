@@ -14,12 +14,12 @@ pub enum Error {
     #[error("{path}: no such file or directory")]
     NotFound { path: PathBuf },
 
-    /// A path that is neither a folder, a `.txt` file nor a JSONL file.
-    #[error("{path}: not a folder, a .txt file or a JSON Lines file (.jsonl, .ndjson or .json, each also .gz or .zst)")]
+    /// A path that is neither a folder nor a file of a kind neardup reads.
+    #[error("{path}: not a folder, a .txt file, a JSON Lines file (.jsonl, .ndjson or .json, each also .gz or .zst) or a .parquet file")]
     UnsupportedInput { path: PathBuf },
 
     /// Input folders that hold no file neardup reads.
-    #[error("{path}: no file neardup reads (.txt, or JSON Lines as .jsonl, .ndjson or .json, each also .gz or .zst); found {found}")]
+    #[error("{path}: no file neardup reads (.txt, .parquet, or JSON Lines as .jsonl, .ndjson or .json, each also .gz or .zst); found {found}")]
     NothingToRead { path: PathBuf, found: String },
 
     /// An input that is not a regular file or a folder (a FIFO, a device, a
@@ -58,6 +58,15 @@ pub enum Error {
     Json {
         path: PathBuf,
         line: u64,
+        message: String,
+    },
+
+    /// A Parquet file that cannot be read, or whose columns are not usable;
+    /// `row` counts from 1.
+    #[error("{path}: {}{message}", row.map(|r| format!("row {r}: ")).unwrap_or_default())]
+    Parquet {
+        path: PathBuf,
+        row: Option<u64>,
         message: String,
     },
 
@@ -115,6 +124,7 @@ impl Error {
             | Error::Read { path, .. }
             | Error::InvalidUtf8 { path, .. }
             | Error::Json { path, .. }
+            | Error::Parquet { path, .. }
             | Error::DocumentTooLarge { path, .. }
             | Error::Binary { path, .. }
             | Error::Unlistable { path, .. }

@@ -117,6 +117,40 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
             Record::Removed { file, .. }
             | Record::Added { file, .. }
             | Record::End { file, .. } => file.to_string(),
+            Record::Rows {
+                file,
+                rows,
+                text_field,
+                xxh3,
+            } => {
+                if let Some(r) = &current {
+                    return Err(bad(
+                        line_no,
+                        format!("{} has no end record before {file} starts", r.name),
+                    ));
+                }
+                let rel = safe_relative(file, names_encoded)
+                    .filter(|rel| {
+                        let top = rel.components().next().map(|c| c.as_os_str());
+                        !RESERVED.iter().any(|r| top == Some(r.as_ref()))
+                    })
+                    .ok_or_else(|| {
+                        bad(
+                            line_no,
+                            format!("{file:?} is not a file name inside the output folder"),
+                        )
+                    })?;
+                done.bytes += crate::output::parquet::rebuild(
+                    &cleaned.join(&rel),
+                    &cleaned.join(undo::ROWS_FOLDER).join(&rel),
+                    &staging.path.join(&rel),
+                    *rows,
+                    text_field,
+                    xxh3,
+                )?;
+                done.files += 1;
+                continue;
+            }
             Record::Unreadable { file } => {
                 // Bytes read before the file broke off cannot make it whole.
                 if let Some(r) = current.take_if(|r| r.name == *file) {
@@ -159,7 +193,9 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
                 done.bytes += r.finish(bytes, &xxh3)?;
                 done.files += 1;
             }
-            Record::Header { .. } | Record::Unreadable { .. } => unreachable!("handled above"),
+            Record::Header { .. } | Record::Unreadable { .. } | Record::Rows { .. } => {
+                unreachable!("handled above")
+            }
         }
     }
     if let Some(r) = current {

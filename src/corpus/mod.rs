@@ -4,6 +4,7 @@
 //! every run sees the same sequence.
 
 mod jsonl;
+pub mod parquet;
 pub mod scan;
 
 pub use jsonl::JsonRecord;
@@ -28,6 +29,8 @@ pub enum FileKind {
     /// (what `datasets.Dataset.to_json` writes), each optionally `.gz` or
     /// `.zst`.
     Jsonl(Compression),
+    /// `.parquet`: one document per row (any compression codec inside).
+    Parquet,
 }
 
 impl FileKind {
@@ -45,6 +48,9 @@ impl FileKind {
             .iter()
             .any(|e| stem.ends_with(e));
         match () {
+            _ if compression == Compression::None && stem.ends_with(".parquet") => {
+                Some(FileKind::Parquet)
+            }
             _ if jsonl => Some(FileKind::Jsonl(compression)),
             _ if compression == Compression::None && stem.ends_with(".txt") => Some(FileKind::Text),
             _ => None,
@@ -355,17 +361,18 @@ pub fn compression_of(path: &Path) -> Compression {
 }
 
 /// Whether `path` is a file neardup wrote beside a cleaned corpus (its
-/// report, side file or annotations, in a folder holding a side file): a
+/// report, side file, annotations or removed rows, in a folder holding a
+/// side file): a
 /// cleaned output given as input is its cleaned documents, not its records.
 fn neardup_output(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    crate::output::RESERVED.contains(&name)
-        && path
-            .parent()
-            .is_some_and(|p| p.join(crate::output::undo::FILE_NAME).is_file())
+    // The file itself, or a folder it is in (the removed rows of Parquet
+    // files).
+    path.ancestors().any(|p| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        crate::output::RESERVED.contains(&name)
+            && p.parent()
+                .is_some_and(|p| p.join(crate::output::undo::FILE_NAME).is_file())
+    })
 }
 
 /// Whether a file is named `.json` (plain or compressed), which holds JSON
@@ -619,6 +626,7 @@ pub fn read_part(
         (None, FileKind::Jsonl(compression)) => {
             jsonl::read(path, part.name, compression, index, options, sink, gaps)
         }
+        (None, FileKind::Parquet) => parquet::read(path, part.name, index, options, sink, gaps),
         (Some(message), _) => {
             let e = Error::Unlistable {
                 path: path.clone(),

@@ -12,6 +12,7 @@
 
 pub mod annotate;
 pub mod html;
+pub mod parquet;
 pub mod pipeline_files;
 pub mod report;
 pub mod staging;
@@ -657,11 +658,12 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
 }
 
 /// Names neardup writes at the top of an output folder.
-pub(crate) const RESERVED: [&str; 5] = [
+pub(crate) const RESERVED: [&str; 6] = [
     report::JSON_FILE,
     report::HTML_FILE,
     pipeline_files::SUMMARY_FILE,
     undo::FILE_NAME,
+    undo::ROWS_FOLDER,
     annotate::TEXT_FILE,
 ];
 
@@ -885,6 +887,21 @@ pub fn write_clean(
         options.force,
     )?;
     refuse_links_into(analysis, out)?;
+    if options.mode == Mode::Annotate {
+        let parquet = analysis
+            .inputs
+            .iter()
+            .flat_map(|i| i.parts())
+            .find(|p| p.kind == corpus::FileKind::Parquet);
+        if let Some(p) = parquet {
+            return Err(Error::Output {
+                path: p.path,
+                message:
+                    "--annotate writes JSON Lines and text copies; it does not annotate Parquet yet"
+                        .into(),
+            });
+        }
+    }
     let roots = layout(analysis)?;
     let staging = Staging::new(out)?;
     for swept in &staging.swept {
@@ -907,6 +924,7 @@ pub fn write_clean(
         )?,
         sink: Sink::None,
         open: None,
+        parquet: None,
         annotations: None,
     };
     if let Some(dest) = &options.dropped {
@@ -994,6 +1012,9 @@ struct Copies<'a> {
     undo: UndoWriter,
     sink: Sink,
     open: Option<OpenFile>,
+    /// The Parquet copy being written, its name in the side file, and
+    /// whether its input broke off.
+    parquet: Option<(parquet::ParquetCopy, String, bool)>,
     annotations: Option<(PathBuf, BufWriter<fs::File>)>,
 }
 
@@ -1027,6 +1048,16 @@ impl Copies<'_> {
                     self.sink = Sink::open(&path, compression)?;
                     self.open = Some(OpenFile::new(name, Some(path)));
                 }
+                if let (corpus::FileKind::Parquet, None) = (part.kind, part.problem) {
+                    let (rel, name) = self.name(i, &part.path);
+                    let copy = parquet::ParquetCopy::new(
+                        part.path.clone(),
+                        self.staging.join(&rel),
+                        self.staging.join(undo::ROWS_FOLDER).join(&rel),
+                        &self.analysis.config.text_field,
+                    );
+                    self.parquet = Some((copy, name, false));
+                }
                 Ok(())
             }
             Step::FileEnd => self.close(),
@@ -1037,6 +1068,15 @@ impl Copies<'_> {
 
     /// Closes the open file: its copy and its end record.
     fn close(&mut self) -> Result<()> {
+        if let Some((copy, name, broke_off)) = self.parquet.take() {
+            let (rows, hash) = copy.finish(!broke_off)?;
+            return match broke_off {
+                true => self.undo.unreadable(&name),
+                false => self
+                    .undo
+                    .rows(&name, rows, &self.analysis.config.text_field, hash),
+            };
+        }
         let Some(open) = self.open.take() else {
             return Ok(());
         };
@@ -1049,6 +1089,12 @@ impl Copies<'_> {
     }
 
     fn gap(&mut self, g: &OwnedGap) -> Result<()> {
+        if let Some((_, _, broke_off)) = &mut self.parquet {
+            // A Parquet file has no bytes between rows: a gap is where it
+            // could not be read on.
+            *broke_off |= g.bytes.is_none();
+            return Ok(());
+        }
         let in_jsonl = self.open.as_ref().is_some_and(|o| o.jsonl.is_some());
         if !in_jsonl {
             // A text file that is not a document: each of its pieces in
@@ -1076,6 +1122,12 @@ impl Copies<'_> {
             return Ok(());
         };
         let doc = &d.document;
+        if let Some((copy_, _, _)) = &mut self.parquet {
+            let cut = (!copy.removed.is_empty())
+                .then_some(copy.bytes.as_deref())
+                .flatten();
+            return copy_.row(doc.line, d.plan.fate == Fate::Kept, cut);
+        }
         if let Some(record) = &doc.record {
             let j = self
                 .open

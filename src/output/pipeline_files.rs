@@ -3,10 +3,11 @@
 //! totals as `summary.json`.
 //!
 //! A dropped-documents line is one object, in input order:
-//! `{"id", "source": {"file", "line"}, "rule", "duplicate_of": {"index",
-//! "id"}, "similarity", "containment"?, "record" | "text"}`, where `record`
-//! is a JSONL document's original record, byte for byte, and `text` a text
-//! file's text. The fields are neardup's own and the record is nested, so
+//! `{"id", "source": {"file", "line" | "row"}, "rule", "duplicate_of":
+//! {"index", "id"}, "similarity", "containment"?, "record" | "text"}`, where
+//! `record` is a JSONL document's original record, byte for byte, and `text`
+//! the text of a text file or a Parquet row (`row` counts from 1; the row's
+//! other columns are in the output's `removed-rows/`). The fields are neardup's own and the record is nested, so
 //! nothing the record holds is ever shadowed.
 
 use super::{staging::Staging, Decided, Sink};
@@ -78,9 +79,17 @@ impl DroppedWriter {
         #[derive(Serialize)]
         struct Source<'a> {
             file: &'a str,
-            line: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            line: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            row: Option<u64>,
         }
         let doc = &d.document;
+        let parquet = doc
+            .file
+            .file_name()
+            .and_then(|n| crate::corpus::FileKind::of(&n.to_string_lossy()))
+            == Some(crate::corpus::FileKind::Parquet);
         let line = &mut self.line;
         line.clear();
         line.push_str("{\"id\":");
@@ -88,7 +97,8 @@ impl DroppedWriter {
         line.push_str(",\"source\":");
         line.push_str(&json(&Source {
             file: &doc.file.to_string_lossy(),
-            line: doc.line,
+            line: (!parquet).then_some(doc.line),
+            row: parquet.then_some(doc.line),
         }));
         line.push_str(",\"rule\":");
         line.push_str(&json(&rule));

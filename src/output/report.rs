@@ -265,6 +265,7 @@ impl<'a> Header<'a> {
                         InputKind::Folder { .. } => "folder",
                         InputKind::File(FileKind::Text) => "text_file",
                         InputKind::File(FileKind::Jsonl(_)) => "jsonl",
+                        InputKind::File(FileKind::Parquet) => "parquet",
                     },
                     passed_over: match &i.kind {
                         InputKind::Folder { passed_over, .. } => Some(passed_over),

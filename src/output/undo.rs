@@ -21,8 +21,16 @@ use std::path::{Path, PathBuf};
 /// The side file's name in the output folder.
 pub const FILE_NAME: &str = "removed.jsonl.zst";
 pub const FORMAT: &str = "neardup-removed";
-/// Bumped on any incompatible change: 2 encodes names ([`encode_name`]).
-pub const FORMAT_VERSION: u32 = 2;
+/// Bumped on any incompatible change: 2 encodes names ([`encode_name`]),
+/// 3 adds Parquet files ([`Record::Rows`]).
+pub const FORMAT_VERSION: u32 = 3;
+/// The folder of the output that holds, for each Parquet file, the rows the
+/// cleaning dropped or cut, as they were ([`Record::Rows`]).
+pub const ROWS_FOLDER: &str = "removed-rows";
+/// The column of a row's number in [`ROWS_FOLDER`] files.
+pub const ROW_COLUMN: &str = "_neardup_row";
+/// The column that says a row of a [`ROWS_FOLDER`] file was kept, cut.
+pub const KEPT_COLUMN: &str = "_neardup_kept";
 /// The most bytes one `removed` record holds; a longer removal takes several.
 pub const PIECE: usize = 1 << 20;
 
@@ -57,6 +65,20 @@ pub enum Record<'a> {
     End {
         file: Cow<'a, str>,
         bytes: u64,
+        xxh3: String,
+    },
+    /// A Parquet file of `rows` rows, whose text values (field
+    /// `text_field`, each followed by the byte 0xFF, which UTF-8 never
+    /// holds) hash to `xxh3`. Its kept rows are in the cleaned copy, in
+    /// order, their text cut; the rows dropped or cut are, as they were, in
+    /// [`ROWS_FOLDER`]`/<file>` with two more columns: their row number
+    /// from 0 ([`ROW_COLUMN`]) and whether a cut copy of them was kept
+    /// ([`KEPT_COLUMN`]). Restore gives the same rows, columns and schema;
+    /// the file's bytes depend on the writer, as for compressed JSONL.
+    Rows {
+        file: Cow<'a, str>,
+        rows: u64,
+        text_field: Cow<'a, str>,
         xxh3: String,
     },
     /// An input file that could not be read when cleaning: there is nothing
@@ -246,6 +268,15 @@ impl UndoWriter {
         self.write(&Record::End {
             file: file.into(),
             bytes,
+            xxh3: hash_hex(hash),
+        })
+    }
+
+    pub fn rows(&mut self, file: &str, rows: u64, text_field: &str, hash: u64) -> Result<()> {
+        self.write(&Record::Rows {
+            file: file.into(),
+            rows,
+            text_field: text_field.into(),
             xxh3: hash_hex(hash),
         })
     }

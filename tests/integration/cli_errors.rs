@@ -21,7 +21,7 @@ fn unsupported_file() {
     fs::write(&p, "a,b").unwrap();
     let err = fails(&["scan", s(&p)]);
     assert!(
-        err.contains("x.csv: not a folder, a .txt file or a JSON Lines file"),
+        err.contains("x.csv: not a folder, a .txt file, a JSON Lines file"),
         "{err}"
     );
 }

@@ -14,6 +14,7 @@ mod jsonl;
 mod large;
 mod minhash;
 mod news_sample;
+mod parquet;
 mod restore;
 mod schema;
 mod shards;

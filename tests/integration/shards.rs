@@ -59,21 +59,18 @@ fn a_folder_of_shards_is_read_whole_and_mirrored() {
     .unwrap();
     fs::write(input.join("page.txt"), article(5, 4)).unwrap();
     fs::write(input.join("notes.md"), "# notes\n").unwrap();
-    fs::write(input.join("data.parquet"), b"PAR1").unwrap();
+    fs::write(input.join("data.csv"), b"a,b\n").unwrap();
     let out = dir.path().join("out");
     let run = ok(&["clean", s(&input), "--out", s(&out)]);
     let said = String::from_utf8_lossy(&run.stdout);
     assert!(
-        said.contains("passed over, not a kind neardup reads: 2 files (.md 1, .parquet 1)"),
+        said.contains("passed over, not a kind neardup reads: 2 files (.csv 1, .md 1)"),
         "{said}"
     );
     let r = report(&out.join("report.json"));
     assert_eq!(r["summary"]["documents"], 7);
     assert_eq!(r["inputs"][0]["kind"], "folder");
-    assert_eq!(
-        r["inputs"][0]["passed_over"],
-        json!({".md": 1, ".parquet": 1})
-    );
+    assert_eq!(r["inputs"][0]["passed_over"], json!({".csv": 1, ".md": 1}));
     let dropped: Vec<(&str, &str)> = r["documents"]
         .as_array()
         .unwrap()
@@ -128,15 +125,12 @@ fn a_folder_of_shards_is_read_whole_and_mirrored() {
 #[test]
 fn a_folder_with_nothing_to_read_says_what_it_holds() {
     let (dir, input) = input_dir();
-    fs::write(input.join("train-00000-of-00002.parquet"), b"PAR1").unwrap();
-    fs::write(input.join("train-00001-of-00002.parquet"), b"PAR1").unwrap();
+    fs::write(input.join("train-00000-of-00002.arrow"), b"ARROW1").unwrap();
+    fs::write(input.join("train-00001-of-00002.arrow"), b"ARROW1").unwrap();
     fs::write(input.join("README"), b"notes").unwrap();
     let err = fails(&["clean", s(&input), "--out", s(&dir.path().join("out"))]);
     assert!(err.contains("no file neardup reads"), "{err}");
-    assert!(
-        err.contains("found 3 files (.parquet 2, (none) 1)"),
-        "{err}"
-    );
+    assert!(err.contains("found 3 files (.arrow 2, (none) 1)"), "{err}");
 }
 
 #[test]
