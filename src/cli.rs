@@ -42,9 +42,10 @@ pub enum Command {
         #[arg(long)]
         annotate: bool,
         /// Also write the dropped documents to this file as JSON Lines
-        /// (.gz or .zst compresses it): per line the id, source, rule,
-        /// duplicate_of, similarity, and the original record (JSONL) or
-        /// text (.txt). Not inside --out.
+        /// (.gz or .zst compresses it), or as Parquet when it ends in
+        /// .parquet: per document the id, source, rule, duplicate_of,
+        /// similarity, and the original record (JSONL) or text (.txt,
+        /// Parquet). Not inside --out.
         #[arg(long, value_name = "PATH")]
         dropped: Option<PathBuf>,
     },
@@ -143,8 +144,10 @@ pub struct SynthArgs {
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Folders (walked for .txt files, one document each) and JSONL files
-    /// (.jsonl, .jsonl.gz, .jsonl.zst; one JSON object per line).
+    /// Files and folders (walked for every kind read), or glob patterns: .txt
+    /// files (one document each), JSON Lines (.jsonl, .ndjson, .json, each
+    /// optionally .gz or .zst; one document a line) and Parquet files
+    /// (.parquet; one document a row).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 

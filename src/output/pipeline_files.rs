@@ -1,6 +1,6 @@
 //! Files for the next step of a pipeline, written beside a run's output:
-//! `--dropped PATH`, the dropped documents as JSON Lines, and the run's
-//! totals as `summary.json`.
+//! `--dropped PATH`, the dropped documents as JSON Lines (or as Parquet with
+//! the same fields as columns), and the run's totals as `summary.json`.
 //!
 //! A dropped-documents line is one object, in input order:
 //! `{"id", "source": {"file", "line" | "row"}, "rule", "duplicate_of":
@@ -11,13 +11,21 @@
 //! nothing the record holds is ever shadowed.
 
 use super::{staging::Staging, Decided, Sink};
-use crate::corpus::compression_of;
+use crate::corpus::{compression_of, FileKind};
 use crate::error::{Error, Result};
 use crate::output::report::Summary;
 use crate::pipeline::Analysis;
-use crate::plan::Fate;
+use crate::plan::{Fate, Rule};
+use arrow_array::{
+    ArrayRef, Float32Array, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The name of the summary in an output folder.
 pub const SUMMARY_FILE: &str = "summary.json";
@@ -28,31 +36,60 @@ pub const SUMMARY_VERSION: u32 = 1;
 /// What a run writes for a pipeline besides its main output.
 #[derive(Debug, Clone, Default)]
 pub struct PipelineFiles {
-    /// The dropped documents, as JSONL; `.gz` or `.zst` compresses it.
+    /// The dropped documents, as JSONL (`.gz` or `.zst` compresses it) or
+    /// Parquet (`.parquet`).
     pub dropped: Option<PathBuf>,
     /// The run's totals (for `scan`; `clean` writes them into its folder).
     pub summary: Option<PathBuf>,
 }
 
 /// Writes the dropped documents into a temporary file beside `dest`, put in
-/// place when the run completes.
+/// place when the run completes: JSON Lines, or Parquet when `dest` ends in
+/// `.parquet`.
 pub struct DroppedWriter {
     staging: Staging,
-    sink: Sink,
+    out: Out,
     dest: PathBuf,
-    line: String,
+}
+
+enum Out {
+    Jsonl { sink: Sink, line: String },
+    Parquet(Box<DroppedTable>),
+}
+
+/// One dropped document, as both formats write it.
+struct Dropped<'a> {
+    id: &'a str,
+    file: String,
+    /// Its line (JSONL, text) or row (Parquet) in `file`.
+    line: Option<u64>,
+    row: Option<u64>,
+    rule: Rule,
+    of: u32,
+    of_id: &'a str,
+    similarity: f32,
+    containment: Option<f32>,
+    /// The original JSONL record, or else the text.
+    record: Option<&'a str>,
+    text: Option<&'a str>,
 }
 
 impl DroppedWriter {
     pub fn create(analysis: &Analysis, dest: &Path) -> Result<Self> {
         refuse_inside_inputs(analysis, dest)?;
         let staging = Staging::file(dest)?;
-        let sink = Sink::open(&staging.path, compression_of(dest))?;
+        let out = if FileKind::of(&dest.to_string_lossy()) == Some(FileKind::Parquet) {
+            Out::Parquet(Box::new(DroppedTable::create(&staging.path)?))
+        } else {
+            Out::Jsonl {
+                sink: Sink::open(&staging.path, compression_of(dest))?,
+                line: String::new(),
+            }
+        };
         Ok(DroppedWriter {
             staging,
-            sink,
+            out,
             dest: dest.to_path_buf(),
-            line: String::new(),
         })
     }
 
@@ -71,69 +108,232 @@ impl DroppedWriter {
         else {
             return Ok(());
         };
-        #[derive(Serialize)]
-        struct Twin<'a> {
-            index: u32,
-            id: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Source<'a> {
-            file: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            line: Option<u64>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            row: Option<u64>,
-        }
         let doc = &d.document;
         let parquet = doc
             .file
             .file_name()
-            .and_then(|n| crate::corpus::FileKind::of(&n.to_string_lossy()))
-            == Some(crate::corpus::FileKind::Parquet);
-        let line = &mut self.line;
-        line.clear();
-        line.push_str("{\"id\":");
-        line.push_str(&json(&doc.id));
-        line.push_str(",\"source\":");
-        line.push_str(&json(&Source {
-            file: &doc.file.to_string_lossy(),
+            .and_then(|n| FileKind::of(&n.to_string_lossy()))
+            == Some(FileKind::Parquet);
+        let dropped = Dropped {
+            id: &doc.id,
+            file: doc.file.to_string_lossy().into_owned(),
             line: (!parquet).then_some(doc.line),
             row: parquet.then_some(doc.line),
-        }));
-        line.push_str(",\"rule\":");
-        line.push_str(&json(&rule));
-        line.push_str(",\"duplicate_of\":");
-        line.push_str(&json(&Twin {
-            index: of,
-            id: analysis.id(of),
-        }));
-        line.push_str(",\"similarity\":");
-        line.push_str(&json(&similarity));
-        if let Some(c) = containment {
-            line.push_str(",\"containment\":");
-            line.push_str(&json(&c));
-        }
-        match &doc.record {
-            Some(record) => {
-                line.push_str(",\"record\":");
-                line.push_str(&record.line);
+            rule,
+            of,
+            of_id: analysis.id(of),
+            similarity,
+            containment,
+            record: doc.record.as_ref().map(|r| r.line.as_str()),
+            text: doc.record.is_none().then_some(doc.text.as_str()),
+        };
+        match &mut self.out {
+            Out::Jsonl { sink, line } => {
+                json_line(line, &dropped);
+                sink.write(line.as_bytes())
+                    .map_err(|e| Error::io(&self.dest, e))
             }
-            None => {
-                line.push_str(",\"text\":");
-                line.push_str(&json(&doc.text));
-            }
+            Out::Parquet(table) => table.push(&dropped, &self.staging.path),
         }
-        self.line.push_str("}\n");
-        self.sink
-            .write(self.line.as_bytes())
-            .map_err(|e| Error::io(&self.dest, e))
     }
 
     pub fn finish(self) -> Result<()> {
-        self.sink
-            .finish()
-            .map_err(|e| Error::io(&self.staging.path, e))?;
+        match self.out {
+            Out::Jsonl { sink, .. } => sink
+                .finish()
+                .map_err(|e| Error::io(&self.staging.path, e))?,
+            Out::Parquet(table) => table.finish(&self.staging.path)?,
+        }
         self.staging.commit(&self.dest)
+    }
+}
+
+/// A dropped document as one JSON line, into `line`.
+fn json_line(line: &mut String, d: &Dropped) {
+    #[derive(Serialize)]
+    struct Twin<'a> {
+        index: u32,
+        id: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Source<'a> {
+        file: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        row: Option<u64>,
+    }
+    line.clear();
+    line.push_str("{\"id\":");
+    line.push_str(&json(d.id));
+    line.push_str(",\"source\":");
+    line.push_str(&json(&Source {
+        file: &d.file,
+        line: d.line,
+        row: d.row,
+    }));
+    line.push_str(",\"rule\":");
+    line.push_str(&json(&d.rule));
+    line.push_str(",\"duplicate_of\":");
+    line.push_str(&json(&Twin {
+        index: d.of,
+        id: d.of_id,
+    }));
+    line.push_str(",\"similarity\":");
+    line.push_str(&json(&d.similarity));
+    if let Some(c) = d.containment {
+        line.push_str(",\"containment\":");
+        line.push_str(&json(&c));
+    }
+    if let Some(record) = d.record {
+        line.push_str(",\"record\":");
+        line.push_str(record);
+    }
+    if let Some(text) = d.text {
+        line.push_str(",\"text\":");
+        line.push_str(&json(text));
+    }
+    line.push_str("}\n");
+}
+
+/// The dropped documents as a Parquet table with the JSON lines' fields as
+/// columns (`source` and `duplicate_of` structs; `record`, the JSONL
+/// record's text, or `text`), written in batches.
+struct DroppedTable {
+    writer: ArrowWriter<std::io::BufWriter<std::fs::File>>,
+    schema: SchemaRef,
+    id: Vec<String>,
+    file: Vec<String>,
+    line: Vec<Option<u64>>,
+    row: Vec<Option<u64>>,
+    rule: Vec<String>,
+    of: Vec<u32>,
+    of_id: Vec<String>,
+    similarity: Vec<f32>,
+    containment: Vec<Option<f32>>,
+    record: Vec<Option<String>>,
+    text: Vec<Option<String>>,
+}
+
+/// Rows per batch of the dropped-documents table.
+const DROPPED_BATCH: usize = 1024;
+
+fn source_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::UInt64, true),
+        Field::new("row", DataType::UInt64, true),
+    ])
+}
+
+fn twin_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("index", DataType::UInt32, false),
+        Field::new("id", DataType::Utf8, false),
+    ])
+}
+
+impl DroppedTable {
+    fn create(path: &Path) -> Result<Self> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("source", DataType::Struct(source_fields()), false),
+            Field::new("rule", DataType::Utf8, false),
+            Field::new("duplicate_of", DataType::Struct(twin_fields()), false),
+            Field::new("similarity", DataType::Float32, false),
+            Field::new("containment", DataType::Float32, true),
+            Field::new("record", DataType::Utf8, true),
+            Field::new("text", DataType::Utf8, true),
+        ]));
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let writer =
+            ArrowWriter::try_new(std::io::BufWriter::new(file), schema.clone(), Some(props))
+                .map_err(|e| crate::corpus::parquet::error(path, None, e))?;
+        Ok(DroppedTable {
+            writer,
+            schema,
+            id: Vec::new(),
+            file: Vec::new(),
+            line: Vec::new(),
+            row: Vec::new(),
+            rule: Vec::new(),
+            of: Vec::new(),
+            of_id: Vec::new(),
+            similarity: Vec::new(),
+            containment: Vec::new(),
+            record: Vec::new(),
+            text: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, d: &Dropped, path: &Path) -> Result<()> {
+        self.id.push(d.id.to_string());
+        self.file.push(d.file.clone());
+        self.line.push(d.line);
+        self.row.push(d.row);
+        self.rule.push(crate::output::report::name(&d.rule));
+        self.of.push(d.of);
+        self.of_id.push(d.of_id.to_string());
+        self.similarity.push(d.similarity);
+        self.containment.push(d.containment);
+        self.record.push(d.record.map(str::to_string));
+        self.text.push(d.text.map(str::to_string));
+        if self.id.len() >= DROPPED_BATCH {
+            self.flush(path)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, path: &Path) -> Result<()> {
+        if self.id.is_empty() {
+            return Ok(());
+        }
+        fn strings(v: &mut Vec<String>) -> ArrayRef {
+            Arc::new(StringArray::from(std::mem::take(v)))
+        }
+        let source = StructArray::new(
+            source_fields(),
+            vec![
+                strings(&mut self.file),
+                Arc::new(UInt64Array::from(std::mem::take(&mut self.line))),
+                Arc::new(UInt64Array::from(std::mem::take(&mut self.row))),
+            ],
+            None,
+        );
+        let twin = StructArray::new(
+            twin_fields(),
+            vec![
+                Arc::new(UInt32Array::from(std::mem::take(&mut self.of))),
+                strings(&mut self.of_id),
+            ],
+            None,
+        );
+        let columns: Vec<ArrayRef> = vec![
+            strings(&mut self.id),
+            Arc::new(source),
+            strings(&mut self.rule),
+            Arc::new(twin),
+            Arc::new(Float32Array::from(std::mem::take(&mut self.similarity))),
+            Arc::new(Float32Array::from(std::mem::take(&mut self.containment))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.record))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.text))),
+        ];
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
+            .expect("the columns match the schema");
+        self.writer
+            .write(&batch)
+            .map_err(|e| crate::corpus::parquet::error(path, None, e))
+    }
+
+    fn finish(mut self, path: &Path) -> Result<()> {
+        self.flush(path)?;
+        self.writer
+            .close()
+            .map_err(|e| crate::corpus::parquet::error(path, None, e))?;
+        Ok(())
     }
 }
 

@@ -187,7 +187,7 @@ impl Summary {
 }
 
 /// The snake_case name serde gives a unit variant.
-fn name<T: Serialize>(v: &T) -> String {
+pub(crate) fn name<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -169,6 +169,33 @@ fn parquet_and_jsonl_shards_are_deduplicated_together_and_restored() {
     let v: Value = serde_json::from_str(parquet_line.lines().nth(1).unwrap()).unwrap();
     assert_eq!(v["source"]["row"], 2, "{v}");
 
+    // The same, as Parquet: the JSON lines' fields as columns.
+    let dropped_table = dir.path().join("dropped.parquet");
+    ok(&["scan", s(&input), "--dropped", s(&dropped_table)]);
+    let (table, _) = read(&dropped_table);
+    let twins = table.column_by_name("duplicate_of").unwrap().as_struct();
+    let twin_ids = twins.column_by_name("id").unwrap().as_string::<i32>();
+    let from_table: Vec<(String, String)> = ids(&table)
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, twin_ids.value(i).to_string()))
+        .collect();
+    assert_eq!(from_table, dropped);
+    let source = table.column_by_name("source").unwrap().as_struct();
+    let rows = source.column_by_name("row").unwrap();
+    assert!(rows.is_null(0));
+    assert_eq!(
+        rows.as_primitive::<arrow_array::types::UInt64Type>()
+            .value(1),
+        2
+    );
+    let records = table.column_by_name("record").unwrap().as_string::<i32>();
+    let record: Value = serde_json::from_str(records.value(0)).unwrap();
+    assert_eq!(record["id"], "b-1");
+    assert!(records.is_null(1));
+    let rule = table.column_by_name("rule").unwrap().as_string::<i32>();
+    assert_eq!(rule.value(0), v["rule"].as_str().unwrap());
+
     // Every column, the same schema and codec; the kept rows in order, the
     // repeated paragraph cut from p0-5's text only.
     let (kept0, codec0) = read(&out.join("data/train-00000-of-00002.parquet"));
