@@ -2,7 +2,8 @@
 //! place in the document: short, no sentence punctuation, a marker word that
 //! news templates in many languages use, position before or after the body,
 //! vocabulary unrelated to the body. None of them removes a line that ends a
-//! sentence and is long enough to be prose.
+//! sentence and is long enough to be prose, but for a copyright notice in a
+//! page's footer and what follows it there.
 //!
 //! | rule | what it removes |
 //! |---|---|
@@ -12,7 +13,7 @@
 //! | `credit_line` | "Photo: ...", "Source: ...", "Image credit: ..." label lines, and lines that are only a parenthesised credit |
 //! | `caption` | a line without sentence punctuation that ends in a parenthesised credit ("(... via AP)", "(Photo: ...)"), and the image text line just above it |
 //! | `comment_thread` | a thread of comments below the article (records of a name, a date stamp and what was said) and all that follows it |
-//! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link") |
+//! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link"); a page's footer: its copyright notice ("© 2025 ..."), what follows it and the footer's links above it |
 
 use crate::boilerplate::body::Class;
 use crate::plan::{Kind, Removal, Rule};
@@ -375,6 +376,26 @@ fn stamp_shape(s: &SegmentView) -> u8 {
         })
 }
 
+/// Words of a copyright notice at most: a longer line that holds a "©" is
+/// prose about something else.
+const NOTICE_WORDS: usize = 60;
+
+/// Whether the line is a copyright notice: a "©", or a first word
+/// "Copyright", beside a year ("© 2025 Acme Ltd. All rights reserved.",
+/// "Copyright 2010-2025 Jane Doe"). The sign and the year are what notices
+/// share across languages; a line about copyright ("copyright lawyers said")
+/// has neither the sign nor the opening.
+fn is_notice(s: &SegmentView) -> bool {
+    let text = s.text;
+    let sign = text.contains('©');
+    let opens = raw_words(text).next().is_some_and(|w| w == "copyright");
+    let year = text
+        .as_bytes()
+        .split(|b| !b.is_ascii_digit())
+        .any(|d| d.len() == 4 && (d.starts_with(b"19") || d.starts_with(b"20")));
+    (sign || opens) && year && s.words() <= NOTICE_WORDS
+}
+
 fn is_credit_line(s: &SegmentView) -> bool {
     if s.words() == 0 || s.words() > 12 {
         return false;
@@ -532,6 +553,8 @@ pub struct LineFacts {
     pub menu: bool,
     /// A user rule says the line is content: no boilerplate rule removes it.
     pub pinned: bool,
+    /// A copyright notice ([`is_notice`]).
+    notice: bool,
 }
 
 const PROSE: u8 = 1;
@@ -643,7 +666,10 @@ impl LineFacts {
         b[1..3].copy_from_slice(&self.content.to_le_bytes());
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
-        b[7] = self.class as u8 | (self.menu as u8) << 6 | (self.pinned as u8) << 7;
+        b[7] = self.class as u8
+            | (self.notice as u8) << 5
+            | (self.menu as u8) << 6
+            | (self.pinned as u8) << 7;
         b[8] = self.stamp;
         b
     }
@@ -654,7 +680,8 @@ impl LineFacts {
             content: u16::from_le_bytes([b[1], b[2]]),
             in_body: u16::from_le_bytes([b[3], b[4]]),
             words: u16::from_le_bytes([b[5], b[6]]),
-            class: Class::from_code(b[7] & 0x3f),
+            class: Class::from_code(b[7] & 0x1f),
+            notice: b[7] & 0x20 != 0,
             menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
             stamp: b[8],
@@ -731,6 +758,7 @@ pub fn line_facts(
                 let mut w = text.split_whitespace();
                 w.next().is_some()
                     && s.words() <= 4
+                    && !ends_sentence(text)
                     && !text.contains(|c: char| c.is_ascii_digit() || "()[]{}".contains(c))
                     && w.all(|w| !w.chars().any(char::is_uppercase))
             };
@@ -762,6 +790,7 @@ pub fn line_facts(
                     )
                     | flag(ends_sentence(text), ENDS),
                 stamp: stamp_shape(s),
+                notice: is_notice(s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -890,11 +919,19 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
 ///   award winners) are made of short items and stay, and so do tables,
 ///   whose lines mostly carry figures; or
 /// - one or two interface labels: at most 4 words each, no digits or
-///   brackets, nothing capitalised after the first word ("Source link",
-///   "Read more"), which a name or a score never is.
+///   brackets, nothing capitalised after the first word, no sentence end
+///   ("Source link", "Read more"), which a name, a score or a sign-off
+///   ("Happy coding!") never is.
 ///
 /// A list introduced by the body ("The plan covers:") is the body's.
+///
+/// A page's footer goes too: its last copyright notice below at least
+/// [`ARTICLE_WORDS`] words of prose, when no prose on the article's topic
+/// follows it, with everything after it and the run of short lines that end
+/// no sentence just above it (the footer's links), unless that run shares
+/// its words with the article (a list of its own).
 pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    footer(facts, removals);
     let kept: Vec<usize> = (0..facts.len())
         .filter(|&i| removals[i].is_none() && facts[i].words > 0)
         .collect();
@@ -913,6 +950,48 @@ pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         for &i in tail {
             removals[i] = Some(Removal::new(Rule::TrailingBlock));
         }
+    }
+}
+
+/// Words of a footer link at most.
+const FOOTER_LINK_WORDS: u16 = 6;
+
+/// The footer part of [`trailing_block`].
+fn footer(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    let kept: Vec<usize> = (0..facts.len())
+        .filter(|&i| removals[i].is_none() && facts[i].words > 0)
+        .collect();
+    let Some(n) = kept.iter().rposition(|&i| facts[i].notice) else {
+        return;
+    };
+    let article = |i: usize| facts[i].has(PROSE) && !facts[i].notice && !facts[i].is_off_topic();
+    let above: usize = kept[..n]
+        .iter()
+        .filter(|&&i| facts[i].has(PROSE))
+        .map(|&i| usize::from(facts[i].words))
+        .sum();
+    if above < ARTICLE_WORDS || kept[n + 1..].iter().any(|&i| article(i)) {
+        return;
+    }
+    let links = kept[..n]
+        .iter()
+        .rev()
+        .take_while(|&&i| facts[i].words <= FOOTER_LINK_WORDS && !facts[i].has(ENDS))
+        .count();
+    let run = &kept[n - links..n];
+    let (content, in_body) = run.iter().fold((0u32, 0u32), |(c, b), &i| {
+        (
+            c + u32::from(facts[i].content),
+            b + u32::from(facts[i].in_body),
+        )
+    });
+    let start = if in_body * 3 < content.max(1) {
+        n - links
+    } else {
+        n
+    };
+    for &i in &kept[start..] {
+        removals[i] = Some(Removal::new(Rule::TrailingBlock));
     }
 }
 
@@ -1116,6 +1195,38 @@ mod tests {
             let r = removed(&format!("{BODY}{tail}"));
             assert_eq!(r.len(), tail.lines().count(), "{tail}: {r:?}");
         }
+    }
+
+    #[test]
+    fn a_footer_with_its_copyright_notice_goes() {
+        let footer = "Prev\nNext\nBack to top\nAll systems normal\nTerms | Privacy\n\
+            \u{a9} 2025 Acme Media Ltd. All rights reserved.\nPowered by Ghost";
+        let r = removed(&format!("{BODY}{BODY}{footer}"));
+        assert_eq!(r.len(), footer.lines().count(), "{r:?}");
+        assert!(r.iter().all(|(_, rule)| *rule == Rule::TrailingBlock));
+        // "Copyright" opening the line, with a year, is a notice too; the
+        // article's own last lines above it stay.
+        let text = format!("{BODY}{BODY}Happy coding!\nCopyright 2010-2025 Jane Roe");
+        let r: Vec<String> = removed(&text).into_iter().map(|x| x.0).collect();
+        assert_eq!(r, ["Copyright 2010-2025 Jane Roe"]);
+        // A list of the article's own above the notice stays.
+        let own = "Spending on roads\nSchools budget\nLibrary hours";
+        let r = removed(&format!("{BODY}{BODY}{own}\n\u{a9} 2025 City Times"));
+        assert_eq!(r.len(), 1, "{r:?}");
+    }
+
+    #[test]
+    fn copyright_in_prose_or_before_more_article_is_no_footer() {
+        // No sign and no opening "Copyright": a sentence about copyright.
+        let about = "Lawyers said the copyright case filed in 2004 would take years.";
+        assert!(removed(&format!("{BODY}{about}")).is_empty());
+        // A notice with the article going on below it (a photo's credit).
+        let credit = "\u{a9} 2021 Jane Roe";
+        let r = removed(&format!("{BODY}{credit}\n{BODY}"));
+        assert!(
+            r.iter().all(|(_, rule)| *rule != Rule::TrailingBlock),
+            "{r:?}"
+        );
     }
 
     #[test]
