@@ -205,3 +205,14 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The decompressed bytes of a gzip file (all its members).
+pub fn gunzip_bytes(path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()),
+        &mut bytes,
+    )
+    .unwrap();
+    bytes
+}

@@ -224,22 +224,15 @@ fn parquet_and_jsonl_shards_are_deduplicated_together_and_restored() {
         assert_eq!(&rows, original);
     }
     for shard in ["a/part-0.jsonl.gz", "b/part-0.jsonl.gz"] {
-        assert_eq!(gunzip(&back.join(shard)), gunzip(&input.join(shard)));
+        assert_eq!(
+            gunzip_bytes(&back.join(shard)),
+            gunzip_bytes(&input.join(shard))
+        );
     }
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-fn gunzip(path: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut flate2::read::MultiGzDecoder::new(fs::File::open(path).unwrap()),
-        &mut bytes,
-    )
-    .unwrap();
-    bytes
 }
 
 /// A file with the text in `meta.body` (large strings), integer ids, and

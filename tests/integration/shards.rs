@@ -23,13 +23,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn gunzip(path: &Path) -> String {
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::MultiGzDecoder::new(fs::File::open(path).unwrap()),
-        &mut text,
-    )
-    .unwrap();
-    text
+    String::from_utf8(gunzip_bytes(path)).unwrap()
 }
 
 #[test]
