@@ -208,12 +208,8 @@ fn holds_furniture(
         .filter(|run| facts[run[0]].menu && run.len() >= MENU_RUN)
         .any(|run| {
             let figures = run.iter().filter(|&&i| facts[i].has_figures()).count();
-            let (content, in_body) = run.iter().fold((0u32, 0u32), |(c, b), &i| {
-                let (ci, bi) = facts[i].vocabulary();
-                (c + u32::from(ci), b + u32::from(bi))
-            });
-            figures * 2 < run.len()
-                && (in_body * 3 < content.max(1) || (head && run.len() > HEAD_MENU))
+            let own = super::structural::share_article_words(run.iter().map(|&i| &facts[i]));
+            figures * 2 < run.len() && (!own || (head && run.len() > HEAD_MENU))
         })
 }
 

@@ -339,6 +339,7 @@ const STAMP_OTHERS: usize = 4;
 
 /// What a date stamp is made of: a year, a time, an age ("3 weeks ago"), a
 /// month's name, a date in figures.
+/// (The first, a year, is also what a copyright notice carries.)
 static STAMP_PARTS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
     [
         r"\b(?:1[89]|20)\d{2}\b",
@@ -389,11 +390,7 @@ fn is_notice(s: &SegmentView) -> bool {
     let text = s.text;
     let sign = text.contains('©');
     let opens = raw_words(text).next().is_some_and(|w| w == "copyright");
-    let year = text
-        .as_bytes()
-        .split(|b| !b.is_ascii_digit())
-        .any(|d| d.len() == 4 && (d.starts_with(b"19") || d.starts_with(b"20")));
-    (sign || opens) && year && s.words() <= NOTICE_WORDS
+    (sign || opens) && STAMP_PARTS[0].is_match(text) && s.words() <= NOTICE_WORDS
 }
 
 fn is_credit_line(s: &SegmentView) -> bool {
@@ -651,12 +648,6 @@ impl LineFacts {
     /// plan covers:").
     pub fn is_lead_in(&self) -> bool {
         self.has(LEAD_IN)
-    }
-
-    /// Its distinct content words, and how many of them the document's prose
-    /// also holds (for lines that are not prose themselves; 0 otherwise).
-    pub fn vocabulary(&self) -> (u16, u16) {
-        (self.content, self.in_body)
     }
 
     /// Nine little-endian bytes, for files of intermediate results.
@@ -932,9 +923,7 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
 /// its words with the article (a list of its own).
 pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     footer(facts, removals);
-    let kept: Vec<usize> = (0..facts.len())
-        .filter(|&i| removals[i].is_none() && facts[i].words > 0)
-        .collect();
+    let kept = kept_lines(facts, removals);
     let Some(p) = kept
         .iter()
         .rposition(|&i| facts[i].has(PROSE) || facts[i].has(LEAD_IN))
@@ -953,14 +942,29 @@ pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     }
 }
 
+/// The lines no rule removed yet that hold words.
+fn kept_lines(facts: &[LineFacts], removals: &[Option<Removal>]) -> Vec<usize> {
+    (0..facts.len())
+        .filter(|&i| removals[i].is_none() && facts[i].words > 0)
+        .collect()
+}
+
+/// Whether `lines` share their words with the article (a list of its own,
+/// not a site's): a third of their content words at least occur in its
+/// prose.
+pub fn share_article_words<'a>(lines: impl IntoIterator<Item = &'a LineFacts>) -> bool {
+    let (content, in_body) = lines.into_iter().fold((0u32, 0u32), |(c, b), f| {
+        (c + u32::from(f.content), b + u32::from(f.in_body))
+    });
+    in_body * 3 >= content.max(1)
+}
+
 /// Words of a footer link at most.
 const FOOTER_LINK_WORDS: u16 = 6;
 
 /// The footer part of [`trailing_block`].
 fn footer(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
-    let kept: Vec<usize> = (0..facts.len())
-        .filter(|&i| removals[i].is_none() && facts[i].words > 0)
-        .collect();
+    let kept = kept_lines(facts, removals);
     let Some(n) = kept.iter().rposition(|&i| facts[i].notice) else {
         return;
     };
@@ -978,17 +982,11 @@ fn footer(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         .rev()
         .take_while(|&&i| facts[i].words <= FOOTER_LINK_WORDS && !facts[i].has(ENDS))
         .count();
-    let run = &kept[n - links..n];
-    let (content, in_body) = run.iter().fold((0u32, 0u32), |(c, b), &i| {
-        (
-            c + u32::from(facts[i].content),
-            b + u32::from(facts[i].in_body),
-        )
-    });
-    let start = if in_body * 3 < content.max(1) {
-        n - links
-    } else {
+    let run = kept[n - links..n].iter().map(|&i| &facts[i]);
+    let start = if share_article_words(run) {
         n
+    } else {
+        n - links
     };
     for &i in &kept[start..] {
         removals[i] = Some(Removal::new(Rule::TrailingBlock));

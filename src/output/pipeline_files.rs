@@ -24,6 +24,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -60,7 +61,7 @@ enum Out {
 /// One dropped document, as both formats write it.
 struct Dropped<'a> {
     id: &'a str,
-    file: String,
+    file: Cow<'a, str>,
     /// Its line (JSONL, text) or row (Parquet) in `file`.
     line: Option<u64>,
     row: Option<u64>,
@@ -78,7 +79,7 @@ impl DroppedWriter {
     pub fn create(analysis: &Analysis, dest: &Path) -> Result<Self> {
         refuse_inside_inputs(analysis, dest)?;
         let staging = Staging::file(dest)?;
-        let out = if FileKind::of(&dest.to_string_lossy()) == Some(FileKind::Parquet) {
+        let out = if is_parquet(dest) {
             Out::Parquet(Box::new(DroppedTable::create(&staging.path)?))
         } else {
             Out::Jsonl {
@@ -109,14 +110,10 @@ impl DroppedWriter {
             return Ok(());
         };
         let doc = &d.document;
-        let parquet = doc
-            .file
-            .file_name()
-            .and_then(|n| FileKind::of(&n.to_string_lossy()))
-            == Some(FileKind::Parquet);
+        let parquet = is_parquet(&doc.file);
         let dropped = Dropped {
             id: &doc.id,
-            file: doc.file.to_string_lossy().into_owned(),
+            file: doc.file.to_string_lossy(),
             line: (!parquet).then_some(doc.line),
             row: parquet.then_some(doc.line),
             rule,
@@ -146,6 +143,11 @@ impl DroppedWriter {
         }
         self.staging.commit(&self.dest)
     }
+}
+
+/// Whether `path` names a Parquet file.
+fn is_parquet(path: &Path) -> bool {
+    FileKind::of(&path.to_string_lossy()) == Some(FileKind::Parquet)
 }
 
 /// A dropped document as one JSON line, into `line`.
@@ -271,7 +273,7 @@ impl DroppedTable {
 
     fn push(&mut self, d: &Dropped, path: &Path) -> Result<()> {
         self.id.push(d.id.to_string());
-        self.file.push(d.file.clone());
+        self.file.push(d.file.to_string());
         self.line.push(d.line);
         self.row.push(d.row);
         self.rule.push(crate::output::report::name(&d.rule));
