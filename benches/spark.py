@@ -65,7 +65,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         df = nds.read_jsonl(spark, args.corpus)
-        kept, dropped = nds.dedup(df)
+        kept, dropped = nds.clean(df)
         dropped.write.parquet(f"{tmp}/dropped")
         kept.write.parquet(f"{tmp}/kept")
         job = time.perf_counter() - t

@@ -1,0 +1,205 @@
+//! `report.html` in a real browser: headless Chromium opens the report of
+//! the bundled sample (and of a corpus with a duplicate), runs its script,
+//! and the rendered page is checked: the counts, the doubled body of `004`
+//! struck through as repeated paragraphs, the side-by-side view of a dropped
+//! duplicate, and no script error.
+//!
+//! Chromium comes from Debian's `chromium` package; `.ci/run` installs it
+//! and sets NEARDUP_REQUIRE_BROWSER=1, so that in CI a missing browser fails
+//! the test instead of skipping it. `cargo test -- --ignored screenshot`
+//! writes screenshots of the sample's report into target/.
+
+use crate::helpers::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("NEARDUP_CHROMIUM").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromium")),
+        Some(PathBuf::from("/usr/bin/chromium-browser")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("NEARDUP_REQUIRE_BROWSER").is_none(),
+            "NEARDUP_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("browser tests skipped: no chromium (apt-get install chromium)");
+    }
+    found
+}
+
+/// Runs headless Chromium on `page#hash`; `extra` adds flags. Returns
+/// (stdout, stderr).
+fn run_chromium(browser: &Path, page: &Path, hash: &str, extra: &[String]) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}#{hash}", page.display());
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ])
+        .args(extra)
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The page's DOM after its script ran, checked for script errors.
+fn dom(browser: &Path, page: &Path, hash: &str) -> String {
+    let (dom, stderr) = run_chromium(browser, page, hash, &["--dump-dom".into()]);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the script did not finish: {stderr}"
+    );
+    assert!(dom.contains("data-errors=\"0\""), "script errors: {stderr}");
+    for line in stderr.lines() {
+        assert!(
+            !(line.contains("CONSOLE") && (line.contains("Uncaught") || line.contains("Error"))),
+            "console error: {line}"
+        );
+    }
+    dom
+}
+
+/// The text of the element marked `data-testid="id"` (a leaf).
+fn testid<'a>(dom: &'a str, id: &str) -> &'a str {
+    let at = dom
+        .find(&format!("data-testid=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id}"));
+    let rest = &dom[at..];
+    let start = rest.find('>').unwrap() + 1;
+    &rest[start..start + rest[start..].find('<').unwrap()]
+}
+
+/// Unescapes the few entities Chromium writes in text.
+fn text(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn report_of_the_sample_renders_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&sample()), "--out", s(&out), "-q"]);
+    let report = report(&out.join("report.json"));
+    let page = out.join("report.html");
+    let summary = &report["summary"];
+
+    let overview = dom(&browser, &page, "");
+    assert_eq!(testid(&overview, "documents"), "5");
+    assert_eq!(
+        testid(&overview, "segments-removed"),
+        summary["segments_removed"].to_string()
+    );
+    assert_eq!(testid(&overview, "documents-dropped"), "0");
+    assert!(overview.contains("data-testid=\"threshold\""));
+
+    // The doubled body of 004: every repeated paragraph struck through.
+    let index = report["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|d| d["id"] == "004_92d7cee229c4202d.txt")
+        .unwrap();
+    let doc = dom(&browser, &page, &format!("doc={index}"));
+    let removed = report["documents"][index]["removed"].as_array().unwrap();
+    let repeats: Vec<&str> = removed
+        .iter()
+        .filter(|s| s["kind"] == "repeated_paragraph")
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(repeats.len() >= 10);
+    let struck: Vec<String> = doc
+        .split("<del class=\"span kind-repeated_paragraph\"")
+        .skip(1)
+        .map(|part| {
+            let start = part.find('>').unwrap() + 1;
+            text(&part[start..start + part[start..].find("</del>").unwrap()])
+        })
+        .collect();
+    assert_eq!(struck.len(), repeats.len());
+    for (shown, span) in struck.iter().zip(&repeats) {
+        assert_eq!(shown, span);
+    }
+    assert_eq!(
+        doc.matches("<del class=\"span kind-").count(),
+        removed.len()
+    );
+}
+
+#[test]
+fn a_dropped_duplicate_is_shown_beside_its_kept_twin() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let original = article(5, 6);
+    fs::write(input.join("a.txt"), &original).unwrap();
+    fs::write(input.join("b.txt"), edit(&original, 10, 2)).unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&input), "--out", s(&out), "-q"]);
+    let page = out.join("report.html");
+    let overview = dom(&browser, &page, "");
+    assert_eq!(testid(&overview, "documents-dropped"), "1");
+    let doc = dom(&browser, &page, "doc=1");
+    assert!(doc.contains("data-testid=\"diff-dropped\""));
+    assert!(doc.contains("<ins class=\"d\">"), "the edits are marked");
+    assert!(
+        doc.contains("href=\"#doc=0\""),
+        "a link to the kept document"
+    );
+}
+
+/// Writes screenshots of the sample's report into target/, to look at.
+#[test]
+#[ignore]
+fn screenshot() {
+    let browser = chromium().expect("chromium");
+    let target = crate::helpers::repo_root().join("target");
+    let out = target.join("report-sample");
+    ok(&["clean", s(&sample()), "--out", s(&out), "-q", "--force"]);
+    for (name, hash) in [
+        ("report-overview.png", ""),
+        ("report-document.png", "doc=4"),
+    ] {
+        let png = target.join(name);
+        run_chromium(
+            &browser,
+            &out.join("report.html"),
+            hash,
+            &[
+                "--window-size=1400,1100".into(),
+                format!("--screenshot={}", png.display()),
+            ],
+        );
+        assert!(png.exists());
+        eprintln!("wrote {}", png.display());
+    }
+}

@@ -1,0 +1,645 @@
+//! `neardup._core`: the Rust core for Python. Kernels take and give Arrow
+//! record batches (ids as signed 64-bit integers, text as UTF-8 or large
+//! UTF-8, as Spark's `mapInArrow` hands them over), release the GIL while
+//! they work, and turn every error and every panic into a Python exception.
+
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+};
+use arrow_array::RecordBatch;
+use arrow_array::{Array, ArrayRef, BinaryArray, Int64Array, LargeStringArray, StringArray};
+use arrow_pyarrow::PyArrowType;
+use arrow_schema::{DataType, Field, Schema};
+use neardup::analyze::{Analyzer, Scratch};
+use neardup::boilerplate::template::{DocKeys, SharedLines};
+use neardup::config::Config;
+use neardup::matching::{self, Match};
+use neardup::pipeline::Silent;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pyo3::create_exception!(
+    _core,
+    NeardupError,
+    PyValueError,
+    "An error in the options, the data or the files; the message names the file and line."
+);
+
+/// Runs `f` on a thread of its own while this one, without the GIL, waits
+/// for it and checks for signals every tenth of a second: Ctrl-C asks the
+/// run to stop (it removes what it had begun to write) and raises
+/// `KeyboardInterrupt` once it has. An error becomes `NeardupError`, a
+/// panic `RuntimeError`.
+fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, String> + Send) -> PyResult<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Waited on without the GIL, from whichever thread holds the wait.
+    let rx = std::sync::Mutex::new(rx);
+    let recv = |timeout: Option<std::time::Duration>| {
+        let rx = rx.lock().expect("one waiter");
+        match timeout {
+            Some(t) => rx.recv_timeout(t),
+            None => rx
+                .recv()
+                .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        let outcome = loop {
+            let wait = py.detach(|| recv(Some(std::time::Duration::from_millis(100))));
+            match wait {
+                Ok(outcome) => break outcome,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if let Err(signal) = py.check_signals() {
+                        neardup::interrupt::request();
+                        let _ = py.detach(|| recv(None));
+                        neardup::interrupt::clear();
+                        return Err(signal);
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    unreachable!("the worker sends before it ends")
+                }
+            }
+        };
+        outcome
+            .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                PyRuntimeError::new_err(format!("neardup: internal error: {what}"))
+            })?
+            .map_err(NeardupError::new_err)
+    })
+}
+
+/// The options of a run: the CLI's options by the same names, with the
+/// same defaults, checked by the same code (`neardup::Options::config`).
+/// Give them as keyword arguments: `Options(threshold=0.9, profile="dedup")`.
+#[pyclass(module = "neardup._core", frozen, from_py_object)]
+#[derive(Clone)]
+struct Options {
+    options: neardup::Options,
+    config: Config,
+}
+
+/// `value` as JSON text, by Python's `json` (paths as strings).
+fn json_of(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let json = py.import("json")?;
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("default", py.import("os")?.getattr("fspath")?)?;
+    json.call_method("dumps", (value,), Some(&kwargs))?
+        .extract()
+}
+
+/// JSON text as a Python value, by Python's `json`.
+fn from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+fn options_value(options: &neardup::Options) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(options).expect("options serialise") {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("options are an object"),
+    }
+}
+
+#[pymethods]
+impl Options {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<Self> {
+        let text = match kwargs {
+            Some(kwargs) => json_of(py, kwargs.as_any())?,
+            None => "{}".into(),
+        };
+        let options: neardup::Options = serde_json::from_str(&text)
+            .map_err(|e| NeardupError::new_err(format!("options: {e}")))?;
+        let config = options
+            .config()
+            .map_err(|e| NeardupError::new_err(e.to_string()))?;
+        Ok(Options { options, config })
+    }
+
+    /// Every option by name, as `Options(**options.to_dict())` takes them.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_json(
+            py,
+            &serde_json::to_string(&self.options).expect("options serialise"),
+        )
+    }
+
+    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        match options_value(&self.options).get(name) {
+            Some(v) => from_json(py, &v.to_string()),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "Options has no option {name:?}"
+            ))),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut parts = Vec::new();
+        for (name, value) in options_value(&self.options) {
+            let value = from_json(py, &value.to_string())?.repr()?;
+            parts.push(format!("{name}={value}"));
+        }
+        Ok(format!("Options({})", parts.join(", ")))
+    }
+
+    fn __eq__(&self, other: &Options) -> bool {
+        self.options == other.options
+    }
+
+    /// The LSH bands and rows a run uses: those given, or the ones chosen
+    /// from the threshold.
+    #[getter]
+    fn lsh(&self) -> (usize, usize) {
+        let l = self.config.doc_lsh();
+        (l.bands, l.rows)
+    }
+
+    /// The minimum of distinct texts for a shared line in the template
+    /// census, or None when the run counts no lines.
+    #[getter]
+    fn census_min_docs(&self) -> Option<usize> {
+        self.config.census_min_docs()
+    }
+}
+
+/// The text column of a batch, UTF-8 or large UTF-8.
+fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, String> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name:?}"))?;
+    let strings: Vec<Option<&str>> = match column.data_type() {
+        DataType::Utf8 => column
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("a Utf8 column")
+            .iter()
+            .collect(),
+        DataType::LargeUtf8 => column
+            .as_any()
+            .downcast_ref::<LargeStringArray>()
+            .expect("a LargeUtf8 column")
+            .iter()
+            .collect(),
+        other => return Err(format!("column {name:?} is {other}, not UTF-8 text")),
+    };
+    Ok(strings.into_iter().map(|s| s.map(str::to_owned)).collect())
+}
+
+fn ids(batch: &RecordBatch, name: &str) -> Result<Int64Array, String> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name:?}"))?;
+    let ids = column
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .ok_or_else(|| format!("column {name:?} is {}, not int64", column.data_type()))?;
+    if ids.null_count() > 0 {
+        return Err(format!(
+            "column {name:?} has nulls; every document needs an id"
+        ));
+    }
+    Ok(ids.clone())
+}
+
+/// The template census of every document of `batch`: `id`, `keys` (its
+/// distinct segment keys) and `text` (the key of its whole text, so that
+/// exact copies count once). A key found in `template_min_docs` distinct
+/// texts or more is a shared line, set aside when documents are compared.
+#[pyfunction]
+#[pyo3(signature = (batch, options, text_column="text", id_column="id"))]
+fn template_keys(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+    text_column: &str,
+    id_column: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, id_column)?;
+        let texts = texts(&batch, text_column)?;
+        let seed = options.config.doc_sketch.seed;
+        let (mut id_out, mut text_out) = (Int64Builder::new(), Int64Builder::new());
+        let mut keys = ListBuilder::new(Int64Builder::new());
+        let mut buf = Vec::new();
+        for (id, text) in ids.iter().zip(texts) {
+            let k = DocKeys::of(&text.unwrap_or_default(), seed, &mut buf);
+            id_out.append_value(id.expect("no nulls"));
+            text_out.append_value(k.text_key() as i64);
+            keys.values()
+                .append_slice(&k.keys().iter().map(|&k| k as i64).collect::<Vec<_>>());
+            keys.append(true);
+        }
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("text_key", DataType::Int64, false),
+            Field::new(
+                "keys",
+                DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+                false,
+            ),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(id_out.finish()),
+            Arc::new(text_out.finish()),
+            Arc::new(keys.finish()),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Sketches every document of `batch`: the same per-document stage as the
+/// CLI (in-document rules, then MinHash of the content: what they keep, with
+/// the `shared` lines of the census set aside). Gives one row per document:
+/// `id`, `exact` (hash of the kept words; null without words), `judged`
+/// (whether its content can be judged a near copy), `bits` (the b-bit
+/// signature, one byte a permutation) and `band_keys` (one LSH bucket key a
+/// band, for judged documents).
+#[pyfunction]
+#[pyo3(signature = (batch, options, shared=Vec::new(), text_column="text", id_column="id"))]
+fn sketch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+    shared: Vec<i64>,
+    text_column: &str,
+    id_column: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, id_column)?;
+        let texts = texts(&batch, text_column)?;
+        let config = &options.config;
+        let shared = SharedLines::from_keys(shared.into_iter().map(|k| k as u64).collect());
+        let analyzer = Analyzer::new(config);
+        let lsh = config.doc_lsh();
+        let mut scratch = Scratch::default();
+        let (mut id_out, mut exact, mut judged) = (
+            Int64Builder::new(),
+            Int64Builder::new(),
+            BooleanBuilder::new(),
+        );
+        let mut bits = BinaryBuilder::new();
+        let mut keys = ListBuilder::new(Int64Builder::new());
+        let (mut low, mut band) = (Vec::new(), Vec::new());
+        for (id, text) in ids.iter().zip(texts) {
+            let text = text.unwrap_or_default();
+            if text.len() as u64 > config.max_document_bytes() {
+                return Err(format!(
+                    "document {} is longer than the largest document read",
+                    id.unwrap_or_default()
+                ));
+            }
+            let s = analyzer.analyze(0, &text, &mut scratch, &shared, None);
+            id_out.append_value(id.expect("no nulls"));
+            exact.append_option((s.kept_words > 0).then_some(s.exact as i64));
+            let j = matching::judged(
+                s.content_words,
+                s.kept_words,
+                config.doc_sketch.shingle_size,
+            );
+            judged.append_value(j);
+            low.clear();
+            matching::verify::low_bytes(&s.signature, &mut low);
+            bits.append_value(&low);
+            band.clear();
+            if j {
+                matching::lsh::band_keys(&s.signature, lsh, config.doc_sketch.seed, &mut band);
+            }
+            keys.values()
+                .append_slice(&band.iter().map(|&k| k as i64).collect::<Vec<_>>());
+            keys.append(true);
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(id_out.finish()),
+            Arc::new(exact.finish()),
+            Arc::new(judged.finish()),
+            Arc::new(bits.finish()),
+            Arc::new(keys.finish()),
+        ];
+        RecordBatch::try_new(sketch_schema(), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Resolves one candidate component: its rows of `sketch` (any order). Each
+/// document is kept or dropped exactly as the CLI decides it, by the core's
+/// own `matching::resolve`: in id order, against the most similar kept
+/// document it shares a bucket or its exact text with. Gives one row per
+/// dropped document: `id`, `duplicate_of`, `rule`, `similarity`.
+#[pyfunction]
+#[pyo3(signature = (batch, options))]
+fn resolve(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, "id")?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| format!("no column {name:?}"))
+        };
+        let exact = column("exact")?
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or("column \"exact\" is not int64")?
+            .clone();
+        let bits = column("bits")?
+            .as_any()
+            .downcast_ref::<BinaryArray>()
+            .ok_or("column \"bits\" is not binary")?
+            .clone();
+        let bands = column("band_keys")?
+            .as_any()
+            .downcast_ref::<arrow_array::ListArray>()
+            .ok_or("column \"band_keys\" is not a list")?
+            .clone();
+        // Input order is id order.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&r| ids.value(r));
+        let permutations = options.config.doc_sketch.permutations;
+        let mut sigs = matching::verify::BitSignatures::new(permutations);
+        let mut exacts = Vec::with_capacity(order.len());
+        let dir = std::env::temp_dir();
+        let records: usize = order.iter().map(|&r| bands.value(r).len()).sum();
+        let mut sorter = neardup::spill::Sorter::new("component", &dir, records + 1);
+        for (d, &r) in order.iter().enumerate() {
+            let b = bits.value(r);
+            if b.len() != permutations {
+                return Err("signatures of another length than the options say".into());
+            }
+            sigs.push_bits(b);
+            exacts.push((!exact.is_null(r)).then(|| exact.value(r) as u64));
+            let keys = bands.value(r);
+            let keys = keys
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or("band keys are not int64")?;
+            for k in keys.iter().flatten() {
+                sorter
+                    .push((k as u64, d as u32))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        let matched = matching::resolve(
+            &exacts,
+            sorter,
+            |a, b| sigs.similarity(a, b),
+            options.config.threshold,
+            &dir,
+            records + 1,
+        )
+        .map_err(|e| e.to_string())?;
+        let (mut id_out, mut of_out, mut sim_out) = (
+            Int64Builder::new(),
+            Int64Builder::new(),
+            Float64Builder::new(),
+        );
+        let mut rule_out = StringBuilder::new();
+        for (d, v) in matched.verdicts.iter().enumerate() {
+            let Some(by) = v.by else { continue };
+            id_out.append_value(ids.value(order[d]));
+            of_out.append_value(ids.value(order[v.of as usize]));
+            rule_out.append_value(match by {
+                Match::Exact => "exact_document",
+                Match::Near => "near_duplicate_document",
+                Match::Contained => "contained_duplicate",
+            });
+            sim_out.append_value(v.similarity as f64);
+        }
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("duplicate_of", DataType::Int64, false),
+            Field::new("rule", DataType::Utf8, false),
+            Field::new("similarity", DataType::Float64, false),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(id_out.finish()),
+            Arc::new(of_out.finish()),
+            Arc::new(rule_out.finish()),
+            Arc::new(sim_out.finish()),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Connected components of the edges of `batch` (int64 columns `a` and
+/// `b`), by the core's union-find: one row per node of an edge, `node` and
+/// `label`, the smallest node of its component.
+#[pyfunction]
+#[pyo3(signature = (batch,))]
+fn components(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let column = |name: &str| -> Result<Int64Array, String> {
+            let c = batch
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned())
+                .ok_or_else(|| format!("no int64 column {name:?}"))?;
+            match c.null_count() {
+                0 => Ok(c),
+                _ => Err(format!("column {name:?} has nulls")),
+            }
+        };
+        let (a, b) = (column("a")?, column("b")?);
+        // Nodes numbered in order, so that the smallest number is the
+        // smallest node.
+        let mut nodes: Vec<i64> = a
+            .values()
+            .iter()
+            .chain(b.values().iter())
+            .copied()
+            .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        if nodes.len() > u32::MAX as usize {
+            return Err("more than 4 billion nodes".into());
+        }
+        let number = |x: i64| nodes.binary_search(&x).expect("a node") as u32;
+        let edges = a.values().iter().zip(b.values().iter());
+        let labels = neardup::matching::cluster::components(
+            nodes.len(),
+            edges.map(|(&x, &y)| (number(x), number(y))),
+        );
+        let label: Int64Array = labels.iter().map(|&l| nodes[l as usize]).collect();
+        let schema = Schema::new(vec![
+            Field::new("node", DataType::Int64, false),
+            Field::new("label", DataType::Int64, false),
+        ]);
+        let columns: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(nodes)), Arc::new(label)];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+fn sketch_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("exact", DataType::Int64, true),
+        Field::new("judged", DataType::Boolean, false),
+        Field::new("bits", DataType::Binary, false),
+        Field::new(
+            "band_keys",
+            DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+            false,
+        ),
+    ]))
+}
+
+/// The estimated Jaccard similarity of each row's two b-bit signatures
+/// (binary columns `a` and `b`, as `sketch` gives them), as a batch with one
+/// column, `similarity`: the estimate the CLI verifies candidates with.
+#[pyfunction]
+#[pyo3(signature = (batch, a="bits_a", b="bits_b"))]
+fn similarity(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    a: &str,
+    b: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let column = |name: &str| -> Result<BinaryArray, String> {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
+                .ok_or_else(|| format!("no binary column {name:?}"))
+        };
+        let (a, b) = (column(a)?, column(b)?);
+        let mut out = Float64Builder::with_capacity(a.len());
+        for (x, y) in a.iter().zip(b.iter()) {
+            match (x, y) {
+                (Some(x), Some(y)) if x.len() == y.len() => {
+                    out.append_value(matching::verify::bbit_similarity(x, y))
+                }
+                _ => return Err("signatures of different lengths, or missing".into()),
+            }
+        }
+        let schema = Schema::new(vec![Field::new("similarity", DataType::Float64, false)]);
+        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(out.finish())])
+            .map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Cleans `inputs` into the folder `out`, as `neardup clean` does; gives
+/// the summary as JSON text.
+#[pyfunction]
+#[pyo3(signature = (inputs, out, options, force=false, annotate=false, dropped=None))]
+fn clean(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+    options: Options,
+    force: bool,
+    annotate: bool,
+    dropped: Option<PathBuf>,
+) -> PyResult<String> {
+    run(py, move || {
+        let clean = neardup::output::CleanOptions {
+            force,
+            mode: if annotate {
+                neardup::output::Mode::Annotate
+            } else {
+                neardup::output::Mode::Cut
+            },
+            dropped,
+        };
+        let done = neardup::clean(&inputs, &out, &options.options, &clean, &Silent)
+            .map_err(|e| e.to_string())?;
+        Ok(summary_json(&done.summary))
+    })
+}
+
+/// Scans `inputs` as `neardup scan` does: the report to the file `report`
+/// (and report.html beside it) when given, the dropped documents and the
+/// totals to `dropped` and `summary` when given; gives the summary as JSON
+/// text.
+#[pyfunction]
+#[pyo3(signature = (inputs, options, report=None, dropped=None, summary=None))]
+fn scan(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    options: Options,
+    report: Option<PathBuf>,
+    dropped: Option<PathBuf>,
+    summary: Option<PathBuf>,
+) -> PyResult<String> {
+    run(py, move || {
+        let extra = neardup::output::pipeline_files::PipelineFiles { dropped, summary };
+        let done = neardup::scan(
+            &inputs,
+            report.as_deref(),
+            std::io::sink(),
+            &extra,
+            &options.options,
+            &Silent,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(summary_json(&done.summary))
+    })
+}
+
+fn summary_json(summary: &neardup::output::report::Summary) -> String {
+    serde_json::to_string(summary).expect("a summary serialises")
+}
+
+/// Cleans a table held in memory (its schema and record batches) as
+/// `neardup clean` cleans the same rows in a Parquet file; gives the kept
+/// rows (every column, the text cleaned), the dropped rows (every column,
+/// then `duplicate_of`, `duplicate_of_row`, `rule`, `similarity`) and the
+/// summary as JSON text.
+#[pyfunction]
+#[pyo3(signature = (schema, batches, options))]
+fn clean_table(
+    py: Python<'_>,
+    schema: PyArrowType<Schema>,
+    batches: Vec<PyArrowType<RecordBatch>>,
+    options: Options,
+) -> PyResult<(PyArrowType<RecordBatch>, PyArrowType<RecordBatch>, String)> {
+    let schema = Arc::new(schema.0);
+    let batches: Vec<RecordBatch> = batches.into_iter().map(|b| b.0).collect();
+    let done = run(py, move || {
+        neardup::table::clean_table(schema, &batches, &options.options, &Silent)
+            .map_err(|e| e.to_string())
+    })?;
+    Ok((
+        PyArrowType(done.kept),
+        PyArrowType(done.dropped),
+        summary_json(&done.summary),
+    ))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Options>()?;
+    m.add_function(wrap_pyfunction!(template_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(sketch, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(components, m)?)?;
+    m.add_function(wrap_pyfunction!(clean, m)?)?;
+    m.add_function(wrap_pyfunction!(scan, m)?)?;
+    m.add_function(wrap_pyfunction!(clean_table, m)?)?;
+    m.add("NeardupError", m.py().get_type::<NeardupError>())?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+import json
+import random
+import subprocess
+
+import pytest
+from pyspark.sql import functions as F
+
+from neardup import spark as nds
+
+
+def union_find(nodes, edges):
+    parent = {n: n for n in nodes}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {n: find(n) for n in nodes}
+
+
+def graphs():
+    rng = random.Random(7)
+    yield "chain", [(i, i + 1) for i in range(60)]
+    yield "reversed chain", [(i + 1, i) for i in range(60)]
+    yield "star", [(0, i) for i in range(1, 50)] + [(100 + i, 100) for i in range(1, 30)]
+    for k in range(3):
+        n = 200
+        yield f"random {k}", [(rng.randrange(n), rng.randrange(n)) for _ in range(150)]
+
+
+@pytest.mark.parametrize("name,edges", list(graphs()))
+def test_connected_components_equal_union_find(spark, name, edges):
+    df = spark.createDataFrame(edges, "a long, b long")
+    nodes = {n for e in edges for n in e if e[0] != e[1]}
+    want = union_find(nodes, [e for e in edges if e[0] != e[1]])
+    distributed = {r["node"]: r["label"] for r in nds.components(df, driver_edges=0, checkpoint_every=2).collect()}
+    assert distributed == want, name
+    on_driver = {r["node"]: r["label"] for r in nds.components(df).collect()}
+    assert on_driver == want, name
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, neardup_bin):
+    d = tmp_path_factory.mktemp("corpus")
+    path, truth = d / "c.jsonl", d / "truth.jsonl"
+    subprocess.run(
+        [neardup_bin, "synth", "--docs", "3000", "--out", str(path), "--truth", str(truth), "--seed", "11"],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def cli_result(neardup_bin, path, extra=()):
+    """The CLI's dropped documents: id -> (the id it copies, rule)."""
+    out = subprocess.run([neardup_bin, "scan", str(path), "-q", *extra], check=True, capture_output=True)
+    report = json.loads(out.stdout)
+    return {
+        d["id"]: (d["duplicate_of"]["id"], d["rule"]) for d in report["documents"] if d["status"] == "dropped"
+    }
+
+
+@pytest.mark.parametrize("extra", [(), ("--documents-only",)])
+def test_spark_gives_the_clis_answer(spark, corpus, neardup_bin, extra):
+    want = cli_result(neardup_bin, corpus, extra)
+    assert len(want) > 100
+    df = nds.read_jsonl(spark, str(corpus))
+    kept, dropped = nds.clean(df, options={"documents_only": bool(extra)})
+    got = {r["id"]: (r["duplicate_of"], r["rule"]) for r in dropped.collect()}
+    assert got == want
+    assert kept.count() + len(got) == df.count()
+    assert kept.columns == [c for c in df.columns if c != nds.ROW]
+
+
+LOCAL_CLUSTER = r"""
+import json, sys
+from pyspark.sql import SparkSession
+from neardup import spark as nds
+s = (SparkSession.builder.master("local-cluster[2,1,1024]").appName("neardup-cluster")
+     .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+     .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+assert s.sparkContext.defaultParallelism >= 2
+df = nds.read_jsonl(s, sys.argv[1]).repartition(4)
+kept, dropped = nds.clean(df, options={"documents_only": True})
+print(json.dumps({r["id"]: [r["duplicate_of"], r["rule"]] for r in dropped.collect()}))
+s.stop()
+"""
+
+
+@pytest.mark.slow
+def test_two_executor_processes_give_the_same_answer(corpus, neardup_bin):
+    """Executors in processes of their own: everything the job ships
+    (options, batches, the extension module) crosses process boundaries."""
+    import os
+    import sys
+
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    out = subprocess.run(
+        [sys.executable, "-c", LOCAL_CLUSTER, str(corpus)], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = {k: tuple(v) for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+    assert got == cli_result(neardup_bin, corpus, ("--documents-only",))
+
+
+def test_parquet_rows_get_their_place_and_keep_every_column(spark, tmp_path):
+    rows = [("a text here with some words", "x"), ("another one with words", "y")]
+    spark.createDataFrame(rows, "body string, tag string").coalesce(1).write.parquet(str(tmp_path / "p.parquet"))
+    df = nds.read_parquet(spark, str(tmp_path / "p.parquet"))
+    assert [(r[nds.ROW], r["body"], r["tag"]) for r in df.orderBy(nds.ROW).collect()] == [
+        (0, rows[0][0], "x"),
+        (1, rows[1][0], "y"),
+    ]
+
+
+def test_a_parquet_folder_with_string_ids_and_nested_columns(spark, corpus, neardup_bin, tmp_path):
+    """Every column kept, the user's string ids in `duplicate_of`, and the
+    CLI's dropped documents, on a folder of two Parquet files."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = [json.loads(line) for line in corpus.read_text().splitlines()]
+    table = pa.Table.from_pylist(
+        [
+            {"id": r["id"], "text": r["text"], "meta": {"site": f"s{i % 3}", "rank": i}, "tags": ["a", f"t{i % 5}"]}
+            for i, r in enumerate(records)
+        ]
+    )
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "part-0.parquet")
+    pq.write_table(table.slice(half), folder / "part-1.parquet")
+    want = cli_result(neardup_bin, folder)
+    df = nds.read_parquet(spark, str(folder))
+    kept, dropped = nds.clean(df)
+    got = {r["id"]: (r["duplicate_of"], r["rule"]) for r in dropped.collect()}
+    assert got == want and len(got) > 100
+    assert kept.columns == ["id", "text", "meta", "tags"]
+    assert dropped.columns == ["id", "text", "meta", "tags", "duplicate_of", "duplicate_of_row", "rule", "similarity"]
+    by_id = {r["id"]: r for r in table.to_pylist()}
+    for r in dropped.limit(20).collect():
+        assert r["meta"].asDict() == by_id[r["id"]]["meta"] and r["tags"] == by_id[r["id"]]["tags"]
+        assert records[r["duplicate_of_row"]]["id"] == r["duplicate_of"]
+
+
+def test_the_job_refuses_an_existing_output_and_prints_its_summary(corpus, tmp_path):
+    import os
+    import sys
+
+    out = tmp_path / "out"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    run = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "neardup.spark", str(corpus), str(out), "--documents-only", *extra],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    first = run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary = json.loads(first.stdout[first.stdout.index("{"):])
+    assert summary["documents"] == 3000 and summary["documents_dropped"] > 100
+    again = run()
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert run("--overwrite").returncode == 0

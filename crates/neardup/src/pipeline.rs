@@ -1,0 +1,523 @@
+//! Runs the stages in order and nothing else.
+//!
+//! 1. The template census reads every document once and counts its segment
+//!    keys ([`Census`]): the corpus's shared lines are known
+//!    before any document is sketched.
+//! 2. The first pass reads every document again and, in parallel batches,
+//!    turns it into a [`DocSketch`] whose content sets the shared lines
+//!    aside. What the corpus-wide stages need goes into bounded structures:
+//!    bucket, prefix and passage records into external sorters, b-bit
+//!    signatures and exact hashes into flat arrays, the in-document results
+//!    into a sequential store on disk.
+//! 3. Documents are matched ([`matching::resolve`], then
+//!    [`matching::containment`]), corpus templates counted over the kept
+//!    documents, shared passages found between kept documents.
+//!
+//! The second pass ([`crate::output`]) reads the inputs and the store again
+//! in step, checks that every document is unchanged, and decides each
+//! document's plan ([`crate::plan::decide`]) as it writes.
+
+use crate::analyze::{Analyzer, DocSketch, Scratch};
+use crate::boilerplate::template::{Census, DocKeys, SegmentKeys, Shared};
+use crate::config::{Config, OnError};
+use crate::corpus::{self, Document, Input, ReadOptions};
+use crate::error::{Error, Result};
+use crate::matching::containment::{self, SignatureFile};
+use crate::matching::lsh::band_keys;
+use crate::matching::verify::BitSignatures;
+use crate::matching::{self, Match, Verdict};
+use crate::passages::{self, PassageRecord};
+use crate::plan::{Fate, Rule};
+use crate::sketch::shingle::fmix64;
+use crate::spill::Sorter;
+use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::passages::Match as PassageMatch;
+
+/// Told how a run advances, so that a front end can show progress. The
+/// library itself prints nothing.
+pub trait Progress: Sync {
+    /// A stage starts; `documents` is its total when known.
+    fn start(&self, _stage: &'static str, _documents: Option<u64>) {}
+    /// `documents` more documents, of `bytes` bytes, are done.
+    fn advance(&self, _documents: u64, _bytes: u64) {}
+    /// The stage is done.
+    fn finish(&self) {}
+    /// Something the user should know that is not an error: what an
+    /// interrupted earlier run left, and was removed.
+    fn note(&self, _message: &str) {}
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// A document left out because it could not be read (with `--on-error skip`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub file: String,
+    /// The error, naming the file and line.
+    pub reason: String,
+}
+
+/// Document ids, in one arena.
+#[derive(Debug, Default)]
+struct Ids {
+    text: String,
+    ends: Vec<u64>,
+}
+
+impl Ids {
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u64);
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+}
+
+/// The result of the first pass and the corpus-wide stages: everything the
+/// second pass needs to decide and write each document.
+#[derive(Debug)]
+pub struct Analysis {
+    pub config: Config,
+    pub inputs: Vec<Input>,
+    pub skipped: Vec<Skipped>,
+    ids: Ids,
+    /// Per document: kept, or dropped as a copy of which kept document.
+    verdicts: Vec<Verdict>,
+    /// Candidate pairs of documents that matching compared, by estimated
+    /// similarity, in [`matching::SIMILARITY_BINS`] equal bins over [0, 1].
+    pub similarity_histogram: Vec<u64>,
+    /// Segment keys found in many distinct documents, set aside when
+    /// documents are compared.
+    pub shared_lines: usize,
+    /// Corpus templates: (key, kept documents), sorted by key.
+    pub templates: Vec<(u64, u32)>,
+    /// Shared passages, sorted by (document, segment).
+    pub shared: Vec<PassageMatch>,
+    pub store: Store,
+    /// Wall time per stage, for the human summary.
+    pub timings: Vec<(&'static str, Duration)>,
+    /// The folder of temporary files, removed with the analysis.
+    _work: crate::output::staging::WorkDir,
+}
+
+impl Analysis {
+    /// Number of documents read.
+    pub fn len(&self) -> usize {
+        self.verdicts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.verdicts.is_empty()
+    }
+
+    /// The id of document `doc`.
+    pub fn id(&self, doc: u32) -> &str {
+        self.ids.get(doc)
+    }
+
+    /// Per document: whether some other document was dropped as its duplicate.
+    pub fn has_duplicates(&self) -> Vec<bool> {
+        let mut heads = vec![false; self.verdicts.len()];
+        for v in self.verdicts.iter().filter(|v| !v.is_kept()) {
+            heads[v.of as usize] = true;
+        }
+        heads
+    }
+
+    /// Whether document `doc` is kept.
+    pub fn kept(&self, doc: u32) -> bool {
+        self.verdicts[doc as usize].is_kept()
+    }
+
+    /// What happens to document `doc`.
+    pub fn fate(&self, doc: u32) -> Fate {
+        let v = self.verdicts[doc as usize];
+        let Some(by) = v.by else {
+            return Fate::Kept;
+        };
+        Fate::Dropped {
+            of: v.of,
+            similarity: v.similarity,
+            containment: (by == Match::Contained).then_some(v.containment),
+            rule: match by {
+                Match::Exact => Rule::ExactDocument,
+                Match::Near => Rule::NearDuplicateDocument,
+                Match::Contained => Rule::ContainedDuplicate,
+            },
+        }
+    }
+}
+
+/// Documents analysed per parallel batch.
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 64 << 20;
+
+/// What the first pass gathers.
+struct Gathered {
+    ids: Ids,
+    /// Hash of each document's kept text; `None` without words.
+    exact: Vec<Option<u64>>,
+    sigs: BitSignatures,
+    bands: Sorter<(u64, u32)>,
+    /// Content prefixes and full signatures, when containment is on.
+    prefixes: Option<(Sorter<(u64, u32)>, SignatureFile)>,
+    passages: Sorter<PassageRecord>,
+    store: StoreWriter,
+    skipped: Vec<Skipped>,
+    keys: Vec<u64>,
+    /// The documents' text hashes, folded in order, to check that the first
+    /// pass reads what the census read.
+    read: u64,
+}
+
+/// Folds the text hash of the next document into `state`.
+fn fold(state: u64, text_hash: u64) -> u64 {
+    fmix64(state ^ text_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
+}
+
+/// Refuses a temporary folder that is an input folder or inside one: a
+/// killed run would leave its work files among the inputs.
+fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::Config(format!(
+            "--temp-dir {}: no such folder; give a folder that exists",
+            dir.display()
+        )));
+    }
+    let abs = crate::output::staging::absolute(dir)?;
+    let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+    for input in paths.iter().filter(|p| p.is_dir()) {
+        let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+        if abs.starts_with(&input) {
+            return Err(Error::Config(format!(
+                "--temp-dir {} is inside the input folder {}; a killed run would leave its work files there",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads and analyses `paths` with `config` (validated here); temporary files
+/// go into a folder under `config.temp_dir`, removed when done.
+pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Result<Analysis> {
+    let config = config.validate()?;
+    if let Some(dir) = &config.temp_dir {
+        refuse_inside_inputs(paths, dir)?;
+    }
+    let temp = config.work_dir()?;
+    for swept in &temp.swept {
+        progress.note(&format!(
+            "removed {}, the temporary files of an interrupted earlier run",
+            swept.display()
+        ));
+    }
+    let mut timings = Vec::new();
+    let inputs = corpus::discover(paths)?;
+    // The memory budget, split over the sorters by record size.
+    let budget = config.memory_mb << 20;
+
+    let t = Instant::now();
+    let (shared, census_read) = if let Some(min_docs) = config.census_min_docs() {
+        progress.start("count lines", None);
+        let mut census = Census::new(temp.path(), budget / 2 / 20)?;
+        let mut read = 0u64;
+        let seed = config.doc_sketch.seed;
+        let mut base = 0u32;
+        read_batches(&inputs, &config, progress, &mut |batch| {
+            let keys: Vec<(DocKeys, u64)> = batch
+                .par_iter()
+                .map_init(Vec::new, |buf, doc| {
+                    let hash = doc.hash();
+                    (DocKeys::of(&doc.text, seed, buf), hash)
+                })
+                .collect();
+            for (k, (keys, hash)) in keys.iter().enumerate() {
+                census.add(base + k as u32, keys)?;
+                read = fold(read, *hash);
+            }
+            base += batch.len() as u32;
+            Ok(())
+        })?;
+        progress.finish();
+        let shared = census.finish(min_docs)?;
+        timings.push(("count lines", t.elapsed()));
+        (shared, Some((read, base)))
+    } else {
+        (Shared::none(), None)
+    };
+
+    let t = Instant::now();
+    let mut g = Gathered {
+        ids: Ids::default(),
+        exact: Vec::new(),
+        sigs: BitSignatures::new(config.doc_sketch.permutations),
+        bands: Sorter::new("bands", temp.path(), budget / 2 / 12),
+        prefixes: match config.containment {
+            Some(_) => Some((
+                Sorter::new("prefixes", temp.path(), budget / 8 / 12),
+                SignatureFile::create(temp.path(), config.doc_sketch.permutations)?,
+            )),
+            None => None,
+        },
+        passages: Sorter::new("passages", temp.path(), budget / 4 / 24),
+        store: StoreWriter::create(temp.path())?,
+        skipped: Vec::new(),
+        keys: Vec::new(),
+        read: 0,
+    };
+    progress.start("read + sketch", None);
+    let analyzer = Analyzer::new(&config);
+    let mut keys = shared.segment_keys()?;
+    let skipped = read_batches(&inputs, &config, progress, &mut |batch| {
+        flush(&analyzer, &config, &shared, keys.as_mut(), batch, &mut g)
+    })?;
+    g.skipped = skipped;
+    progress.finish();
+    if census_read.is_some_and(|c| c != (g.read, g.exact.len() as u32)) {
+        let path = inputs.last().map(|i| i.path.clone()).unwrap_or_default();
+        return Err(Error::InputChanged { path });
+    }
+    timings.push(("read + sketch", t.elapsed()));
+
+    let t = Instant::now();
+    let Gathered {
+        ids,
+        exact,
+        sigs,
+        bands,
+        prefixes,
+        passages,
+        store,
+        skipped,
+        ..
+    } = g;
+    let similarity = |a: u32, b: u32| sigs.similarity(a, b);
+    let matching::Matched {
+        mut verdicts,
+        histogram,
+    } = matching::resolve(
+        &exact,
+        bands,
+        similarity,
+        config.threshold,
+        temp.path(),
+        budget / 4 / 16,
+    )?;
+    if let (Some(threshold), Some((prefixes, mut signatures))) = (config.containment, prefixes) {
+        containment::find(
+            prefixes,
+            &mut signatures,
+            threshold,
+            similarity,
+            &mut verdicts,
+        )?;
+    }
+    drop(exact);
+    timings.push(("match documents", t.elapsed()));
+
+    let t = Instant::now();
+    let kept = |d: u32| verdicts[d as usize].is_kept();
+    let templates = shared.templates(kept, temp.path(), budget / 4 / 16)?;
+    let shared_lines = shared.lines.len();
+    drop(shared);
+    timings.push(("corpus templates", t.elapsed()));
+
+    let t = Instant::now();
+    let shared = passages::find(passages.sorted()?, kept, config.template_min_docs)?;
+    timings.push(("shared passages", t.elapsed()));
+
+    Ok(Analysis {
+        config,
+        inputs,
+        skipped,
+        ids,
+        verdicts,
+        similarity_histogram: histogram,
+        shared_lines,
+        templates,
+        shared,
+        store: store.finish()?,
+        _work: temp,
+        timings,
+    })
+}
+
+/// Reads every input on one thread while the caller's `work` runs on the
+/// batch before, so that parsing overlaps with the work on documents;
+/// batches keep input order. Returns the documents skipped as unreadable.
+fn read_batches(
+    inputs: &[Input],
+    config: &Config,
+    progress: &dyn Progress,
+    work: &mut dyn FnMut(&mut Vec<Document>) -> Result<()>,
+) -> Result<Vec<Skipped>> {
+    let fields = ReadOptions::of(config, false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(2);
+        let reader = scope.spawn(move || -> Result<Vec<Skipped>> {
+            let mut skipped = Vec::new();
+            let mut batch: Vec<Document> = Vec::new();
+            let mut batch_bytes = 0;
+            // The analysis stopped (and says why): stop reading.
+            let stopped = || Error::Config("analysis stopped".into());
+            for (index, input) in inputs.iter().enumerate() {
+                corpus::read(input, index as u32, &fields, &mut |doc| {
+                    crate::interrupt::check()?;
+                    let doc = match doc {
+                        Ok(doc) => doc,
+                        Err(e) if config.on_error == OnError::Skip => {
+                            skipped.push(Skipped {
+                                file: e
+                                    .path()
+                                    .unwrap_or(&input.path)
+                                    .to_string_lossy()
+                                    .into_owned(),
+                                reason: e.to_string(),
+                            });
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    batch_bytes += doc.text.len();
+                    batch.push(doc);
+                    if batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES {
+                        tx.send(std::mem::take(&mut batch)).map_err(|_| stopped())?;
+                        batch_bytes = 0;
+                    }
+                    Ok(())
+                })?;
+            }
+            if !batch.is_empty() {
+                tx.send(batch).map_err(|_| stopped())?;
+            }
+            Ok(skipped)
+        });
+        let mut worked = Ok(());
+        for mut batch in rx.iter() {
+            let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
+            progress.advance(batch.len() as u64, bytes);
+            worked = work(&mut batch);
+            if worked.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader.join().expect("the reader thread does not panic");
+        worked?;
+        read
+    })
+}
+
+fn flush(
+    analyzer: &Analyzer,
+    config: &Config,
+    shared: &Shared,
+    census: Option<&mut SegmentKeys>,
+    batch: &mut Vec<Document>,
+    g: &mut Gathered,
+) -> Result<()> {
+    let base = g.exact.len();
+    if base + batch.len() > u32::MAX as usize {
+        return Err(Error::Config(
+            "more than 4 billion documents in one run".into(),
+        ));
+    }
+    // The segment keys the census computed, in the same order.
+    let mut keys = vec![Vec::new(); batch.len()];
+    if let Some(census) = census {
+        for k in &mut keys {
+            census.next_into(k)?;
+        }
+    }
+    let sketches: Vec<DocSketch> = batch
+        .par_iter()
+        .zip(&keys)
+        .enumerate()
+        .map_init(Scratch::default, |scratch, (k, (doc, keys))| {
+            let keys = (!keys.is_empty()).then_some(&keys[..]);
+            let mut sketch =
+                analyzer.analyze((base + k) as u32, &doc.text, scratch, &shared.lines, keys);
+            if doc.original.is_some() {
+                // What the second pass and restore check is the bytes read.
+                sketch.text_hash = doc.hash();
+            }
+            sketch
+        })
+        .collect();
+    let lsh = config.doc_lsh();
+    let shingle_size = config.doc_sketch.shingle_size;
+    for (k, (doc, sketch)) in batch.drain(..).zip(sketches).enumerate() {
+        let d = (base + k) as u32;
+        g.ids.push(&doc.id);
+        g.read = fold(g.read, sketch.text_hash);
+        g.exact
+            .push((sketch.kept_words > 0).then_some(sketch.exact));
+        g.sigs.push(&sketch.signature);
+        if matching::judged(sketch.content_words, sketch.kept_words, shingle_size) {
+            g.keys.clear();
+            band_keys(&sketch.signature, lsh, config.doc_sketch.seed, &mut g.keys);
+            for &key in &g.keys {
+                g.bands.push((key, d))?;
+            }
+            if let (Some((prefixes, _)), Some(prefix)) = (g.prefixes.as_mut(), sketch.prefix) {
+                prefixes.push((prefix, d))?;
+            }
+        }
+        if let Some((_, signatures)) = g.prefixes.as_mut() {
+            signatures.push(sketch.shingles, &sketch.signature)?;
+        }
+        // Passages for the long segments that the in-document rules keep.
+        for (i, s) in sketch.segments.iter().enumerate() {
+            if s.signed && sketch.removals[i].is_none() {
+                g.passages.push(PassageRecord {
+                    key: s.exact,
+                    doc: d,
+                    segment: i as u32,
+                    start: s.span.start,
+                    end: s.span.end,
+                })?;
+            }
+        }
+        let segments = sketch
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SegmentLocal {
+                span: s.span,
+                words: s.words,
+                template: s.template,
+                facts: sketch.facts.get(i).copied().unwrap_or_default(),
+            })
+            .collect();
+        let removals = sketch
+            .removals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (i as u32, r)))
+            .collect();
+        g.store.write(&LocalRecord {
+            text_hash: sketch.text_hash,
+            bytes: sketch.bytes,
+            input: doc.input,
+            line: doc.line,
+            kept_words: sketch.kept_words,
+            content_words: sketch.content_words,
+            segments,
+            removals,
+        })?;
+    }
+    Ok(())
+}
