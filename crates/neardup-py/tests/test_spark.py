@@ -150,7 +150,7 @@ def test_a_parquet_folder_with_string_ids_and_nested_columns(spark, corpus, near
         assert records[r["duplicate_of_row"]]["id"] == r["duplicate_of"]
 
 
-def test_the_job_refuses_an_existing_output_and_prints_its_summary(corpus, tmp_path):
+def test_the_job_prints_its_summary_and_replaces_an_output_only_when_told(corpus, tmp_path):
     import os
     import sys
 
