@@ -11,8 +11,10 @@ and what the Spark job costs per document beyond the kernels.
 
 import argparse
 import json
+import os
 import pathlib
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -52,6 +54,9 @@ def main():
     kernels = time.perf_counter() - t
 
     from pyspark.sql import SparkSession
+
+    # Python workers run this interpreter, the one neardup is installed in.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     spark = (
         SparkSession.builder.master(args.master)
