@@ -450,17 +450,8 @@ fn components(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
-        let column = |name: &str| -> Result<Int64Array, String> {
-            let c = batch
-                .column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned())
-                .ok_or_else(|| format!("no int64 column {name:?}"))?;
-            match c.null_count() {
-                0 => Ok(c),
-                _ => Err(format!("column {name:?} has nulls")),
-            }
-        };
-        let (a, b) = (column("a")?, column("b")?);
+        // Edges join documents: their ends are ids.
+        let (a, b) = (ids(&batch, "a")?, ids(&batch, "b")?);
         // Nodes numbered in order, so that the smallest number is the
         // smallest node.
         let mut nodes: Vec<i64> = a

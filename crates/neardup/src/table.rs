@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::output::report::{self, Summary};
 use crate::pipeline::{self, Progress};
 use crate::plan::Fate;
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use std::path::Path;
 use std::sync::Arc;
@@ -138,7 +138,7 @@ fn refuse_null_texts(
     let mut first = 0u64;
     for batch in batches {
         let chain = pq::arrays(batch, text);
-        if let Some(i) = (0..batch.num_rows()).find(|&i| chain.iter().any(|a| a.is_null(i))) {
+        if let Some(i) = (0..batch.num_rows()).find(|&i| pq::is_null(&chain, i)) {
             return Err(pq::error(
                 name,
                 Some(first + i as u64 + 1),
@@ -199,7 +199,7 @@ fn kept(
         .enumerate()
         .map(|(i, t)| match t {
             Some(t) => Some(t.as_str()),
-            None => (!chain.iter().any(|a| a.is_null(i))).then(|| pq::text_at(values.as_ref(), i)),
+            None => (!pq::is_null(&chain, i)).then(|| pq::text_at(values.as_ref(), i)),
         })
         .collect();
     crate::output::parquet::with_texts(&all, text, cleaned)

@@ -147,7 +147,8 @@ pub fn arrays<'a>(batch: &'a RecordBatch, at: &[usize]) -> Vec<&'a ArrayRef> {
     out
 }
 
-fn is_null(chain: &[&ArrayRef], row: usize) -> bool {
+/// Whether row `row` is null anywhere along a field's path (`arrays`).
+pub fn is_null(chain: &[&ArrayRef], row: usize) -> bool {
     chain.iter().any(|a| a.is_null(row))
 }
 

@@ -93,7 +93,7 @@ fn hash_texts(hash: &mut xxhash_rust::xxh3::Xxh3, batch: &RecordBatch, text: &[u
     let chain = pq::arrays(batch, text);
     let values = chain.last().expect("one at least");
     for row in 0..batch.num_rows() {
-        if !chain.iter().any(|a| a.is_null(row)) {
+        if !pq::is_null(&chain, row) {
             hash.update(pq::text_at(values.as_ref(), row).as_bytes());
         }
         hash.update(&[0xFF]);
