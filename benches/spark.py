@@ -4,8 +4,9 @@
 
 Needs the `neardup` package with its `spark` extra installed (see the
 README) and `target/release/neardup`. Prints the wall time of `neardup scan`,
-of the Spark job (read, sketch, shuffle, verify, components, write Parquet),
-of the Rust kernels alone on the same documents (in this process, one core),
+of the Spark job (read, census, sketch, shuffle, verify, components,
+templates, cut, write Parquet), of the Rust kernels alone on the same
+documents (sketch and cut, in this process, one core),
 and what the Spark job costs per document beyond the kernels.
 """
 
@@ -41,7 +42,8 @@ def main():
     docs = report["summary"]["documents"]
     cli_dropped = report["summary"]["documents_dropped"]
 
-    # The kernels alone: the per-document stage of every document.
+    # The kernels alone: the per-document stage of every document, and the
+    # cut of each (as if every one were kept).
     texts, ids = [], []
     with open(args.corpus, encoding="utf-8") as f:
         for i, line in enumerate(f):
@@ -49,8 +51,11 @@ def main():
                 texts.append(json.loads(line)["text"])
                 ids.append(i)
     batch = pa.record_batch({"id": pa.array(ids, pa.int64()), "text": texts})
+    options = neardup.Options()
     t = time.perf_counter()
-    neardup.sketch(batch, neardup.Options())
+    sketched = neardup.sketch(batch, options)
+    local = pa.record_batch({"id": batch.column("id"), "text": batch.column("text"), "local": sketched.column("local")})
+    neardup.cut(local, options, [])
     kernels = time.perf_counter() - t
 
     from pyspark.sql import SparkSession

@@ -8,9 +8,10 @@ the same code. Every call releases the GIL while it works, raises
 ``NeardupError`` (a ``ValueError``) naming the file and line on bad input,
 and stops on Ctrl-C, removing what it had begun to write.
 
-The kernels ``sketch``, ``similarity``, ``template_keys`` and ``resolve``
-take and give Arrow record batches; ``neardup.spark`` runs document-level
-deduplication on Apache Spark with them.
+The kernels ``template_keys``, ``sketch``, ``similarity``, ``resolve``,
+``sentence_pairs``, ``corpus_templates`` and ``cut`` take and give Arrow
+record batches; ``neardup.spark`` runs the whole cleaning on Apache Spark
+with them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from neardup._core import NeardupError, Options, resolve, similarity, sketch, template_keys
+from neardup._core import (
+    NeardupError,
+    Options,
+    corpus_templates,
+    cut,
+    resolve,
+    sentence_pairs,
+    similarity,
+    sketch,
+    template_keys,
+)
 from neardup import _core
 
 __all__ = [
@@ -30,8 +41,11 @@ __all__ = [
     "Options",
     "clean",
     "clean_table",
+    "corpus_templates",
+    "cut",
     "resolve",
     "scan",
+    "sentence_pairs",
     "similarity",
     "sketch",
     "template_keys",

@@ -18,13 +18,20 @@ stages:
 4. each component resolved by the core's own ``matching::resolve``: in id
    order, each document dropped as a copy of the most similar kept document
    it shares a bucket with, or kept. No document is dropped through a chain
-   of neighbours.
+   of neighbours;
+5. the corpus templates: the shared lines counted over the kept documents,
+   less the sentences that stand in no block of template lines (the core's
+   ``template::sentence_pairs`` per document, counted, then
+   ``template::in_block`` on the driver);
+6. each kept document cut by the core's ``plan::decide`` with those
+   templates and the in-document results of stage 2, carried as the
+   core's own per-document record.
 
 Options, defaults and hashing are the CLI's, so a cluster and a laptop give
-the same answer on the same corpus. ``clean`` keeps every column and the
-user's ids of any type; the engine numbers rows itself (``ROW``). It drops
-duplicate documents only: cutting repeats and boilerplate from the kept
-text is not yet done here.
+the same answer on the same corpus: the same documents dropped, the same
+text cut from the kept ones. ``clean`` keeps every column and the user's
+ids of any type; the engine numbers rows itself (``ROW``). Two options are
+not yet done here and are refused: ``containment`` and ``remove_shared``.
 """
 
 from __future__ import annotations
@@ -43,7 +50,13 @@ SKETCH_SCHEMA = T.StructType(
         T.StructField("judged", T.BooleanType(), False),
         T.StructField("bits", T.BinaryType(), False),
         T.StructField("band_keys", T.ArrayType(T.LongType()), False),
+        T.StructField("shared_keys", T.ArrayType(T.LongType()), False),
+        T.StructField("local", T.BinaryType(), False),
     ]
+)
+
+PAIRS_SCHEMA = T.StructType(
+    [T.StructField("sentence", T.LongType(), False), T.StructField("neighbour", T.LongType(), False)]
 )
 
 KEYS_SCHEMA = T.StructType(
@@ -75,14 +88,45 @@ DRIVER_EDGES = 2_000_000
 driver, by the core's union-find, in one job; more go through the
 distributed large-star/small-star rounds."""
 
+GROUP_ROWS = 20_000
+"""Documents of candidate components resolved in one call of the core,
+about: whole components, as many as make this many rows."""
+
+BROADCAST_ROWS = 2_000_000
+"""Dropped documents up to this many are sent to every executor to be
+matched against the rows where they stand; more are joined by a shuffle."""
+
+SKETCHED = "_neardup_sketch_"
+"""The prefix of the sketch's columns, carried beside each row from the
+sketch stage to the cut, so that no join brings a text back."""
+
+
+def _numbered(df: DataFrame, keys: list[str], at: str) -> DataFrame:
+    """``df`` with ``ROW``: its rows in the order of the ``keys`` columns,
+    then of ``at``, whose values run without gaps within each group of
+    ``keys`` (a row index in a file; ``monotonically_increasing_id`` where
+    one partition reads the group in order). One small aggregation, each
+    group's count and first ``at``, collected; the offsets go back to every
+    executor with the rows staying where they are: no sort, no shuffle of
+    the rows, nothing through Python."""
+    groups = df.groupBy(*keys).agg(F.count(F.lit(1)).alias("_n"), F.min(at).alias("_first")).collect()
+    groups.sort(key=lambda g: tuple(g[k] for k in keys))
+    offsets, base = [], 0
+    for g in groups:
+        offsets.append((*(g[k] for k in keys), base - g["_first"]))
+        base += g["_n"]
+    schema = T.StructType([*df.select(*keys).schema.fields, T.StructField("_base", T.LongType(), False)])
+    table = df.sparkSession.createDataFrame(offsets, schema)
+    numbered = df.join(F.broadcast(table), keys).withColumn(ROW, F.col("_base") + F.col(at))
+    return numbered.drop(*keys, "_base", at)
+
 
 def with_rows(df: DataFrame) -> DataFrame:
     """``df`` with ``ROW``, each row's place in the DataFrame's order (its
     partitions in turn, each in its order): deterministic for a sorted or
-    freshly read DataFrame, never ``monotonically_increasing_id``."""
-    schema = T.StructType([*df.schema.fields, T.StructField(ROW, T.LongType(), False)])
-    rows = df.rdd.zipWithIndex().map(lambda r: (*r[0], r[1]))
-    return df.sparkSession.createDataFrame(rows, schema)
+    freshly read DataFrame."""
+    located = df.select("*", F.spark_partition_id().alias("_part"), F.monotonically_increasing_id().alias("_at"))
+    return _numbered(located, ["_part"], "_at")
 
 
 def read_jsonl(spark: SparkSession, path: str) -> DataFrame:
@@ -96,13 +140,11 @@ def read_jsonl(spark: SparkSession, path: str) -> DataFrame:
         "value",
         F.col("_metadata.file_path").alias("_file"),
         F.col("_metadata.file_block_start").alias("_block"),
-        # Increasing within a partition, which reads one block in order.
+        # Without gaps within a block: one partition reads a block in order.
         F.monotonically_increasing_id().alias("_at"),
     )
-    ordered = lines.orderBy("_file", "_block", "_at").select("value")
-    numbered = ordered.rdd.zipWithIndex().map(lambda r: (r[1], r[0][0]))
-    df = spark.createDataFrame(numbered, f"{ROW} long, json string").where(F.trim("json") != "")
-    return df.select(F.from_json("json", schema).alias("r"), ROW).select("r.*", ROW)
+    df = _numbered(lines, ["_file", "_block"], "_at").where(F.trim("value") != "")
+    return df.select(F.from_json("value", schema).alias("r"), ROW).select("r.*", ROW)
 
 
 def read_parquet(spark: SparkSession, path: str) -> DataFrame:
@@ -111,7 +153,7 @@ def read_parquet(spark: SparkSession, path: str) -> DataFrame:
     file order, as the CLI reads them."""
     df = spark.read.parquet(path)
     located = df.select("*", F.col("_metadata.file_path").alias("_file"), F.col("_metadata.row_index").alias("_at"))
-    return with_rows(located.orderBy("_file", "_at").drop("_file", "_at"))
+    return _numbered(located, ["_file"], "_at")
 
 
 def _options(options: dict) -> _core.Options:
@@ -132,9 +174,11 @@ def shared_lines(df: DataFrame, options: dict) -> list[int]:
             yield _core.template_keys(batch, o)
 
     keys = df.select("id", "text").mapInArrow(run, KEYS_SCHEMA)
+    # Equal text keys are equal texts, with the same keys: one of each is
+    # counted, before the keys are exploded.
     counts = (
-        keys.select("text_key", F.explode("keys").alias("key"))
-        .distinct()
+        keys.dropDuplicates(["text_key"])
+        .select(F.explode("keys").alias("key"))
         .groupBy("key")
         .count()
         .where(F.col("count") >= min_docs)
@@ -142,17 +186,107 @@ def shared_lines(df: DataFrame, options: dict) -> list[int]:
     return [r["key"] for r in counts.select("key").collect()]
 
 
-def sketch(df: DataFrame, options: dict, shared: list[int] | None = None) -> DataFrame:
-    """(id, text) -> one row of sketch per document, computed by the Rust
-    core with the ``shared`` lines set aside."""
+def _text(batch: pa.RecordBatch, text_field: str) -> pa.Array:
+    """The text field of ``batch``: a column, or a field inside struct
+    columns (``doc.body``), null where a struct around it is."""
+    import pyarrow.compute as pc
+
+    top, *inner = text_field.split(".")
+    array = batch.column(top)
+    for name in inner:
+        array = pc.struct_field(array, name)
+    return array
+
+
+def _with_text(array: pa.Array, inner: list[str], text: pa.Array) -> pa.Array:
+    """``array`` with the field at the path ``inner`` (inside its structs)
+    replaced by ``text``."""
+    if not inner:
+        return text
+    struct_type = array.type
+    fields = [struct_type.field(i) for i in range(struct_type.num_fields)]
+    children = [
+        _with_text(array.field(i), inner[1:], text) if f.name == inner[0] else array.field(i)
+        for i, f in enumerate(fields)
+    ]
+    mask = array.is_null() if array.null_count else None
+    return pa.StructArray.from_arrays(children, fields=fields, mask=mask)
+
+
+def sketch(df: DataFrame, options: dict, shared: list[int] | None = None, text_field: str = "text") -> DataFrame:
+    """Every row of ``df`` (with ``ROW``) and its sketch beside it, computed
+    by the Rust core with the ``shared`` lines set aside: the columns of
+    ``SKETCH_SCHEMA`` but the id, each named with ``SKETCHED`` before it."""
     lines = df.sparkSession.sparkContext.broadcast(shared or [])
+    extra = [T.StructField(SKETCHED + f.name, f.dataType, f.nullable) for f in SKETCH_SCHEMA.fields[1:]]
 
     def run(batches):
         opts = _options(options)
         for batch in batches:
-            yield _core.sketch(batch, opts, lines.value)
+            docs = pa.record_batch({"id": batch.column(ROW), "text": _text(batch, text_field)})
+            sketched = _core.sketch(docs, opts, lines.value)
+            yield pa.RecordBatch.from_arrays(
+                [*batch.columns, *sketched.columns[1:]],
+                names=[*batch.schema.names, *(SKETCHED + n for n in sketched.schema.names[1:])],
+            )
 
-    return df.select("id", "text").mapInArrow(run, SKETCH_SCHEMA)
+    return df.mapInArrow(run, T.StructType([*df.schema.fields, *extra]))
+
+
+def _sketches(sketched: DataFrame) -> DataFrame:
+    """The sketch of each row alone: ``id`` (its ``ROW``) and the other
+    columns of ``SKETCH_SCHEMA``."""
+    return sketched.select(
+        F.col(ROW).alias("id"), *(F.col(SKETCHED + f.name).alias(f.name) for f in SKETCH_SCHEMA.fields[1:])
+    )
+
+
+def templates(kept: DataFrame, options: dict, text_field: str = "text") -> list[tuple[int, int]]:
+    """The corpus templates, (key, kept documents), from the kept rows of
+    ``sketch``: the shared lines in ``template_min_docs`` kept documents or
+    more, less the sentences that stand in no block of template lines."""
+    min_docs = _options(options).census_min_docs
+    if min_docs is None:
+        return []
+    counts = kept.select(F.explode(SKETCHED + "shared_keys").alias("key")).groupBy("key").count()
+    candidates = [(r["key"], r["count"]) for r in counts.where(F.col("count") >= min_docs).collect()]
+    if not candidates:
+        return []
+    held = kept.sparkSession.sparkContext.broadcast(candidates)
+
+    def run(batches):
+        opts = _options(options)
+        for batch in batches:
+            yield _core.sentence_pairs(batch, opts, held.value)
+
+    texts = kept.select(F.col(text_field).alias("text"))
+    pairs = texts.mapInArrow(run, PAIRS_SCHEMA).groupBy("sentence", "neighbour").count()
+    counted = [(r["sentence"], r["neighbour"], r["count"]) for r in pairs.collect()]
+    return _core.corpus_templates(candidates, counted)
+
+
+def cut(kept: DataFrame, options: dict, corpus_templates: list[tuple[int, int]], text_field: str = "text") -> DataFrame:
+    """The kept rows of ``sketch``, each with its text cut as the CLI cuts
+    it (the core's ``plan::decide`` with the corpus templates), without
+    ``ROW`` and the sketch."""
+    held = kept.sparkSession.sparkContext.broadcast(corpus_templates)
+    columns = [f for f in kept.schema.fields if f.name != ROW and not f.name.startswith(SKETCHED)]
+    top, *inner = text_field.split(".")
+
+    def run(batches):
+        import pyarrow.compute as pc
+
+        opts = _options(options)
+        for batch in batches:
+            text = _text(batch, text_field)
+            docs = pa.record_batch({"id": batch.column(ROW), "text": text, "local": batch.column(SKETCHED + "local")})
+            new = pc.coalesce(_core.cut(docs, opts, held.value).column("text"), text)
+            yield pa.RecordBatch.from_arrays(
+                [_with_text(batch.column(f.name), inner, new) if f.name == top else batch.column(f.name) for f in columns],
+                names=[f.name for f in columns],
+            )
+
+    return kept.mapInArrow(run, T.StructType(columns))
 
 
 def candidates(sketched: DataFrame) -> DataFrame:
@@ -174,15 +308,21 @@ def candidates(sketched: DataFrame) -> DataFrame:
 
 def resolve(sketched: DataFrame, labels: DataFrame, options: dict) -> DataFrame:
     """The dropped documents of every candidate component, as the CLI drops
-    them: each component's sketches go to the core's ``resolve``."""
-    members = sketched.join(labels.withColumnRenamed("node", "id"), "id")
+    them: the core's ``resolve`` takes whole components, so they go to it
+    in groups of about ``GROUP_ROWS`` documents (components hashed by
+    label), one call a group rather than one a component."""
+    groups = max(1, labels.count() // GROUP_ROWS)
+    members = sketched.select("id", "exact", "judged", "bits", "band_keys").join(
+        labels.withColumnRenamed("node", "id"), "id"
+    )
+    grouped = members.withColumn("_group", F.pmod(F.xxhash64("label"), F.lit(groups)))
 
     def run(table):
         # A group is never empty; its columns in one chunk make one batch.
         (batch,) = table.combine_chunks().to_batches()
         return pa.Table.from_batches([_core.resolve(batch, _options(options))])
 
-    return members.groupBy("label").applyInArrow(run, DROPPED_SCHEMA)
+    return grouped.groupBy("_group").applyInArrow(run, DROPPED_SCHEMA)
 
 
 def _checkpoint(df: DataFrame) -> DataFrame:
@@ -252,40 +392,48 @@ def connected_components(edges: DataFrame, checkpoint_every: int = 1, max_rounds
 def clean(
     df: DataFrame, text_field: str = "text", id_field: str | None = None, options=None, checkpoint_every: int = 1
 ) -> tuple[DataFrame, DataFrame]:
-    """Near-duplicate documents removed from ``df``, as ``neardup clean``
-    removes them from the same rows: each document, after the in-document
-    rules and with the corpus's shared lines set aside, dropped as a copy of
-    the most similar earlier kept document it shares a bucket with.
+    """``df`` cleaned as ``neardup clean`` cleans the same rows: each
+    document, after the in-document rules and with the corpus's shared lines
+    set aside, dropped as a copy of the most similar earlier kept document it
+    shares a bucket with; repeats, corpus templates and boilerplate cut from
+    the text of the documents kept.
 
-    Returns ``(kept, dropped)``: the kept rows with every column of ``df``,
-    and the dropped rows with every column, then ``duplicate_of`` (the
+    Returns ``(kept, dropped)``: the kept rows with every column of ``df``
+    (the text cut), and the dropped rows with every column, then ``duplicate_of`` (the
     ``id_field`` of the kept document it copies; by default the options'
     ``id_field``, ``"id"``, when ``df`` has it, else null), ``duplicate_of_row``
     (that document's place in the input), ``rule`` and ``similarity``.
-    ``options`` are ``neardup.Options`` or a dict of them. The kept text is
-    written as it was: the Spark job does not yet cut repeats and
-    boilerplate from it (``neardup.clean_table`` does, on one machine)."""
+    ``options`` are ``neardup.Options`` or a dict of them; ``containment``
+    and ``remove_shared`` are refused (not yet done here)."""
     opts = options.to_dict() if isinstance(options, _core.Options) else dict(options or {})
     opts["text_field"] = text_field
-    id_field = id_field or _options(opts).id_field
+    checked = _options(opts)
+    for name in ("containment", "remove_shared"):
+        if getattr(checked, name):
+            raise _core.NeardupError(f"{name} is not yet done by the Spark job; neardup clean and clean_table do it")
+    id_field = id_field or checked.id_field
     if ROW not in df.columns:
         df = with_rows(df)
     docs = df.select(F.col(ROW).alias("id"), F.col(text_field).alias("text"))
-    sketched = sketch(docs, opts, shared_lines(docs, opts)).cache()
-    labels = components(candidates(sketched), checkpoint_every=checkpoint_every)
-    verdicts = resolve(sketched, labels, opts).select(
+    sketched = sketch(df, opts, shared_lines(docs, opts), text_field).cache()
+    sketches = _sketches(sketched)
+    labels = components(candidates(sketches), checkpoint_every=checkpoint_every)
+    verdicts = resolve(sketches, labels, opts).select(
         F.col("id").alias(ROW), F.col("duplicate_of").alias("duplicate_of_row"), "rule", "similarity"
-    )
+    ).cache()
+    small = F.broadcast if verdicts.count() <= BROADCAST_ROWS else (lambda d: d)
     columns = [c for c in df.columns if c != ROW]
     user_id = F.col(id_field) if id_field in columns else F.lit(None).cast("string")
-    of = df.select(F.col(ROW).alias("duplicate_of_row"), user_id.alias("duplicate_of"))
+    heads = sketched.select(F.col(ROW).alias("duplicate_of_row"), user_id.alias("duplicate_of")).join(
+        small(verdicts.select("duplicate_of_row").distinct()), "duplicate_of_row"
+    )
     dropped = (
-        df.join(verdicts, ROW)
-        .join(of, "duplicate_of_row")
+        sketched.join(small(verdicts), ROW)
+        .join(heads, "duplicate_of_row")
         .select(*columns, "duplicate_of", "duplicate_of_row", "rule", "similarity")
     )
-    kept = df.join(verdicts.select(ROW), ROW, "left_anti").select(*columns)
-    return kept, dropped
+    kept = sketched.join(small(verdicts.select(ROW)), ROW, "left_anti")
+    return cut(kept, opts, templates(kept, opts, text_field), text_field), dropped
 
 
 def _exists(spark: SparkSession, path: str) -> bool:

@@ -11,10 +11,13 @@ use arrow_array::{Array, ArrayRef, BinaryArray, Int64Array, LargeStringArray, St
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field, Schema};
 use neardup::analyze::{Analyzer, Scratch};
-use neardup::boilerplate::template::{DocKeys, SharedLines};
+use neardup::boilerplate::template::{self, DocKeys, SharedLines};
 use neardup::config::Config;
-use neardup::matching::{self, Match};
+use neardup::matching;
 use neardup::pipeline::Silent;
+use neardup::plan::{self, Fate};
+use neardup::store::LocalRecord;
+use neardup::text::Segment;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -265,8 +268,10 @@ fn template_keys(
 /// the `shared` lines of the census set aside). Gives one row per document:
 /// `id`, `exact` (hash of the kept words; null without words), `judged`
 /// (whether its content can be judged a near copy), `bits` (the b-bit
-/// signature, one byte a permutation) and `band_keys` (one LSH bucket key a
-/// band, for judged documents).
+/// signature, one byte a permutation), `band_keys` (one LSH bucket key a
+/// band, for judged documents), `shared_keys` (the distinct `shared` lines
+/// it holds, which the corpus templates are counted from) and `local` (what
+/// `cut` needs of it: the core's per-document record).
 #[pyfunction]
 #[pyo3(signature = (batch, options, shared=Vec::new(), text_column="text", id_column="id"))]
 fn sketch(
@@ -291,9 +296,10 @@ fn sketch(
             Int64Builder::new(),
             BooleanBuilder::new(),
         );
-        let mut bits = BinaryBuilder::new();
+        let (mut bits, mut local) = (BinaryBuilder::new(), BinaryBuilder::new());
         let mut keys = ListBuilder::new(Int64Builder::new());
-        let (mut low, mut band) = (Vec::new(), Vec::new());
+        let mut shared_keys = ListBuilder::new(Int64Builder::new());
+        let (mut low, mut band, mut record) = (Vec::new(), Vec::new(), Vec::new());
         for (id, text) in ids.iter().zip(texts) {
             let text = text.unwrap_or_default();
             if text.len() as u64 > config.max_document_bytes() {
@@ -321,6 +327,19 @@ fn sketch(
             keys.values()
                 .append_slice(&band.iter().map(|&k| k as i64).collect::<Vec<_>>());
             keys.append(true);
+            let mut held: Vec<i64> = s
+                .segments
+                .iter()
+                .filter(|g| shared.contains(g.template))
+                .map(|g| g.template as i64)
+                .collect();
+            held.sort_unstable();
+            held.dedup();
+            shared_keys.values().append_slice(&held);
+            shared_keys.append(true);
+            record.clear();
+            LocalRecord::of(&s, 0, id.expect("no nulls") as u64).encode(&mut record);
+            local.append_value(&record);
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id_out.finish()),
@@ -328,17 +347,21 @@ fn sketch(
             Arc::new(judged.finish()),
             Arc::new(bits.finish()),
             Arc::new(keys.finish()),
+            Arc::new(shared_keys.finish()),
+            Arc::new(local.finish()),
         ];
         RecordBatch::try_new(sketch_schema(), columns).map_err(|e| e.to_string())
     })?;
     Ok(PyArrowType(out))
 }
 
-/// Resolves one candidate component: its rows of `sketch` (any order). Each
-/// document is kept or dropped exactly as the CLI decides it, by the core's
-/// own `matching::resolve`: in id order, against the most similar kept
-/// document it shares a bucket or its exact text with. Gives one row per
-/// dropped document: `id`, `duplicate_of`, `rule`, `similarity`.
+/// Resolves whole candidate components, any number of them, each with all
+/// of its rows of `sketch` (in any order; they share no bucket and no exact
+/// hash, so each is resolved as if alone). Each document is kept or dropped
+/// exactly as the CLI decides it, by the core's own `matching::resolve`: in
+/// id order, against the most similar kept document it shares a bucket or
+/// its exact text with. Gives one row per dropped document: `id`,
+/// `duplicate_of`, `rule`, `similarity`.
 #[pyfunction]
 #[pyo3(signature = (batch, options))]
 fn resolve(
@@ -415,11 +438,7 @@ fn resolve(
             let Some(by) = v.by else { continue };
             id_out.append_value(ids.value(order[d]));
             of_out.append_value(ids.value(order[v.of as usize]));
-            rule_out.append_value(match by {
-                Match::Exact => "exact_document",
-                Match::Near => "near_duplicate_document",
-                Match::Contained => "contained_duplicate",
-            });
+            rule_out.append_value(by.rule().name());
             sim_out.append_value(v.similarity as f64);
         }
         let schema = Schema::new(vec![
@@ -488,12 +507,148 @@ fn sketch_schema() -> Arc<Schema> {
         Field::new("exact", DataType::Int64, true),
         Field::new("judged", DataType::Boolean, false),
         Field::new("bits", DataType::Binary, false),
-        Field::new(
-            "band_keys",
-            DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
-            false,
-        ),
+        Field::new("band_keys", int64_list(), false),
+        Field::new("shared_keys", int64_list(), false),
+        Field::new("local", DataType::Binary, false),
     ]))
+}
+
+fn int64_list() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Int64, true)))
+}
+
+fn binary_column(batch: &RecordBatch, name: &str) -> Result<BinaryArray, String> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
+        .ok_or_else(|| format!("no binary column {name:?}"))
+}
+
+/// Corpus templates as the core takes them: (key, kept documents), sorted
+/// by key.
+fn template_list(templates: Vec<(i64, u32)>) -> Vec<(u64, u32)> {
+    let mut t: Vec<(u64, u32)> = templates.into_iter().map(|(k, n)| (k as u64, n)).collect();
+    t.sort_unstable();
+    t
+}
+
+/// The (sentence, neighbour) pairs of every (kept) document of `batch`, as
+/// the core's `template::sentence_pairs` gives them, given the shared lines
+/// in enough kept documents (`candidates`: (key, kept documents)): one row
+/// per pair and document, `sentence` and `neighbour`. Counted over the kept
+/// documents, they go to `corpus_templates`.
+#[pyfunction]
+#[pyo3(signature = (batch, options, candidates, text_column="text"))]
+fn sentence_pairs(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+    candidates: Vec<(i64, u32)>,
+    text_column: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let texts = texts(&batch, text_column)?;
+        let candidates = template_list(candidates);
+        let seed = options.config.doc_sketch.seed;
+        let (mut sentence, mut neighbour) = (Int64Builder::new(), Int64Builder::new());
+        let (mut buf, mut found) = (Vec::new(), Vec::new());
+        for text in texts {
+            let k = DocKeys::of(&text.unwrap_or_default(), seed, &mut buf);
+            template::sentence_pairs(k.segments(), k.prose(), &candidates, &mut found);
+            for &(a, b) in &found {
+                sentence.append_value(a as i64);
+                neighbour.append_value(b as i64);
+            }
+        }
+        let schema = Schema::new(vec![
+            Field::new("sentence", DataType::Int64, false),
+            Field::new("neighbour", DataType::Int64, false),
+        ]);
+        let columns: Vec<ArrayRef> =
+            vec![Arc::new(sentence.finish()), Arc::new(neighbour.finish())];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// The corpus templates, (key, kept documents) sorted by key: the
+/// `candidates` less the sentences that stand in no block of template lines
+/// (`template::in_block`), from `pairs`, (sentence, neighbour, kept
+/// documents) counted over the `sentence_pairs` of the kept documents.
+#[pyfunction]
+fn corpus_templates(
+    candidates: Vec<(i64, u32)>,
+    mut pairs: Vec<(i64, i64, usize)>,
+) -> Vec<(i64, u32)> {
+    let candidates = template_list(candidates);
+    pairs.sort_unstable_by_key(|p| (p.0 as u64, p.1 as u64));
+    let loose: Vec<u64> = pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0 as u64, run))
+        .filter(|(sentence, run)| {
+            !template::in_block(
+                &candidates,
+                *sentence,
+                run.iter().map(|p| (p.1 as u64, p.2)),
+            )
+        })
+        .map(|(sentence, _)| sentence)
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|t| loose.binary_search(&t.0).is_err())
+        .map(|(k, n)| (k as i64, n))
+        .collect()
+}
+
+/// Cuts every kept document of `batch` (`id`, `text`, and `local` as
+/// `sketch` gave it) as the CLI cuts it: the core's `plan::decide` with the
+/// corpus `templates` ((key, kept documents), from `corpus_templates`),
+/// then its cuts. Gives `id` and `text`, the cleaned text (null when
+/// nothing is cut).
+#[pyfunction]
+#[pyo3(signature = (batch, options, templates, text_column="text", id_column="id"))]
+fn cut(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+    templates: Vec<(i64, u32)>,
+    text_column: &str,
+    id_column: &str,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let ids = ids(&batch, id_column)?;
+        let texts = texts(&batch, text_column)?;
+        let locals = binary_column(&batch, "local")?;
+        let templates = template_list(templates);
+        let (mut id_out, mut text_out) = (Int64Builder::new(), StringBuilder::new());
+        for ((id, text), local) in ids.iter().zip(texts).zip(locals.iter()) {
+            let local = local
+                .and_then(LocalRecord::decode)
+                .ok_or("a local column that the sketch kernel did not write")?;
+            let text = text.unwrap_or_default();
+            if !local.is_of(&text) {
+                return Err(format!(
+                    "document {}: its text is not the one sketched",
+                    id.unwrap_or_default()
+                ));
+            }
+            let plan = plan::decide(&local, Fate::Kept, &templates, &[], &options.config);
+            let segments: Vec<Segment> = local.segments.iter().map(|s| s.span).collect();
+            let cuts = plan::cuts(&segments, &plan.removals);
+            id_out.append_value(id.expect("no nulls"));
+            text_out.append_option((!cuts.is_empty()).then(|| plan::cut_text(&text, &cuts)));
+        }
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("text", DataType::Utf8, true),
+        ]);
+        let columns: Vec<ArrayRef> = vec![Arc::new(id_out.finish()), Arc::new(text_out.finish())];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
 }
 
 /// The estimated Jaccard similarity of each row's two b-bit signatures
@@ -509,13 +664,7 @@ fn similarity(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
-        let column = |name: &str| -> Result<BinaryArray, String> {
-            batch
-                .column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<BinaryArray>().cloned())
-                .ok_or_else(|| format!("no binary column {name:?}"))
-        };
-        let (a, b) = (column(a)?, column(b)?);
+        let (a, b) = (binary_column(&batch, a)?, binary_column(&batch, b)?);
         let mut out = Float64Builder::with_capacity(a.len());
         for (x, y) in a.iter().zip(b.iter()) {
             match (x, y) {
@@ -628,6 +777,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(resolve, m)?)?;
     m.add_function(wrap_pyfunction!(similarity, m)?)?;
     m.add_function(wrap_pyfunction!(components, m)?)?;
+    m.add_function(wrap_pyfunction!(sentence_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(corpus_templates, m)?)?;
+    m.add_function(wrap_pyfunction!(cut, m)?)?;
     m.add_function(wrap_pyfunction!(clean, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(clean_table, m)?)?;

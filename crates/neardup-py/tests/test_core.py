@@ -32,6 +32,20 @@ def test_sketch_matches_copies_and_tells_texts_apart():
         assert sim[0] == 1.0 and sim[1] > 0.8 and sim[2] < 0.2
 
 
+def test_cut_removes_what_the_plan_removes_and_checks_its_text():
+    para = "The council voted on Tuesday to approve the new budget for the coming year after a long debate."
+    text = f"{para}\n\nSomething else entirely was said by the mayor about roads and schools.\n\n{para}\n"
+    opts = neardup.Options()
+    docs = batch([text, TEXT])
+    local = neardup.sketch(docs, opts).column("local")
+    out = neardup.cut(pa.record_batch({"id": docs.column("id"), "text": docs.column("text"), "local": local}), opts, [])
+    cut = out.column("text").to_pylist()
+    assert cut[0] == text[: text.rindex(para)].rstrip("\n") + "\n" and cut[1] is None
+    swapped = pa.record_batch({"id": docs.column("id"), "text": pa.array([TEXT, text]), "local": local})
+    with pytest.raises(ValueError, match="not the one sketched"):
+        neardup.cut(swapped, opts, [])
+
+
 def cli_defaults(neardup_bin):
     """Every option the CLI's `clean --help` lists, with its default."""
     import re

@@ -27,10 +27,10 @@ use crate::matching::lsh::band_keys;
 use crate::matching::verify::BitSignatures;
 use crate::matching::{self, Match, Verdict};
 use crate::passages::{self, PassageRecord};
-use crate::plan::{Fate, Rule};
+use crate::plan::Fate;
 use crate::sketch::shingle::fmix64;
 use crate::spill::Sorter;
-use crate::store::{LocalRecord, SegmentLocal, Store, StoreWriter};
+use crate::store::{LocalRecord, Store, StoreWriter};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -150,11 +150,7 @@ impl Analysis {
             of: v.of,
             similarity: v.similarity,
             containment: (by == Match::Contained).then_some(v.containment),
-            rule: match by {
-                Match::Exact => Rule::ExactDocument,
-                Match::Near => Rule::NearDuplicateDocument,
-                Match::Contained => Rule::ContainedDuplicate,
-            },
+            rule: by.rule(),
         }
     }
 }
@@ -491,33 +487,8 @@ fn flush(
                 })?;
             }
         }
-        let segments = sketch
-            .segments
-            .iter()
-            .enumerate()
-            .map(|(i, s)| SegmentLocal {
-                span: s.span,
-                words: s.words,
-                template: s.template,
-                facts: sketch.facts.get(i).copied().unwrap_or_default(),
-            })
-            .collect();
-        let removals = sketch
-            .removals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.map(|r| (i as u32, r)))
-            .collect();
-        g.store.write(&LocalRecord {
-            text_hash: sketch.text_hash,
-            bytes: sketch.bytes,
-            input: doc.input,
-            line: doc.line,
-            kept_words: sketch.kept_words,
-            content_words: sketch.content_words,
-            segments,
-            removals,
-        })?;
+        g.store
+            .write(&LocalRecord::of(&sketch, doc.input, doc.line))?;
     }
     Ok(())
 }

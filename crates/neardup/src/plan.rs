@@ -102,6 +102,11 @@ impl Rule {
         Rule::ALL.get(code as usize).copied()
     }
 
+    /// The rule's name in reports and tables (`exact_document`, ...).
+    pub fn name(self) -> String {
+        crate::output::report::name(&self)
+    }
+
     /// The kind of waste this rule finds.
     pub fn kind(self) -> Kind {
         match self {
@@ -358,6 +363,13 @@ pub fn without(source: &[u8], removed: &[std::ops::Range<usize>]) -> Vec<u8> {
     }
     out.extend_from_slice(&source[pos..]);
     out
+}
+
+/// A kept document's text with its `cuts` applied: what its cleaned copy
+/// holds.
+pub fn cut_text(text: &str, cuts: &[Cut]) -> String {
+    let ranges: Vec<std::ops::Range<usize>> = cuts.iter().map(|c| c.start..c.end).collect();
+    String::from_utf8(without(text.as_bytes(), &ranges)).expect("cuts fall on character boundaries")
 }
 
 #[cfg(test)]

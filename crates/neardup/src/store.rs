@@ -4,6 +4,7 @@
 //! sequence, so memory holds one document at a time however large the
 //! corpus. The file is deleted when the store is dropped.
 
+use crate::analyze::DocSketch;
 use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
 use crate::plan::{Removal, Rule, Twin};
@@ -39,6 +40,139 @@ pub struct LocalRecord {
     pub removals: Vec<(u32, Removal)>,
 }
 
+impl LocalRecord {
+    /// What the second pass needs of one document from its first-pass
+    /// [`DocSketch`], read from input `input` at `line`.
+    pub fn of(sketch: &DocSketch, input: u32, line: u64) -> LocalRecord {
+        let segments = sketch
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SegmentLocal {
+                span: s.span,
+                words: s.words,
+                template: s.template,
+                facts: sketch.facts.get(i).copied().unwrap_or_default(),
+            })
+            .collect();
+        let removals = sketch
+            .removals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (i as u32, r)))
+            .collect();
+        LocalRecord {
+            text_hash: sketch.text_hash,
+            bytes: sketch.bytes,
+            input,
+            line,
+            kept_words: sketch.kept_words,
+            content_words: sketch.content_words,
+            segments,
+            removals,
+        }
+    }
+
+    /// Whether `text` is the (UTF-8) text this record was made from.
+    pub fn is_of(&self, text: &str) -> bool {
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes()) == self.text_hash
+    }
+
+    /// Appends the record's bytes (little-endian fields) to `b`: the
+    /// store's format, and what the Spark job carries from its sketch stage
+    /// to its cut stage.
+    pub fn encode(&self, b: &mut Vec<u8>) {
+        b.extend_from_slice(&self.text_hash.to_le_bytes());
+        b.extend_from_slice(&self.bytes.to_le_bytes());
+        b.extend_from_slice(&self.input.to_le_bytes());
+        b.extend_from_slice(&self.line.to_le_bytes());
+        b.extend_from_slice(&self.kept_words.to_le_bytes());
+        b.extend_from_slice(&self.content_words.to_le_bytes());
+        b.extend_from_slice(&(self.segments.len() as u32).to_le_bytes());
+        for s in &self.segments {
+            b.extend_from_slice(&s.span.start.to_le_bytes());
+            b.extend_from_slice(&s.span.end.to_le_bytes());
+            b.extend_from_slice(&s.words.to_le_bytes());
+            b.extend_from_slice(&s.template.to_le_bytes());
+            b.extend_from_slice(&s.facts.to_bytes());
+        }
+        b.extend_from_slice(&(self.removals.len() as u32).to_le_bytes());
+        for (seg, rem) in &self.removals {
+            b.extend_from_slice(&seg.to_le_bytes());
+            b.push(rem.rule.code());
+            b.extend_from_slice(&rem.occurrences.to_le_bytes());
+            b.extend_from_slice(&rem.user_rule.unwrap_or(u32::MAX).to_le_bytes());
+            match rem.twin {
+                None => b.push(0),
+                Some(t) => {
+                    b.push(1);
+                    b.extend_from_slice(&t.doc.to_le_bytes());
+                    b.extend_from_slice(&t.segment.to_le_bytes());
+                    b.extend_from_slice(&t.similarity.to_le_bytes());
+                    b.extend_from_slice(&t.start.to_le_bytes());
+                    b.extend_from_slice(&t.end.to_le_bytes());
+                }
+            }
+        }
+    }
+
+    /// The record [`LocalRecord::encode`] wrote into `bytes`; `None` when
+    /// they are not one whole record.
+    pub fn decode(bytes: &[u8]) -> Option<LocalRecord> {
+        let mut c = Cursor(bytes);
+        let mut r = LocalRecord {
+            text_hash: c.u64()?,
+            bytes: c.u32()?,
+            input: c.u32()?,
+            line: c.u64()?,
+            kept_words: c.u32()?,
+            content_words: c.u32()?,
+            ..LocalRecord::default()
+        };
+        let n = c.u32()? as usize;
+        r.segments.reserve(n.min(bytes.len()));
+        for _ in 0..n {
+            r.segments.push(SegmentLocal {
+                span: Segment {
+                    start: c.u32()?,
+                    end: c.u32()?,
+                },
+                words: c.u32()?,
+                template: c.u64()?,
+                facts: LineFacts::from_bytes(c.take()?),
+            });
+        }
+        let n = c.u32()? as usize;
+        for _ in 0..n {
+            let seg = c.u32()?;
+            let rule = Rule::from_code(c.u8()?)?;
+            let occurrences = c.u32()?;
+            let user_rule = Some(c.u32()?).filter(|&u| u != u32::MAX);
+            let twin = match c.u8()? {
+                0 => None,
+                1 => Some(Twin {
+                    doc: c.u32()?,
+                    segment: c.u32()?,
+                    similarity: c.f32()?,
+                    start: c.u32()?,
+                    end: c.u32()?,
+                }),
+                _ => return None,
+            };
+            r.removals.push((
+                seg,
+                Removal {
+                    twin,
+                    occurrences,
+                    user_rule,
+                    ..Removal::new(rule)
+                },
+            ));
+        }
+        c.0.is_empty().then_some(r)
+    }
+}
+
 /// Appends records to the store file.
 pub struct StoreWriter {
     out: BufWriter<File>,
@@ -58,43 +192,11 @@ impl StoreWriter {
     }
 
     pub fn write(&mut self, r: &LocalRecord) -> Result<()> {
-        let b = &mut self.buf;
-        b.clear();
-        b.extend_from_slice(&r.text_hash.to_le_bytes());
-        b.extend_from_slice(&r.bytes.to_le_bytes());
-        b.extend_from_slice(&r.input.to_le_bytes());
-        b.extend_from_slice(&r.line.to_le_bytes());
-        b.extend_from_slice(&r.kept_words.to_le_bytes());
-        b.extend_from_slice(&r.content_words.to_le_bytes());
-        b.extend_from_slice(&(r.segments.len() as u32).to_le_bytes());
-        for s in &r.segments {
-            b.extend_from_slice(&s.span.start.to_le_bytes());
-            b.extend_from_slice(&s.span.end.to_le_bytes());
-            b.extend_from_slice(&s.words.to_le_bytes());
-            b.extend_from_slice(&s.template.to_le_bytes());
-            b.extend_from_slice(&s.facts.to_bytes());
-        }
-        b.extend_from_slice(&(r.removals.len() as u32).to_le_bytes());
-        for (seg, rem) in &r.removals {
-            b.extend_from_slice(&seg.to_le_bytes());
-            b.push(rem.rule.code());
-            b.extend_from_slice(&rem.occurrences.to_le_bytes());
-            b.extend_from_slice(&rem.user_rule.unwrap_or(u32::MAX).to_le_bytes());
-            match rem.twin {
-                None => b.push(0),
-                Some(t) => {
-                    b.push(1);
-                    b.extend_from_slice(&t.doc.to_le_bytes());
-                    b.extend_from_slice(&t.segment.to_le_bytes());
-                    b.extend_from_slice(&t.similarity.to_le_bytes());
-                    b.extend_from_slice(&t.start.to_le_bytes());
-                    b.extend_from_slice(&t.end.to_le_bytes());
-                }
-            }
-        }
+        self.buf.clear();
+        r.encode(&mut self.buf);
         self.out
-            .write_all(&(b.len() as u64).to_le_bytes())
-            .and_then(|()| self.out.write_all(b))
+            .write_all(&(self.buf.len() as u64).to_le_bytes())
+            .and_then(|()| self.out.write_all(&self.buf))
             .map_err(|e| Error::io(&self.path, e))
     }
 
@@ -150,22 +252,22 @@ pub struct StoreReader {
 struct Cursor<'a>(&'a [u8]);
 
 impl Cursor<'_> {
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let (head, rest) = self.0.split_at(N);
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_at_checked(N)?;
         self.0 = rest;
-        head.try_into().expect("N bytes")
+        head.try_into().ok()
     }
-    fn u8(&mut self) -> u8 {
-        self.take::<1>()[0]
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|[b]| b)
     }
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take())
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
     }
-    fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
+    fn u64(&mut self) -> Option<u64> {
+        self.take().map(u64::from_le_bytes)
     }
-    fn f32(&mut self) -> f32 {
-        f32::from_le_bytes(self.take())
+    fn f32(&mut self) -> Option<f32> {
+        self.take().map(f32::from_le_bytes)
     }
 }
 
@@ -181,56 +283,12 @@ impl StoreReader {
         self.input
             .read_exact(&mut self.buf)
             .map_err(|e| Error::io(&self.path, e))?;
-        let mut c = Cursor(&self.buf);
-        let mut r = LocalRecord {
-            text_hash: c.u64(),
-            bytes: c.u32(),
-            input: c.u32(),
-            line: c.u64(),
-            kept_words: c.u32(),
-            content_words: c.u32(),
-            ..LocalRecord::default()
-        };
-        let n = c.u32() as usize;
-        r.segments.reserve(n);
-        for _ in 0..n {
-            r.segments.push(SegmentLocal {
-                span: Segment {
-                    start: c.u32(),
-                    end: c.u32(),
-                },
-                words: c.u32(),
-                template: c.u64(),
-                facts: LineFacts::from_bytes(c.take()),
-            });
-        }
-        let n = c.u32() as usize;
-        for _ in 0..n {
-            let seg = c.u32();
-            let rule = Rule::from_code(c.u8()).ok_or_else(|| Error::Output {
+        LocalRecord::decode(&self.buf)
+            .map(Some)
+            .ok_or_else(|| Error::Output {
                 path: self.path.clone(),
                 message: "corrupt document store".into(),
-            })?;
-            let occurrences = c.u32();
-            let user_rule = Some(c.u32()).filter(|&u| u != u32::MAX);
-            let twin = (c.u8() == 1).then(|| Twin {
-                doc: c.u32(),
-                segment: c.u32(),
-                similarity: c.f32(),
-                start: c.u32(),
-                end: c.u32(),
-            });
-            r.removals.push((
-                seg,
-                Removal {
-                    twin,
-                    occurrences,
-                    user_rule,
-                    ..Removal::new(rule)
-                },
-            ));
-        }
-        Ok(Some(r))
+            })
     }
 }
 
@@ -284,5 +342,14 @@ mod tests {
         }
         drop(store);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Bytes that are not one whole record are refused, never misread.
+        let mut bytes = Vec::new();
+        a.encode(&mut bytes);
+        assert_eq!(LocalRecord::decode(&bytes), Some(a.clone()));
+        for end in [0, 1, 30, bytes.len() - 1] {
+            assert_eq!(LocalRecord::decode(&bytes[..end]), None, "{end}");
+        }
+        bytes.push(0);
+        assert_eq!(LocalRecord::decode(&bytes), None);
     }
 }

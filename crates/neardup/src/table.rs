@@ -13,7 +13,7 @@ use crate::config::{OnError, Options};
 use crate::corpus::parquet as pq;
 use crate::corpus::ReadOptions;
 use crate::error::{Error, Result};
-use crate::output::report::{self, Summary};
+use crate::output::report::Summary;
 use crate::pipeline::{self, Progress};
 use crate::plan::Fate;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -106,7 +106,7 @@ pub fn clean_table(
                     Row::Dropped {
                         of: o.duplicate_of.unwrap_or_default().to_owned(),
                         of_row: 0,
-                        rule: report::name(&rule),
+                        rule: rule.name(),
                         similarity,
                     }
                 }

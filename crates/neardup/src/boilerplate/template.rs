@@ -215,6 +215,11 @@ impl DocKeys {
         &self.keys
     }
 
+    /// Per segment, in order: whether it is a sentence.
+    pub fn prose(&self) -> &[bool] {
+        &self.prose
+    }
+
     /// Each segment's key, in order (0 for a segment without a word).
     pub fn segments(&self) -> &[u64] {
         &self.segments
@@ -449,31 +454,12 @@ impl Shared {
         // every kept document that holds the sentence at all.
         let mut pairs: Sorter<(u64, u64)> = Sorter::new("sentences", dir, capacity);
         let (mut keys, mut prose, mut found) = (Vec::new(), Vec::new(), Vec::new());
-        let template = |k: u64| k != 0 && lookup(&templates, k).is_some();
         for doc in 0..self.documents {
             census.next_with_prose(&mut keys, &mut prose)?;
             if !kept(doc) {
                 continue;
             }
-            found.clear();
-            let lines: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
-            for (p, &i) in lines.iter().enumerate() {
-                if !prose[i] || !template(keys[i]) {
-                    continue;
-                }
-                found.push((keys[i], 0));
-                for q in [p.checked_sub(1), Some(p + 1)] {
-                    match q.and_then(|q| lines.get(q)) {
-                        Some(&j) if template(keys[j]) && keys[j] != keys[i] => {
-                            found.push((keys[i], keys[j]))
-                        }
-                        Some(_) => {}
-                        None => found.push((keys[i], EDGE)),
-                    }
-                }
-            }
-            found.sort_unstable();
-            found.dedup();
+            sentence_pairs(&keys, &prose, &templates, &mut found);
             for &pair in &found {
                 pairs.push(pair)?;
             }
@@ -482,16 +468,10 @@ impl Shared {
         pairs.sorted()?.for_each_group(
             |r| r.0,
             |run| {
-                let own = lookup(&templates, run[0].0).unwrap_or(u32::MAX);
-                let in_block = run.chunk_by(|a, b| a == b).any(|same| {
-                    let beside = match same[0].1 {
-                        0 => return false,
-                        EDGE => own,
-                        key => lookup(&templates, key).unwrap_or(u32::MAX),
-                    };
-                    same.len() * 2 >= beside as usize
-                });
-                if !in_block {
+                let beside = run
+                    .chunk_by(|a, b| a == b)
+                    .map(|same| (same[0].1, same.len()));
+                if !in_block(&templates, run[0].0, beside) {
                     loose.push(run[0].0);
                 }
                 Ok(())
@@ -529,6 +509,62 @@ impl Shared {
         }
         Ok(found)
     }
+}
+
+/// The (sentence, neighbour) pairs of one kept document, sorted and once
+/// each, for [`Shared::templates`]: for each of its prose segments that is
+/// a template (in `templates`), `(sentence, 0)`, and `(sentence, key)` for
+/// each template line beside it, or `(sentence, EDGE)` when it opens or
+/// closes the document. `keys` and `prose` are the document's segment keys
+/// and sentence flags, as the census computed them ([`DocKeys`]).
+pub fn sentence_pairs(
+    keys: &[u64],
+    prose: &[bool],
+    templates: &[(u64, u32)],
+    found: &mut Vec<(u64, u64)>,
+) {
+    found.clear();
+    let template = |k: u64| k != 0 && lookup(templates, k).is_some();
+    let lines: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] != 0).collect();
+    for (p, &i) in lines.iter().enumerate() {
+        if !prose[i] || !template(keys[i]) {
+            continue;
+        }
+        found.push((keys[i], 0));
+        for q in [p.checked_sub(1), Some(p + 1)] {
+            match q.and_then(|q| lines.get(q)) {
+                Some(&j) if template(keys[j]) && keys[j] != keys[i] => {
+                    found.push((keys[i], keys[j]))
+                }
+                Some(_) => {}
+                None => found.push((keys[i], EDGE)),
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+}
+
+/// Whether the template sentence `sentence` stands in a block of template
+/// lines, from `beside`: for each neighbour of its pairs
+/// ([`sentence_pairs`]), in the order of the keys, the number of kept
+/// documents in which it stands beside it. It does when, for some template
+/// line, it stands beside it in at least half of that line's kept documents,
+/// or when it opens or closes at least half of its own.
+pub fn in_block(
+    templates: &[(u64, u32)],
+    sentence: u64,
+    beside: impl IntoIterator<Item = (u64, usize)>,
+) -> bool {
+    let own = lookup(templates, sentence).unwrap_or(u32::MAX);
+    beside.into_iter().any(|(neighbour, docs)| {
+        let of = match neighbour {
+            0 => return false,
+            EDGE => own,
+            key => lookup(templates, key).unwrap_or(u32::MAX),
+        };
+        docs * 2 >= of as usize
+    })
 }
 
 impl Drop for Shared {

@@ -53,6 +53,18 @@ pub enum Match {
     Contained = 3,
 }
 
+impl Match {
+    /// The rule a document dropped by this match is reported under.
+    pub fn rule(self) -> crate::plan::Rule {
+        use crate::plan::Rule;
+        match self {
+            Match::Exact => Rule::ExactDocument,
+            Match::Near => Rule::NearDuplicateDocument,
+            Match::Contained => Rule::ContainedDuplicate,
+        }
+    }
+}
+
 /// What matching decided for one document.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {

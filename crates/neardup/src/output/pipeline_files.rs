@@ -276,7 +276,7 @@ impl DroppedTable {
         self.file.push(d.file.to_string());
         self.line.push(d.line);
         self.row.push(d.row);
-        self.rule.push(crate::output::report::name(&d.rule));
+        self.rule.push(d.rule.name());
         self.of.push(d.of);
         self.of_id.push(d.of_id.to_string());
         self.similarity.push(d.similarity);
