@@ -183,7 +183,7 @@ fn restore(
     force: bool,
 ) -> anyhow::Result<()> {
     let report = report.map_or_else(
-        || cleaned.join(neardup::output::report::JSON_FILE),
+        || cleaned.join(neardup::staging::JSON_FILE),
         ToOwned::to_owned,
     );
     let done = neardup::restore::restore(&report, cleaned, out, force)?;

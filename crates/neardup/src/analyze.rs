@@ -15,7 +15,7 @@ use crate::boilerplate::rules::Verdict;
 use crate::boilerplate::structural::{self, LineFacts, SegmentView, StopWords};
 use crate::boilerplate::template::{self, SharedLines};
 use crate::config::Config;
-use crate::plan::{Removal, Rule};
+use crate::removal::{Removal, Rule};
 use crate::repeats::{self, RepeatParams, SegmentKey};
 use crate::sketch::shingle::combine;
 use crate::sketch::{shingles, MinHasher};
@@ -379,7 +379,7 @@ struct Paragraphs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Rule;
+    use crate::removal::Rule;
 
     #[test]
     fn doubled_body_keeps_first_copy() {

@@ -2,91 +2,10 @@
 //! and rows from a Jaccard threshold.
 
 use crate::error::{Error, Result};
+use crate::matching::lsh::LshParams;
+use crate::sketch::SketchParams;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-
-/// How documents and segments are sketched: the parameters written into every
-/// report so that results can be compared only when they match.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct SketchParams {
-    /// Number of MinHash permutations (signature length).
-    pub permutations: usize,
-    /// Words per shingle.
-    pub shingle_size: usize,
-    /// Seed of every hash: tokens, shingles, permutations and bands.
-    pub seed: u64,
-}
-
-/// LSH banding: `bands` groups of `rows` signature values each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct LshParams {
-    pub bands: usize,
-    pub rows: usize,
-}
-
-impl LshParams {
-    /// Weight of the false-positive area in [`LshParams::optimal`].
-    pub const FALSE_POSITIVE_WEIGHT: f64 = 0.05;
-    /// Weight of the false-negative area in [`LshParams::optimal`].
-    pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.95;
-
-    /// The bands and rows that minimise the weighted sum of the false-positive
-    /// area (below `threshold`) and the false-negative area (above it) under
-    /// the LSH S-curve `1 - (1 - s^r)^b`, with `b * r <= permutations`: the
-    /// rule datasketch uses. datasketch weighs both areas equally; neardup
-    /// verifies every candidate on its full signature, so a false candidate
-    /// costs one comparison while a missed one is a lost duplicate, and it
-    /// weighs false negatives 19 to 1. At threshold 0.8 with 128 permutations
-    /// that gives 16 bands of 8 rows: a pair at Jaccard 0.85 becomes a
-    /// candidate 99.4% of the time (69% with 9 x 13, the equal-weight choice).
-    pub fn optimal(threshold: f64, permutations: usize) -> LshParams {
-        Self::optimal_weighted(
-            threshold,
-            permutations,
-            Self::FALSE_POSITIVE_WEIGHT,
-            Self::FALSE_NEGATIVE_WEIGHT,
-        )
-    }
-
-    /// [`LshParams::optimal`] with explicit weights (0.5 and 0.5 reproduce
-    /// datasketch's `MinHashLSH` defaults).
-    pub fn optimal_weighted(
-        threshold: f64,
-        permutations: usize,
-        false_positive_weight: f64,
-        false_negative_weight: f64,
-    ) -> LshParams {
-        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: 1 });
-        for bands in 1..=permutations {
-            for rows in 1..=permutations / bands {
-                let (b, r) = (bands as f64, rows as i32);
-                let hit = |s: f64| 1.0 - (1.0 - s.powi(r)).powf(b);
-                let false_pos = integrate(hit, 0.0, threshold);
-                let false_neg = integrate(|s| 1.0 - hit(s), threshold, 1.0);
-                let error = false_positive_weight * false_pos + false_negative_weight * false_neg;
-                if error < best.0 {
-                    best = (error, LshParams { bands, rows });
-                }
-            }
-        }
-        best.1
-    }
-
-    /// Probability that a pair with Jaccard similarity `s` shares a band.
-    pub fn candidate_probability(&self, s: f64) -> f64 {
-        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
-    }
-}
-
-/// Composite Simpson's rule; the integrands here are smooth on [0, 1].
-fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    const STEPS: usize = 200;
-    let h = (b - a) / STEPS as f64;
-    let inner: f64 = (1..STEPS)
-        .map(|i| f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
-        .sum();
-    (f(a) + f(b) + inner) * h / 3.0
-}
 
 /// What to do with a document that cannot be read (invalid UTF-8, a malformed
 /// JSON line, a file that cannot be opened, a broken compressed stream).
@@ -481,9 +400,9 @@ impl Config {
 
     /// A new folder for this run's temporary files, removed when dropped;
     /// folders that interrupted runs left there are removed first.
-    pub fn work_dir(&self) -> Result<crate::output::staging::WorkDir> {
+    pub fn work_dir(&self) -> Result<crate::staging::WorkDir> {
         let dir = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-        crate::output::staging::WorkDir::new(&dir)
+        crate::staging::WorkDir::new(&dir)
     }
 
     /// The template census's minimum of distinct texts for a shared line

@@ -9,7 +9,7 @@
 //! templates, not shared passages, and are left to that rule.
 
 use crate::error::Result;
-use crate::plan::Twin;
+use crate::removal::Twin;
 use crate::spill::{Merged, Record};
 
 /// One paragraph: its key, where it is, and its byte span.

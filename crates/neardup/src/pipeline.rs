@@ -27,7 +27,7 @@ use crate::matching::lsh::band_keys;
 use crate::matching::verify::BitSignatures;
 use crate::matching::{self, Match, Verdict};
 use crate::passages::{self, PassageRecord};
-use crate::plan::Fate;
+use crate::removal::Fate;
 use crate::sketch::shingle::fmix64;
 use crate::spill::Sorter;
 use crate::store::{LocalRecord, Store, StoreWriter};
@@ -108,7 +108,7 @@ pub struct Analysis {
     /// Wall time per stage, for the human summary.
     pub timings: Vec<(&'static str, Duration)>,
     /// The folder of temporary files, removed with the analysis.
-    _work: crate::output::staging::WorkDir,
+    _work: crate::staging::WorkDir,
 }
 
 impl Analysis {
@@ -191,7 +191,7 @@ fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
-    let abs = crate::output::staging::absolute(dir)?;
+    let abs = crate::staging::absolute(dir)?;
     let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
     for input in paths.iter().filter(|p| p.is_dir()) {
         let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;

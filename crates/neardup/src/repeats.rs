@@ -9,9 +9,9 @@
 //! only when it sits inside a run of removed repeats, i.e. when it is part of
 //! a repeated block.
 
-use crate::config::LshParams;
 use crate::matching::lsh::band_keys;
-use crate::plan::{Removal, Rule, Twin};
+use crate::matching::lsh::LshParams;
+use crate::removal::{Removal, Rule, Twin};
 use crate::sketch::shingles;
 use rustc_hash::FxHashMap as HashMap;
 

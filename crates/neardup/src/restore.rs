@@ -11,7 +11,8 @@ use crate::corpus::{self, Compression};
 use crate::error::{Error, Result};
 use crate::output::report;
 use crate::output::undo::{self, Record};
-use crate::output::{check_destination, Sink, Staging, RESERVED};
+use crate::output::{check_destination, Sink};
+use crate::staging::{Staging, RESERVED, ROWS_FOLDER, SIDE_FILE};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
@@ -37,7 +38,7 @@ const MAX_RECORD: u64 = 6 * undo::PIECE as u64 + 4096;
 
 pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result<Restored> {
     let inputs = report_inputs(report)?;
-    let side = report.with_file_name(undo::FILE_NAME);
+    let side = report.with_file_name(SIDE_FILE);
     let bad = |line: u64, message: String| Error::Json {
         path: side.clone(),
         line,
@@ -142,7 +143,7 @@ pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result
                     })?;
                 done.bytes += crate::output::parquet::rebuild(
                     &cleaned.join(&rel),
-                    &cleaned.join(undo::ROWS_FOLDER).join(&rel),
+                    &cleaned.join(ROWS_FOLDER).join(&rel),
                     &staging.path.join(&rel),
                     *rows,
                     text_field,

@@ -38,7 +38,7 @@ pub fn clean(
     if let Some(path) = &clean.dropped {
         pipeline_files::check_path(path)?;
     }
-    for swept in output::staging::sweep(out)? {
+    for swept in crate::staging::sweep(out)? {
         progress.note(&output::interrupted_note(out, &swept));
     }
     options.install(|| {

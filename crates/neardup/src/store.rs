@@ -7,7 +7,7 @@
 use crate::analyze::DocSketch;
 use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
-use crate::plan::{Removal, Rule, Twin};
+use crate::removal::{Removal, Rule, Twin};
 use crate::text::Segment;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};

@@ -15,7 +15,7 @@ use crate::corpus::ReadOptions;
 use crate::error::{Error, Result};
 use crate::output::report::Summary;
 use crate::pipeline::{self, Progress};
-use crate::plan::Fate;
+use crate::removal::Fate;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use std::path::Path;

@@ -1,9 +1,9 @@
 //! MinHash against its oracle, exact Jaccard: the estimate is unbiased and its
 //! error shrinks as the binomial bound says it should.
 
-use neardup::config::SketchParams;
 use neardup::sketch::minhash::similarity;
 use neardup::sketch::MinHasher;
+use neardup::sketch::SketchParams;
 use proptest::prelude::*;
 
 fn hasher(perms: usize, seed: u64) -> MinHasher {

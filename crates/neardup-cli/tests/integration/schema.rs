@@ -97,7 +97,7 @@ fn the_schema_lists_every_rule() {
     let path = crate::helpers::repo_root().join("report.schema.json");
     let schema: Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
     let listed: Vec<Value> = schema["$defs"]["rule"]["enum"].as_array().unwrap().clone();
-    let rules: Vec<Value> = neardup::plan::Rule::ALL
+    let rules: Vec<Value> = neardup::removal::Rule::ALL
         .iter()
         .map(|r| serde_json::to_value(r).unwrap())
         .collect();

@@ -33,7 +33,7 @@
 //! left as it is.
 
 use crate::boilerplate::structural::{LineFacts, SegmentView};
-use crate::plan::{Removal, Rule};
+use crate::removal::{Removal, Rule};
 use crate::text::segment::ends_sentence;
 use std::ops::Range;
 

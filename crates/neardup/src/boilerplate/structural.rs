@@ -16,7 +16,7 @@
 //! | `trailing_block` | after the last prose paragraph: a list of headlines unrelated to the body ("You may also like" lists), or one or two interface labels ("Source link"); a page's footer: its copyright notice ("© 2025 ..."), what follows it and the footer's links above it |
 
 use crate::boilerplate::body::Class;
-use crate::plan::{Kind, Removal, Rule};
+use crate::removal::{Kind, Removal, Rule};
 use crate::text::segment::ends_sentence;
 use crate::text::Tokens;
 use regex::Regex;

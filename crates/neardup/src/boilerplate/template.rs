@@ -25,7 +25,7 @@
 use crate::boilerplate::body::Class;
 use crate::boilerplate::structural::LineFacts;
 use crate::error::{Error, Result};
-use crate::plan::{Removal, Rule};
+use crate::removal::{Removal, Rule};
 use crate::spill::{Record, Sorter};
 use crate::text::segment;
 use std::io::{BufReader, BufWriter, Read, Write};

@@ -369,9 +369,9 @@ fn neardup_output(path: &Path) -> bool {
     // files).
     path.ancestors().any(|p| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        crate::output::RESERVED.contains(&name)
+        crate::staging::RESERVED.contains(&name)
             && p.parent()
-                .is_some_and(|p| p.join(crate::output::undo::FILE_NAME).is_file())
+                .is_some_and(|p| p.join(crate::staging::SIDE_FILE).is_file())
     })
 }
 

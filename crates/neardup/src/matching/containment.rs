@@ -183,8 +183,8 @@ pub fn find(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SketchParams;
     use crate::sketch::MinHasher;
+    use crate::sketch::SketchParams;
 
     fn sig(h: &MinHasher, set: &[u32]) -> Vec<u32> {
         let mut s = vec![0; 128];

@@ -6,8 +6,79 @@
 //! spill to disk past a memory budget, and a linear scan of the merged stream
 //! gives the buckets; the same shape runs on a distributed shuffle.
 
-use crate::config::LshParams;
+use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// LSH banding: `bands` groups of `rows` signature values each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LshParams {
+    pub bands: usize,
+    pub rows: usize,
+}
+
+impl LshParams {
+    /// Weight of the false-positive area in [`LshParams::optimal`].
+    pub const FALSE_POSITIVE_WEIGHT: f64 = 0.05;
+    /// Weight of the false-negative area in [`LshParams::optimal`].
+    pub const FALSE_NEGATIVE_WEIGHT: f64 = 0.95;
+
+    /// The bands and rows that minimise the weighted sum of the false-positive
+    /// area (below `threshold`) and the false-negative area (above it) under
+    /// the LSH S-curve `1 - (1 - s^r)^b`, with `b * r <= permutations`: the
+    /// rule datasketch uses. datasketch weighs both areas equally; neardup
+    /// verifies every candidate on its full signature, so a false candidate
+    /// costs one comparison while a missed one is a lost duplicate, and it
+    /// weighs false negatives 19 to 1. At threshold 0.8 with 128 permutations
+    /// that gives 16 bands of 8 rows: a pair at Jaccard 0.85 becomes a
+    /// candidate 99.4% of the time (69% with 9 x 13, the equal-weight choice).
+    pub fn optimal(threshold: f64, permutations: usize) -> LshParams {
+        Self::optimal_weighted(
+            threshold,
+            permutations,
+            Self::FALSE_POSITIVE_WEIGHT,
+            Self::FALSE_NEGATIVE_WEIGHT,
+        )
+    }
+
+    /// [`LshParams::optimal`] with explicit weights (0.5 and 0.5 reproduce
+    /// datasketch's `MinHashLSH` defaults).
+    pub fn optimal_weighted(
+        threshold: f64,
+        permutations: usize,
+        false_positive_weight: f64,
+        false_negative_weight: f64,
+    ) -> LshParams {
+        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: 1 });
+        for bands in 1..=permutations {
+            for rows in 1..=permutations / bands {
+                let (b, r) = (bands as f64, rows as i32);
+                let hit = |s: f64| 1.0 - (1.0 - s.powi(r)).powf(b);
+                let false_pos = integrate(hit, 0.0, threshold);
+                let false_neg = integrate(|s| 1.0 - hit(s), threshold, 1.0);
+                let error = false_positive_weight * false_pos + false_negative_weight * false_neg;
+                if error < best.0 {
+                    best = (error, LshParams { bands, rows });
+                }
+            }
+        }
+        best.1
+    }
+
+    /// Probability that a pair with Jaccard similarity `s` shares a band.
+    pub fn candidate_probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+}
+
+/// Composite Simpson's rule; the integrands here are smooth on [0, 1].
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 200;
+    let h = (b - a) / STEPS as f64;
+    let inner: f64 = (1..STEPS)
+        .map(|i| f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    (f(a) + f(b) + inner) * h / 3.0
+}
 
 /// Appends the `bands` bucket keys of one signature to `out`. Each key hashes
 /// the band's values (little-endian, so every platform agrees) with a seed

@@ -55,8 +55,8 @@ pub enum Match {
 
 impl Match {
     /// The rule a document dropped by this match is reported under.
-    pub fn rule(self) -> crate::plan::Rule {
-        use crate::plan::Rule;
+    pub fn rule(self) -> crate::removal::Rule {
+        use crate::removal::Rule;
         match self {
             Match::Exact => Rule::ExactDocument,
             Match::Near => Rule::NearDuplicateDocument,

@@ -62,9 +62,9 @@ pub fn bbit_similarity(a: &[u8], b: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SketchParams;
     use crate::sketch::minhash::similarity;
     use crate::sketch::MinHasher;
+    use crate::sketch::SketchParams;
 
     #[test]
     fn bbit_estimate_tracks_the_full_one() {

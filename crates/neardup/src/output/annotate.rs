@@ -7,15 +7,14 @@
 //! of the text, as Python's `str` indexes it (Dolma's attribute spans count
 //! the same way).
 
-use crate::plan::{Cut, DocPlan, Fate, Kind, Rule};
+use crate::plan::{Cut, DocPlan};
+use crate::removal::{Fate, Kind, Rule};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
 /// The field added to each JSONL record.
 pub const FIELD: &str = "neardup";
-/// Where the decisions on text files go.
-pub const TEXT_FILE: &str = "annotations.jsonl";
 
 #[derive(Serialize)]
 struct Annotation<'a> {

@@ -12,7 +12,7 @@
 
 use super::report::{Footer, Header, Summary, TemplateEntry};
 use crate::pipeline::Analysis;
-use crate::plan::{Fate, Rule};
+use crate::removal::{Fate, Rule};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -47,7 +47,7 @@ struct Meta<'a> {
     #[serde(flatten)]
     footer: Footer<'a>,
     index: &'a Index,
-    rule_kinds: BTreeMap<Rule, crate::plan::Kind>,
+    rule_kinds: BTreeMap<Rule, crate::removal::Kind>,
 }
 
 /// One document as the page needs it.

@@ -15,7 +15,6 @@ pub mod html;
 pub mod parquet;
 pub mod pipeline_files;
 pub mod report;
-pub mod staging;
 pub mod undo;
 
 use crate::boilerplate::template;
@@ -23,15 +22,15 @@ use crate::config::OnError;
 use crate::corpus::{self, Compression, Document, Gap, InputKind, ReadOptions};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
-use crate::plan::{self, cuts, without, Fate};
+use crate::plan::{self, cuts, without};
 use crate::plan::{Cut, DocPlan};
+use crate::removal::Fate;
+use crate::staging::{self, absolute, Staging};
 use crate::store::LocalRecord;
 use crate::text::Segment;
 use html::{HtmlDocument, HtmlWriter};
 use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
-use staging::absolute;
-pub(crate) use staging::Staging;
 use std::cell::RefCell;
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -700,16 +699,6 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
     }
 }
 
-/// Names neardup writes at the top of an output folder.
-pub(crate) const RESERVED: [&str; 6] = [
-    report::JSON_FILE,
-    report::HTML_FILE,
-    pipeline_files::SUMMARY_FILE,
-    undo::FILE_NAME,
-    undo::ROWS_FOLDER,
-    annotate::TEXT_FILE,
-];
-
 /// Where each input goes under the output folder: with one input, its
 /// contents at the top; with several, each at its path relative to the
 /// deepest folder that holds them all, so that inputs that share a name
@@ -720,7 +709,7 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
             // Its files go at the top: none may take a name of ours.
             let clash = files.iter().find(|f| {
                 let top = f.rel.components().next().map(|c| c.as_os_str());
-                RESERVED.iter().any(|r| top == Some(r.as_ref()))
+                staging::RESERVED.iter().any(|r| top == Some(r.as_ref()))
             });
             if let Some(f) = clash {
                 return Err(Error::Output {
@@ -790,7 +779,7 @@ fn layout(analysis: &Analysis) -> Result<Vec<PathBuf>> {
             .expect("the common folder holds every input")
             .to_path_buf();
         let top = root.components().next().map(|c| c.as_os_str());
-        if RESERVED.iter().any(|r| top == Some(r.as_ref())) {
+        if staging::RESERVED.iter().any(|r| top == Some(r.as_ref())) {
             return Err(Error::Output {
                 path: input.path.clone(),
                 message: format!(
@@ -954,15 +943,15 @@ pub fn write_clean(
 
     let mut reports = Reports::create(
         analysis,
-        &staging_path.join(report::JSON_FILE),
-        &staging_path.join(report::HTML_FILE),
+        &staging_path.join(staging::JSON_FILE),
+        &staging_path.join(staging::HTML_FILE),
     )?;
     let mut copies = Copies {
         analysis,
         staging: &staging_path,
         roots: &roots,
         undo: UndoWriter::create(
-            &staging_path.join(undo::FILE_NAME),
+            &staging_path.join(staging::SIDE_FILE),
             analysis.inputs.iter().map(report::input_path).collect(),
         )?,
         sink: Sink::None,
@@ -992,7 +981,7 @@ pub fn write_clean(
     })?;
     copies.finish()?;
     reports.finish_files(&summary, &top)?;
-    let summary_path = staging_path.join(pipeline_files::SUMMARY_FILE);
+    let summary_path = staging_path.join(staging::SUMMARY_FILE);
     fs::write(
         &summary_path,
         pipeline_files::summary_json("clean", &summary),
@@ -1096,7 +1085,7 @@ impl Copies<'_> {
                     let copy = parquet::ParquetCopy::new(
                         part.path.clone(),
                         self.staging.join(&rel),
-                        self.staging.join(undo::ROWS_FOLDER).join(&rel),
+                        self.staging.join(staging::ROWS_FOLDER).join(&rel),
                         &self.analysis.config.text_field,
                     );
                     self.parquet = Some((copy, name, false));
@@ -1213,7 +1202,7 @@ impl Copies<'_> {
         self.undo.end(&name, source.len() as u64, d.text_hash)?;
         if let Some(line) = &copy.annotation {
             if self.annotations.is_none() {
-                let path = self.staging.join(annotate::TEXT_FILE);
+                let path = self.staging.join(staging::ANNOTATIONS_FILE);
                 let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
                 self.annotations = Some((path, BufWriter::new(file)));
             }

@@ -1,7 +1,7 @@
 //! Parquet copies: the cleaned copy of a Parquet input holds its kept rows,
 //! in order, with every column, the same schema, each column's codec and
 //! the text column cut; the rows dropped or cut go, as they were, to a file
-//! of the same schema under [`undo::ROWS_FOLDER`], from which
+//! of the same schema under [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER), from which
 //! [`rebuild`] gives the input's rows back ([`undo::Record::Rows`]).
 //!
 //! The copy reads the input a second time, every column, in step with the
@@ -71,7 +71,7 @@ fn create(path: &Path, schema: SchemaRef, props: WriterProperties) -> Result<Wri
         .map_err(|e| pq::error(path, None, e))
 }
 
-/// The schema of a [`undo::ROWS_FOLDER`] file: the input's, and the row's
+/// The schema of a [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER) file: the input's, and the row's
 /// number and whether it was kept.
 fn removed_schema(schema: &Schema) -> SchemaRef {
     let mut fields: Vec<Arc<Field>> = schema.fields().iter().cloned().collect();

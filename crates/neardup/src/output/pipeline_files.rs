@@ -10,12 +10,13 @@
 //! other columns are in the output's `removed-rows/`). The fields are neardup's own and the record is nested, so
 //! nothing the record holds is ever shadowed.
 
-use super::{staging::Staging, Decided, Sink};
+use super::{Decided, Sink};
 use crate::corpus::{compression_of, FileKind};
 use crate::error::{Error, Result};
 use crate::output::report::Summary;
 use crate::pipeline::Analysis;
-use crate::plan::{Fate, Rule};
+use crate::removal::{Fate, Rule};
+use crate::staging::Staging;
 use arrow_array::{
     ArrayRef, Float32Array, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array,
 };
@@ -28,8 +29,6 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The name of the summary in an output folder.
-pub const SUMMARY_FILE: &str = "summary.json";
 /// Its format, and the version bumped on any incompatible change.
 pub const SUMMARY_FORMAT: &str = "neardup-summary";
 pub const SUMMARY_VERSION: u32 = 1;
@@ -370,8 +369,8 @@ pub fn summary_json(command: &str, summary: &Summary) -> String {
 /// missing, a folder in its place): call it before a run, so that nothing is
 /// analysed for a file that cannot be written.
 pub fn check_path(dest: &Path) -> Result<()> {
-    super::staging::folder_exists(dest)?;
-    super::staging::refuse_folder(dest)
+    crate::staging::folder_exists(dest)?;
+    crate::staging::refuse_folder(dest)
 }
 
 /// Writes the summary to `dest`, whole or not at all.
@@ -390,7 +389,7 @@ pub fn write_summary(
 
 /// Refuses a file to write that is an input or inside an input folder.
 pub(super) fn refuse_inside_inputs(analysis: &Analysis, dest: &Path) -> Result<()> {
-    super::staging::folder_exists(dest)?;
+    crate::staging::folder_exists(dest)?;
     let abs = super::absolute(dest)?;
     for input in &analysis.inputs {
         let abs_in = std::fs::canonicalize(&input.path).map_err(|e| Error::io(&input.path, e))?;

@@ -9,16 +9,11 @@
 
 use crate::corpus::{FileKind, InputKind};
 use crate::pipeline::{Analysis, Skipped};
-use crate::plan::{Cut, DocPlan, Fate, Kind, Removal, Rule, Twin};
+use crate::plan::{Cut, DocPlan};
+use crate::removal::{Fate, Kind, Removal, Rule, Twin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-
-/// The report's file name in an output folder.
-pub const JSON_FILE: &str = "report.json";
-
-/// The interactive report written beside `report.json`.
-pub const HTML_FILE: &str = "report.html";
 
 /// An input's path as the report gives it.
 pub fn input_path(input: &crate::corpus::Input) -> String {
@@ -103,7 +98,7 @@ impl Summary {
             .removed_by_kind
             .iter()
             .filter(|(k, _)| **k != Kind::DuplicateDocument)
-            .map(|(k, n)| format!("{} {n}", name(k)))
+            .map(|(k, n)| format!("{} {n}", k.name()))
             .collect();
         out += &format!(
             "  paragraphs removed: {}{}\n",
@@ -118,7 +113,7 @@ impl Summary {
             let rules: Vec<String> = self
                 .removed_by_rule
                 .iter()
-                .map(|(r, n)| format!("{} {n}", name(r)))
+                .map(|(r, n)| format!("{} {n}", r.name()))
                 .collect();
             out += &format!("  by rule: {}\n", rules.join(", "));
         }
@@ -184,14 +179,6 @@ impl Summary {
         }
         out
     }
-}
-
-/// The snake_case name serde gives a unit variant.
-pub(crate) fn name<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// A corpus template as the report shows it: how many kept documents hold

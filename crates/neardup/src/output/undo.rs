@@ -18,18 +18,15 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// The side file's name in the output folder.
-pub const FILE_NAME: &str = "removed.jsonl.zst";
 pub const FORMAT: &str = "neardup-removed";
 /// Bumped on any incompatible change: 2 encodes names ([`encode_name`]),
 /// 3 adds Parquet files ([`Record::Rows`]).
 pub const FORMAT_VERSION: u32 = 3;
 /// The folder of the output that holds, for each Parquet file, the rows the
 /// cleaning dropped or cut, as they were ([`Record::Rows`]).
-pub const ROWS_FOLDER: &str = "removed-rows";
-/// The column of a row's number in [`ROWS_FOLDER`] files.
+/// The column of a row's number in [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER) files.
 pub const ROW_COLUMN: &str = "_neardup_row";
-/// The column that says a row of a [`ROWS_FOLDER`] file was kept, cut.
+/// The column that says a row of a [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER) file was kept, cut.
 pub const KEPT_COLUMN: &str = "_neardup_kept";
 /// The most bytes one `removed` record holds; a longer removal takes several.
 pub const PIECE: usize = 1 << 20;
@@ -71,7 +68,7 @@ pub enum Record<'a> {
     /// `text_field`, each followed by the byte 0xFF, which UTF-8 never
     /// holds) hash to `xxh3`. Its kept rows are in the cleaned copy, in
     /// order, their text cut; the rows dropped or cut are, as they were, in
-    /// [`ROWS_FOLDER`]`/<file>` with two more columns: their row number
+    /// [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER)`/<file>` with two more columns: their row number
     /// from 0 ([`ROW_COLUMN`]) and whether a cut copy of them was kept
     /// ([`KEPT_COLUMN`]). Restore gives the same rows, columns and schema;
     /// the file's bytes depend on the writer, as for compressed JSONL.

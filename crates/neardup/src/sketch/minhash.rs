@@ -9,7 +9,7 @@
 //! into AVX2 or AVX-512 instructions; the CPU's support is checked at run time,
 //! so one binary runs everywhere and gives the same bits everywhere.
 
-use crate::config::SketchParams;
+use crate::sketch::SketchParams;
 
 /// Computes signatures for one set of [`SketchParams`].
 #[derive(Debug, Clone)]

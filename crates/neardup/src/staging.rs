@@ -19,6 +19,30 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The report's file name in an output folder.
+pub const JSON_FILE: &str = "report.json";
+/// The interactive report written beside `report.json`.
+pub const HTML_FILE: &str = "report.html";
+/// The name of the summary in an output folder.
+pub const SUMMARY_FILE: &str = "summary.json";
+/// The side file's name in the output folder: what restore reads.
+pub const SIDE_FILE: &str = "removed.jsonl.zst";
+/// The folder of the rows a Parquet copy lacks, beside the side file.
+pub const ROWS_FOLDER: &str = "removed-rows";
+/// Where `--annotate` puts the decisions on text files.
+pub const ANNOTATIONS_FILE: &str = "annotations.jsonl";
+
+/// Names neardup writes at the top of an output folder: no input may take
+/// one, and a folder read as input passes them over beside a side file.
+pub const RESERVED: [&str; 6] = [
+    JSON_FILE,
+    HTML_FILE,
+    SUMMARY_FILE,
+    SIDE_FILE,
+    ROWS_FOLDER,
+    ANNOTATIONS_FILE,
+];
+
 const TMP: &str = "tmp";
 const OLD: &str = "old";
 
