@@ -449,6 +449,7 @@ def main(argv=None):
     and prints the summary. An existing OUT is refused without --overwrite."""
     import argparse
     import json
+    import os
 
     p = argparse.ArgumentParser(prog="neardup.spark", description=main.__doc__)
     p.add_argument("input")
@@ -465,6 +466,10 @@ def main(argv=None):
     p.add_argument("--profile", choices=["documents", "dedup", "full"])
     p.add_argument("--documents-only", action="store_true")
     args = p.parse_args(argv)
+    # A local OUT is checked before Spark starts, so the refusal is at once.
+    local = "://" not in args.out and not args.out.startswith("file:")
+    if local and os.path.exists(args.out) and not args.overwrite:
+        p.error(f"{args.out} exists; give --overwrite to replace it")
     spark = SparkSession.builder.appName("neardup").getOrCreate()
     if _exists(spark, args.out) and not args.overwrite:
         p.error(f"{args.out} exists; give --overwrite to replace it")
