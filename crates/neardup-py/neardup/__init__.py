@@ -9,7 +9,8 @@ the same code. Every call releases the GIL while it works, raises
 and stops on Ctrl-C, removing what it had begun to write.
 
 The kernels ``template_keys``, ``sketch``, ``similarity``, ``resolve``,
-``sentence_pairs``, ``corpus_templates`` and ``cut`` take and give Arrow
+``sentence_pairs``, ``corpus_templates``, ``shared_passages`` and ``cut``
+take and give Arrow
 record batches; ``neardup.spark`` runs the whole cleaning on Apache Spark
 with them.
 """
@@ -29,6 +30,7 @@ from neardup._core import (
     cut,
     resolve,
     sentence_pairs,
+    shared_passages,
     similarity,
     sketch,
     template_keys,
@@ -46,6 +48,7 @@ __all__ = [
     "resolve",
     "scan",
     "sentence_pairs",
+    "shared_passages",
     "similarity",
     "sketch",
     "template_keys",

@@ -30,8 +30,11 @@ stages:
 Options, defaults and hashing are the CLI's, so a cluster and a laptop give
 the same answer on the same corpus: the same documents dropped, the same
 text cut from the kept ones. ``clean`` keeps every column and the user's
-ids of any type; the engine numbers rows itself (``ROW``). Two options are
-not yet done here and are refused: ``containment`` and ``remove_shared``.
+ids of any type; the engine numbers rows itself (``ROW``). With
+``remove_shared``, passages that a kept document shares with an earlier one
+are cut too (the core's ``passages::matches_of`` on the passage records of
+the kept rows, whole keys at a time). ``containment`` is not yet done here
+and is refused.
 """
 
 from __future__ import annotations
@@ -52,8 +55,17 @@ SKETCH_SCHEMA = T.StructType(
         T.StructField("band_keys", T.ArrayType(T.LongType()), False),
         T.StructField("shared_keys", T.ArrayType(T.LongType()), False),
         T.StructField("local", T.BinaryType(), False),
+        T.StructField(
+            "passages",
+            T.ArrayType(T.StructType([T.StructField(n, T.LongType(), False) for n in ("key", "segment", "start", "end")])),
+            False,
+        ),
     ]
 )
+
+SHARED_FIELDS = ("segment", "twin_doc", "twin_segment", "twin_start", "twin_end")
+
+MATCHES_SCHEMA = T.StructType([T.StructField(n, T.LongType(), False) for n in ("doc", *SHARED_FIELDS)])
 
 PAIRS_SCHEMA = T.StructType(
     [T.StructField("sentence", T.LongType(), False), T.StructField("neighbour", T.LongType(), False)]
@@ -271,6 +283,7 @@ def cut(kept: DataFrame, options: dict, corpus_templates: list[tuple[int, int]],
     ``ROW`` and the sketch."""
     held = kept.sparkSession.sparkContext.broadcast(corpus_templates)
     columns = [f for f in kept.schema.fields if f.name != ROW and not f.name.startswith(SKETCHED)]
+    shared = SKETCHED + "shared" in kept.columns
     top, *inner = text_field.split(".")
 
     def run(batches):
@@ -279,7 +292,10 @@ def cut(kept: DataFrame, options: dict, corpus_templates: list[tuple[int, int]],
         opts = _options(options)
         for batch in batches:
             text = _text(batch, text_field)
-            docs = pa.record_batch({"id": batch.column(ROW), "text": text, "local": batch.column(SKETCHED + "local")})
+            docs = {"id": batch.column(ROW), "text": text, "local": batch.column(SKETCHED + "local")}
+            if shared:
+                docs["shared"] = batch.column(SKETCHED + "shared")
+            docs = pa.record_batch(docs)
             new = pc.coalesce(_core.cut(docs, opts, held.value).column("text"), text)
             yield pa.RecordBatch.from_arrays(
                 [_with_text(batch.column(f.name), inner, new) if f.name == top else batch.column(f.name) for f in columns],
@@ -287,6 +303,25 @@ def cut(kept: DataFrame, options: dict, corpus_templates: list[tuple[int, int]],
             )
 
     return kept.mapInArrow(run, T.StructType(columns))
+
+
+def shared_passages(kept: DataFrame, options: dict) -> DataFrame:
+    """(``ROW``, shared) for each kept row of ``sketch`` that shares a passage
+    with an earlier kept row: the passage records of the kept rows, grouped
+    by key into groups of about ``GROUP_ROWS`` records (whole keys), each
+    group given to the core's ``shared_passages``."""
+    records = kept.select(F.col(ROW).alias("doc"), F.explode(SKETCHED + "passages").alias("p")).select("doc", "p.*")
+    groups = max(1, records.count() // GROUP_ROWS)
+    grouped = records.withColumn("_group", F.pmod(F.xxhash64("key"), F.lit(groups)))
+
+    def run(table):
+        (batch,) = table.combine_chunks().to_batches()
+        return pa.Table.from_batches([_core.shared_passages(batch, _options(options))])
+
+    matches = grouped.groupBy("_group").applyInArrow(run, MATCHES_SCHEMA)
+    return matches.groupBy(F.col("doc").alias(ROW)).agg(
+        F.collect_list(F.struct(*SHARED_FIELDS)).alias(SKETCHED + "shared")
+    )
 
 
 def candidates(sketched: DataFrame) -> DataFrame:
@@ -404,13 +439,12 @@ def clean(
     ``id_field``, ``"id"``, when ``df`` has it, else null), ``duplicate_of_row``
     (that document's place in the input), ``rule`` and ``similarity``.
     ``options`` are ``neardup.Options`` or a dict of them; ``containment``
-    and ``remove_shared`` are refused (not yet done here)."""
+    is refused (not yet done here)."""
     opts = options.to_dict() if isinstance(options, _core.Options) else dict(options or {})
     opts["text_field"] = text_field
     checked = _options(opts)
-    for name in ("containment", "remove_shared"):
-        if getattr(checked, name):
-            raise _core.NeardupError(f"{name} is not yet done by the Spark job; neardup clean and clean_table do it")
+    if checked.containment:
+        raise _core.NeardupError("containment is not yet done by the Spark job; neardup clean and clean_table do it")
     id_field = id_field or checked.id_field
     if ROW not in df.columns:
         df = with_rows(df)
@@ -433,7 +467,12 @@ def clean(
         .select(*columns, "duplicate_of", "duplicate_of_row", "rule", "similarity")
     )
     kept = sketched.join(small(verdicts.select(ROW)), ROW, "left_anti")
-    return cut(kept, opts, templates(kept, opts, text_field), text_field), dropped
+    corpus_templates = templates(kept, opts, text_field)
+    if checked.remove_shared:
+        shared = shared_passages(kept, opts).cache()
+        few = F.broadcast if shared.count() <= BROADCAST_ROWS else (lambda d: d)
+        kept = kept.join(few(shared), ROW, "left")
+    return cut(kept, opts, corpus_templates, text_field), dropped
 
 
 def _exists(spark: SparkSession, path: str) -> bool:

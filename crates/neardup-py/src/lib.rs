@@ -5,18 +5,20 @@
 
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    StructBuilder,
 };
 use arrow_array::RecordBatch;
 use arrow_array::{Array, ArrayRef, BinaryArray, Int64Array, LargeStringArray, StringArray};
 use arrow_pyarrow::PyArrowType;
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Fields, Schema};
 use neardup::analyze::{Analyzer, Scratch};
 use neardup::boilerplate::template::{self, DocKeys, SharedLines};
 use neardup::config::Config;
 use neardup::matching;
+use neardup::passages::{self, PassageRecord};
 use neardup::pipeline::Silent;
 use neardup::plan;
-use neardup::removal::Fate;
+use neardup::removal::{Fate, Twin};
 use neardup::store::LocalRecord;
 use neardup::text::Segment;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -216,6 +218,13 @@ fn ids(batch: &RecordBatch, name: &str) -> Result<Int64Array, String> {
     Ok(ids.clone())
 }
 
+/// The ids and texts of the documents of `batch`.
+type Documents = (Int64Array, Vec<Option<String>>);
+
+fn documents(batch: &RecordBatch, id_column: &str, text_column: &str) -> Result<Documents, String> {
+    Ok((ids(batch, id_column)?, texts(batch, text_column)?))
+}
+
 /// The template census of every document of `batch`: `id`, `keys` (its
 /// distinct segment keys) and `text` (the key of its whole text, so that
 /// exact copies count once). A key found in `template_min_docs` distinct
@@ -231,8 +240,7 @@ fn template_keys(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
-        let ids = ids(&batch, id_column)?;
-        let texts = texts(&batch, text_column)?;
+        let (ids, texts) = documents(&batch, id_column, text_column)?;
         let seed = options.config.doc_sketch.seed;
         let (mut id_out, mut text_out) = (Int64Builder::new(), Int64Builder::new());
         let mut keys = ListBuilder::new(Int64Builder::new());
@@ -285,8 +293,7 @@ fn sketch(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
-        let ids = ids(&batch, id_column)?;
-        let texts = texts(&batch, text_column)?;
+        let (ids, texts) = documents(&batch, id_column, text_column)?;
         let config = &options.config;
         let shared = SharedLines::from_keys(shared.into_iter().map(|k| k as u64).collect());
         let analyzer = Analyzer::new(config);
@@ -298,6 +305,8 @@ fn sketch(
             BooleanBuilder::new(),
         );
         let (mut bits, mut local) = (BinaryBuilder::new(), BinaryBuilder::new());
+        let mut passage_out =
+            ListBuilder::new(StructBuilder::from_fields(int64_fields(PASSAGE), 0));
         let mut keys = ListBuilder::new(Int64Builder::new());
         let mut shared_keys = ListBuilder::new(Int64Builder::new());
         let (mut low, mut band, mut record) = (Vec::new(), Vec::new(), Vec::new());
@@ -341,6 +350,13 @@ fn sketch(
             record.clear();
             LocalRecord::of(&s, 0, id.expect("no nulls") as u64).encode(&mut record);
             local.append_value(&record);
+            if config.remove_shared {
+                for p in passages::records(&s, 0) {
+                    let values = [p.key as i64, p.segment.into(), p.start.into(), p.end.into()];
+                    append_struct(passage_out.values(), &values);
+                }
+            }
+            passage_out.append(true);
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id_out.finish()),
@@ -350,6 +366,7 @@ fn sketch(
             Arc::new(keys.finish()),
             Arc::new(shared_keys.finish()),
             Arc::new(local.finish()),
+            Arc::new(passage_out.finish()),
         ];
         RecordBatch::try_new(sketch_schema(), columns).map_err(|e| e.to_string())
     })?;
@@ -511,7 +528,152 @@ fn sketch_schema() -> Arc<Schema> {
         Field::new("band_keys", int64_list(), false),
         Field::new("shared_keys", int64_list(), false),
         Field::new("local", DataType::Binary, false),
+        Field::new("passages", struct_list(PASSAGE), false),
     ]))
+}
+
+/// The fields of a passage record: a long paragraph the in-document rules
+/// keep (`remove_shared` only).
+const PASSAGE: &[&str] = &["key", "segment", "start", "end"];
+
+/// The fields of a shared passage: a document's segment and the earlier
+/// kept one it copies.
+const SHARED: &[&str] = &[
+    "segment",
+    "twin_doc",
+    "twin_segment",
+    "twin_start",
+    "twin_end",
+];
+
+fn int64_fields(names: &[&str]) -> Fields {
+    names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Int64, false))
+        .collect()
+}
+
+fn struct_list(names: &[&str]) -> DataType {
+    DataType::List(Arc::new(Field::new(
+        "item",
+        DataType::Struct(int64_fields(names)),
+        true,
+    )))
+}
+
+fn append_struct(b: &mut StructBuilder, values: &[i64]) {
+    for (i, &v) in values.iter().enumerate() {
+        b.field_builder::<Int64Builder>(i)
+            .expect("int64 fields")
+            .append_value(v);
+    }
+    b.append(true);
+}
+
+fn int64_column(batch: &RecordBatch, name: &str) -> Result<Int64Array, String> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned())
+        .ok_or_else(|| format!("no int64 column {name:?}"))
+}
+
+/// Shared passages (with `remove_shared`): from passage records of kept
+/// documents (`doc`, `key`, `segment`, `start`, `end`), whole keys at a
+/// time, the core's `passages::matches_of` for each key. Gives one row per
+/// copy: `doc`, then the fields of `SHARED`.
+#[pyfunction]
+#[pyo3(signature = (batch, options))]
+fn shared_passages(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    options: Options,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    let out = run(py, move || {
+        let column = |name: &str| int64_column(&batch, name);
+        let (doc, key) = (column("doc")?, column("key")?);
+        let (segment, start, end) = (column("segment")?, column("start")?, column("end")?);
+        let small = |v: i64| u32::try_from(v).map_err(|_| format!("{v} is not a u32"));
+        let mut records = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            records.push(PassageRecord {
+                key: key.value(i) as u64,
+                doc: small(doc.value(i))?,
+                segment: small(segment.value(i))?,
+                start: small(start.value(i))?,
+                end: small(end.value(i))?,
+            });
+        }
+        records.sort_unstable();
+        let min_docs = options.config.template_min_docs;
+        let mut matches = Vec::new();
+        for group in records.chunk_by(|a, b| a.key == b.key) {
+            passages::matches_of(&mut group.to_vec(), min_docs, &mut matches);
+        }
+        let mut columns: Vec<Int64Builder> =
+            (0..=SHARED.len()).map(|_| Int64Builder::new()).collect();
+        for m in &matches {
+            let t = m.twin;
+            let values = [m.doc, m.segment, t.doc, t.segment, t.start, t.end];
+            for (b, v) in columns.iter_mut().zip(values) {
+                b.append_value(v.into());
+            }
+        }
+        let names = std::iter::once("doc").chain(SHARED.iter().copied());
+        let schema = Schema::new(int64_fields(&names.collect::<Vec<_>>()));
+        let arrays: Vec<ArrayRef> = columns
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        RecordBatch::try_new(Arc::new(schema), arrays).map_err(|e| e.to_string())
+    })?;
+    Ok(PyArrowType(out))
+}
+
+/// Each row's shared passages from an optional `shared` column (a list of
+/// `SHARED` structs), sorted by segment; none without the column.
+fn shared_of(batch: &RecordBatch) -> Result<Vec<Vec<passages::Match>>, String> {
+    let mut out = vec![Vec::new(); batch.num_rows()];
+    let Some(column) = batch.column_by_name("shared") else {
+        return Ok(out);
+    };
+    let lists = column
+        .as_any()
+        .downcast_ref::<arrow_array::ListArray>()
+        .ok_or("column \"shared\" is not a list")?;
+    for (i, mine) in out.iter_mut().enumerate() {
+        if lists.is_null(i) {
+            continue;
+        }
+        let items = lists.value(i);
+        let items = items
+            .as_any()
+            .downcast_ref::<arrow_array::StructArray>()
+            .ok_or("column \"shared\" is not a list of structs")?;
+        let field = |n: &str| -> Result<Int64Array, String> {
+            items
+                .column_by_name(n)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>().cloned())
+                .ok_or_else(|| format!("no int64 field {n:?} in \"shared\""))
+        };
+        let f: Vec<Int64Array> = SHARED.iter().map(|n| field(n)).collect::<Result<_, _>>()?;
+        for j in 0..items.len() {
+            let v = |k: usize| f[k].value(j) as u32;
+            mine.push(passages::Match {
+                doc: 0,
+                segment: v(0),
+                twin: Twin {
+                    doc: v(1),
+                    segment: v(2),
+                    similarity: 1.0,
+                    start: v(3),
+                    end: v(4),
+                },
+            });
+        }
+        mine.sort_by_key(|m| m.segment);
+    }
+    Ok(out)
 }
 
 fn int64_list() -> DataType {
@@ -603,10 +765,10 @@ fn corpus_templates(
         .collect()
 }
 
-/// Cuts every kept document of `batch` (`id`, `text`, and `local` as
-/// `sketch` gave it) as the CLI cuts it: the core's `plan::decide` with the
-/// corpus `templates` ((key, kept documents), from `corpus_templates`),
-/// then its cuts. Gives `id` and `text`, the cleaned text (null when
+/// Cuts every kept document of `batch` (`id`, `text`, `local` as `sketch`
+/// gave it and, with `remove_shared`, `shared` from `shared_passages`) as
+/// the CLI cuts it: the core's `plan::decide` with the corpus `templates`
+/// ((key, kept documents), from `corpus_templates`), then its cuts. Gives `id` and `text`, the cleaned text (null when
 /// nothing is cut).
 #[pyfunction]
 #[pyo3(signature = (batch, options, templates, text_column="text", id_column="id"))]
@@ -620,12 +782,12 @@ fn cut(
 ) -> PyResult<PyArrowType<RecordBatch>> {
     let batch = batch.0;
     let out = run(py, move || {
-        let ids = ids(&batch, id_column)?;
-        let texts = texts(&batch, text_column)?;
+        let (ids, texts) = documents(&batch, id_column, text_column)?;
         let locals = binary_column(&batch, "local")?;
+        let shared = shared_of(&batch)?;
         let templates = template_list(templates);
         let (mut id_out, mut text_out) = (Int64Builder::new(), StringBuilder::new());
-        for ((id, text), local) in ids.iter().zip(texts).zip(locals.iter()) {
+        for (((id, text), local), mine) in ids.iter().zip(texts).zip(locals.iter()).zip(&shared) {
             let local = local
                 .and_then(LocalRecord::decode)
                 .ok_or("a local column that the sketch kernel did not write")?;
@@ -636,7 +798,7 @@ fn cut(
                     id.unwrap_or_default()
                 ));
             }
-            let plan = plan::decide(&local, Fate::Kept, &templates, &[], &options.config);
+            let plan = plan::decide(&local, Fate::Kept, &templates, mine, &options.config);
             let segments: Vec<Segment> = local.segments.iter().map(|s| s.span).collect();
             let cuts = plan::cuts(&segments, &plan.removals);
             id_out.append_value(id.expect("no nulls"));
@@ -780,6 +942,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(components, m)?)?;
     m.add_function(wrap_pyfunction!(sentence_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(corpus_templates, m)?)?;
+    m.add_function(wrap_pyfunction!(shared_passages, m)?)?;
     m.add_function(wrap_pyfunction!(cut, m)?)?;
     m.add_function(wrap_pyfunction!(clean, m)?)?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;

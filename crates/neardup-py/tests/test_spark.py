@@ -98,11 +98,17 @@ def test_spark_gives_the_clis_answer(spark, corpus, neardup_bin, extra, tmp_path
     assert kept.columns == [c for c in df.columns if c != nds.ROW]
 
 
-def test_options_spark_does_not_do_yet_are_refused(spark, corpus):
+def test_containment_is_refused(spark, corpus):
     df = nds.read_jsonl(spark, str(corpus))
-    for options in ({"containment": 0.8}, {"remove_shared": True}):
-        with pytest.raises(ValueError, match="not yet done by the Spark job"):
-            nds.clean(df, options=options)
+    with pytest.raises(ValueError, match="not yet done by the Spark job"):
+        nds.clean(df, options={"containment": 0.8})
+
+
+def test_shared_passages_are_cut_as_the_cli_cuts_them(spark, corpus, neardup_bin, tmp_path):
+    want = cli_kept(neardup_bin, corpus, tmp_path / "shared", ("--remove-shared",))
+    assert want != cli_kept(neardup_bin, corpus, tmp_path / "default")
+    kept, _ = nds.clean(nds.read_jsonl(spark, str(corpus)), options={"remove_shared": True})
+    assert {r["id"]: r["text"] for r in kept.collect()} == want
 
 
 @pytest.fixture(scope="module")

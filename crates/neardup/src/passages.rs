@@ -8,6 +8,7 @@
 //! Paragraphs found in `template_min_docs` documents or more are corpus
 //! templates, not shared passages, and are left to that rule.
 
+use crate::analyze::DocSketch;
 use crate::error::Result;
 use crate::removal::Twin;
 use crate::spill::{Merged, Record};
@@ -54,6 +55,23 @@ pub struct Match {
     pub twin: Twin,
 }
 
+/// The passage records of one document, number `doc`, from its first-pass
+/// sketch: one for each long segment that the in-document rules keep.
+pub fn records(sketch: &DocSketch, doc: u32) -> impl Iterator<Item = PassageRecord> + '_ {
+    sketch
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|&(i, s)| s.signed && sketch.removals[i].is_none())
+        .map(move |(i, s)| PassageRecord {
+            key: s.exact,
+            doc,
+            segment: i as u32,
+            start: s.span.start,
+            end: s.span.end,
+        })
+}
+
 /// Matches from the sorted records; `kept(doc)` tells which documents take
 /// part. The result is sorted by (document, segment).
 pub fn find(
@@ -68,29 +86,39 @@ pub fn find(
         |all| {
             group.clear();
             group.extend(all.iter().filter(|r| kept(r.doc)));
-            group.dedup_by_key(|r| r.doc);
-            let docs = group.len();
-            if docs < 2 || (template_min_docs > 0 && docs >= template_min_docs) {
-                return Ok(());
-            }
-            let first = group[0];
-            let twin = Twin {
-                doc: first.doc,
-                segment: first.segment,
-                similarity: 1.0,
-                start: first.start,
-                end: first.end,
-            };
-            out.extend(group[1..].iter().map(|r| Match {
-                doc: r.doc,
-                segment: r.segment,
-                twin,
-            }));
+            matches_of(&mut group, template_min_docs, &mut out);
             Ok(())
         },
     )?;
     out.sort_by_key(|m| (m.doc, m.segment));
     Ok(out)
+}
+
+/// The matches of one paragraph key: `group` is its records in the kept
+/// documents, sorted (left with each document's first). Each document counts once, by its first segment with
+/// the key; the first document holds the original, each later one a copy.
+/// A key in fewer than two documents, or in as many as the template rule
+/// needs (`template_min_docs`, when not 0), gives none.
+pub fn matches_of(group: &mut Vec<PassageRecord>, template_min_docs: usize, out: &mut Vec<Match>) {
+    group.dedup_by_key(|r| r.doc);
+    let firsts = &group[..];
+    let docs = firsts.len();
+    if docs < 2 || (template_min_docs > 0 && docs >= template_min_docs) {
+        return;
+    }
+    let first = firsts[0];
+    let twin = Twin {
+        doc: first.doc,
+        segment: first.segment,
+        similarity: 1.0,
+        start: first.start,
+        end: first.end,
+    };
+    out.extend(firsts[1..].iter().map(|r| Match {
+        doc: r.doc,
+        segment: r.segment,
+        twin,
+    }));
 }
 
 #[cfg(test)]

@@ -475,17 +475,8 @@ fn flush(
         if let Some((_, signatures)) = g.prefixes.as_mut() {
             signatures.push(sketch.shingles, &sketch.signature)?;
         }
-        // Passages for the long segments that the in-document rules keep.
-        for (i, s) in sketch.segments.iter().enumerate() {
-            if s.signed && sketch.removals[i].is_none() {
-                g.passages.push(PassageRecord {
-                    key: s.exact,
-                    doc: d,
-                    segment: i as u32,
-                    start: s.span.start,
-                    end: s.span.end,
-                })?;
-            }
+        for record in passages::records(&sketch, d) {
+            g.passages.push(record)?;
         }
         g.store
             .write(&LocalRecord::of(&sketch, doc.input, doc.line))?;

@@ -514,8 +514,8 @@ impl Shared {
 /// The (sentence, neighbour) pairs of one kept document, sorted and once
 /// each, for [`Shared::templates`]: for each of its prose segments that is
 /// a template (in `templates`), `(sentence, 0)`, and `(sentence, key)` for
-/// each template line beside it, or `(sentence, EDGE)` when it opens or
-/// closes the document. `keys` and `prose` are the document's segment keys
+/// each template line beside it, or `(sentence, u64::MAX)` when it opens
+/// or closes the document. `keys` and `prose` are the document's segment keys
 /// and sentence flags, as the census computed them ([`DocKeys`]).
 pub fn sentence_pairs(
     keys: &[u64],
@@ -547,8 +547,8 @@ pub fn sentence_pairs(
 
 /// Whether the template sentence `sentence` stands in a block of template
 /// lines, from `beside`: for each neighbour of its pairs
-/// ([`sentence_pairs`]), in the order of the keys, the number of kept
-/// documents in which it stands beside it. It does when, for some template
+/// ([`sentence_pairs`]), in any order, the number of kept documents in
+/// which it stands beside it. It does when, for some template
 /// line, it stands beside it in at least half of that line's kept documents,
 /// or when it opens or closes at least half of its own.
 pub fn in_block(
