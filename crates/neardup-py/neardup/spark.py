@@ -434,10 +434,11 @@ def clean(
     the text of the documents kept.
 
     Returns ``(kept, dropped)``: the kept rows with every column of ``df``
-    (the text cut), and the dropped rows with every column, then ``duplicate_of`` (the
-    ``id_field`` of the kept document it copies; by default the options'
-    ``id_field``, ``"id"``, when ``df`` has it, else null), ``duplicate_of_row``
-    (that document's place in the input), ``rule`` and ``similarity``.
+    (the text cut), and the dropped rows with every column, then
+    ``duplicate_of`` (the ``id_field`` of the kept document it copies; by
+    default the options' ``id_field``, ``"id"``, when ``df`` has it, else
+    null), ``duplicate_of_row`` (that document's place in the input),
+    ``rule`` and ``similarity``.
     ``options`` are ``neardup.Options`` or a dict of them; ``containment``
     is refused (not yet done here)."""
     opts = options.to_dict() if isinstance(options, _core.Options) else dict(options or {})
@@ -455,7 +456,7 @@ def clean(
     verdicts = resolve(sketches, labels, opts).select(
         F.col("id").alias(ROW), F.col("duplicate_of").alias("duplicate_of_row"), "rule", "similarity"
     ).cache()
-    small = F.broadcast if verdicts.count() <= BROADCAST_ROWS else (lambda d: d)
+    small = _hint(verdicts)
     columns = [c for c in df.columns if c != ROW]
     user_id = F.col(id_field) if id_field in columns else F.lit(None).cast("string")
     heads = sketched.select(F.col(ROW).alias("duplicate_of_row"), user_id.alias("duplicate_of")).join(
@@ -470,9 +471,14 @@ def clean(
     corpus_templates = templates(kept, opts, text_field)
     if checked.remove_shared:
         shared = shared_passages(kept, opts).cache()
-        few = F.broadcast if shared.count() <= BROADCAST_ROWS else (lambda d: d)
-        kept = kept.join(few(shared), ROW, "left")
+        kept = kept.join(_hint(shared)(shared), ROW, "left")
     return cut(kept, opts, corpus_templates, text_field), dropped
+
+
+def _hint(df: DataFrame):
+    """How to join on ``df`` (cached) and what is drawn from it: sent to every
+    executor when it has at most ``BROADCAST_ROWS`` rows, else shuffled."""
+    return F.broadcast if df.count() <= BROADCAST_ROWS else (lambda d: d)
 
 
 def _exists(spark: SparkSession, path: str) -> bool:

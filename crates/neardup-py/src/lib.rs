@@ -279,8 +279,10 @@ fn template_keys(
 /// (whether its content can be judged a near copy), `bits` (the b-bit
 /// signature, one byte a permutation), `band_keys` (one LSH bucket key a
 /// band, for judged documents), `shared_keys` (the distinct `shared` lines
-/// it holds, which the corpus templates are counted from) and `local` (what
-/// `cut` needs of it: the core's per-document record).
+/// it holds, which the corpus templates are counted from), `local` (what
+/// `cut` needs of it: the core's per-document record) and `passages` (with
+/// `remove_shared`, its passage records: `key`, `segment`, `start`, `end`;
+/// empty without).
 #[pyfunction]
 #[pyo3(signature = (batch, options, shared=Vec::new(), text_column="text", id_column="id"))]
 fn sketch(

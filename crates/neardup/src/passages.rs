@@ -95,18 +95,18 @@ pub fn find(
 }
 
 /// The matches of one paragraph key: `group` is its records in the kept
-/// documents, sorted (left with each document's first). Each document counts once, by its first segment with
-/// the key; the first document holds the original, each later one a copy.
-/// A key in fewer than two documents, or in as many as the template rule
-/// needs (`template_min_docs`, when not 0), gives none.
+/// documents, sorted, and is left with each document's first. Each document
+/// counts once, by its first segment with the key; the first document holds
+/// the original, each later one a copy. A key in fewer than two documents,
+/// or in as many as the template rule needs (`template_min_docs`, when not
+/// 0), gives none.
 pub fn matches_of(group: &mut Vec<PassageRecord>, template_min_docs: usize, out: &mut Vec<Match>) {
     group.dedup_by_key(|r| r.doc);
-    let firsts = &group[..];
-    let docs = firsts.len();
+    let docs = group.len();
     if docs < 2 || (template_min_docs > 0 && docs >= template_min_docs) {
         return;
     }
-    let first = firsts[0];
+    let first = group[0];
     let twin = Twin {
         doc: first.doc,
         segment: first.segment,
@@ -114,7 +114,7 @@ pub fn matches_of(group: &mut Vec<PassageRecord>, template_min_docs: usize, out:
         start: first.start,
         end: first.end,
     };
-    out.extend(firsts[1..].iter().map(|r| Match {
+    out.extend(group[1..].iter().map(|r| Match {
         doc: r.doc,
         segment: r.segment,
         twin,
