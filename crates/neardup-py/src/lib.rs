@@ -392,26 +392,12 @@ fn resolve(
     let batch = batch.0;
     let out = run(py, move || {
         let ids = ids(&batch, "id")?;
-        let column = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| format!("no column {name:?}"))
-        };
-        let exact = column("exact")?
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or("column \"exact\" is not int64")?
-            .clone();
-        let bits = column("bits")?
-            .as_any()
-            .downcast_ref::<BinaryArray>()
-            .ok_or("column \"bits\" is not binary")?
-            .clone();
-        let bands = column("band_keys")?
-            .as_any()
-            .downcast_ref::<arrow_array::ListArray>()
-            .ok_or("column \"band_keys\" is not a list")?
-            .clone();
+        let exact = int64_column(&batch, "exact")?;
+        let bits = binary_column(&batch, "bits")?;
+        let bands = batch
+            .column_by_name("band_keys")
+            .and_then(|c| c.as_any().downcast_ref::<arrow_array::ListArray>().cloned())
+            .ok_or("no list column \"band_keys\"")?;
         // Input order is id order.
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&r| ids.value(r));
