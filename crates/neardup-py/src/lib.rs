@@ -253,21 +253,19 @@ fn template_keys(
                 .append_slice(&k.keys().iter().map(|&k| k as i64).collect::<Vec<_>>());
             keys.append(true);
         }
-        let schema = Schema::new(vec![
-            Field::new("id", DataType::Int64, false),
-            Field::new("text_key", DataType::Int64, false),
-            Field::new(
-                "keys",
-                DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
-                false,
-            ),
-        ]);
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id_out.finish()),
             Arc::new(text_out.finish()),
             Arc::new(keys.finish()),
         ];
-        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+        record_batch(
+            vec![
+                Field::new("id", DataType::Int64, false),
+                Field::new("text_key", DataType::Int64, false),
+                Field::new("keys", int64_list(), false),
+            ],
+            columns,
+        )
     })?;
     Ok(PyArrowType(out))
 }
@@ -447,19 +445,21 @@ fn resolve(
             rule_out.append_value(by.rule().name());
             sim_out.append_value(v.similarity as f64);
         }
-        let schema = Schema::new(vec![
-            Field::new("id", DataType::Int64, false),
-            Field::new("duplicate_of", DataType::Int64, false),
-            Field::new("rule", DataType::Utf8, false),
-            Field::new("similarity", DataType::Float64, false),
-        ]);
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id_out.finish()),
             Arc::new(of_out.finish()),
             Arc::new(rule_out.finish()),
             Arc::new(sim_out.finish()),
         ];
-        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+        record_batch(
+            vec![
+                Field::new("id", DataType::Int64, false),
+                Field::new("duplicate_of", DataType::Int64, false),
+                Field::new("rule", DataType::Utf8, false),
+                Field::new("similarity", DataType::Float64, false),
+            ],
+            columns,
+        )
     })?;
     Ok(PyArrowType(out))
 }
@@ -497,12 +497,14 @@ fn components(
             edges.map(|(&x, &y)| (number(x), number(y))),
         );
         let label: Int64Array = labels.iter().map(|&l| nodes[l as usize]).collect();
-        let schema = Schema::new(vec![
-            Field::new("node", DataType::Int64, false),
-            Field::new("label", DataType::Int64, false),
-        ]);
         let columns: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(nodes)), Arc::new(label)];
-        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+        record_batch(
+            vec![
+                Field::new("node", DataType::Int64, false),
+                Field::new("label", DataType::Int64, false),
+            ],
+            columns,
+        )
     })?;
     Ok(PyArrowType(out))
 }
@@ -608,12 +610,11 @@ fn shared_passages(
             }
         }
         let names = std::iter::once("doc").chain(SHARED.iter().copied());
-        let schema = Schema::new(int64_fields(&names.collect::<Vec<_>>()));
         let arrays: Vec<ArrayRef> = columns
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
-        RecordBatch::try_new(Arc::new(schema), arrays).map_err(|e| e.to_string())
+        record_batch(int64_fields(&names.collect::<Vec<_>>()), arrays)
     })?;
     Ok(PyArrowType(out))
 }
@@ -664,6 +665,11 @@ fn shared_of(batch: &RecordBatch) -> Result<Vec<Vec<passages::Match>>, String> {
     Ok(out)
 }
 
+/// A batch of `columns` under `fields`.
+fn record_batch(fields: impl Into<Fields>, columns: Vec<ArrayRef>) -> Result<RecordBatch, String> {
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| e.to_string())
+}
+
 fn int64_list() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Int64, true)))
 }
@@ -712,13 +718,15 @@ fn sentence_pairs(
                 neighbour.append_value(b as i64);
             }
         }
-        let schema = Schema::new(vec![
-            Field::new("sentence", DataType::Int64, false),
-            Field::new("neighbour", DataType::Int64, false),
-        ]);
         let columns: Vec<ArrayRef> =
             vec![Arc::new(sentence.finish()), Arc::new(neighbour.finish())];
-        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+        record_batch(
+            vec![
+                Field::new("sentence", DataType::Int64, false),
+                Field::new("neighbour", DataType::Int64, false),
+            ],
+            columns,
+        )
     })?;
     Ok(PyArrowType(out))
 }
@@ -792,12 +800,14 @@ fn cut(
             id_out.append_value(id.expect("no nulls"));
             text_out.append_option((!cuts.is_empty()).then(|| plan::cut_text(&text, &cuts)));
         }
-        let schema = Schema::new(vec![
-            Field::new("id", DataType::Int64, false),
-            Field::new("text", DataType::Utf8, true),
-        ]);
         let columns: Vec<ArrayRef> = vec![Arc::new(id_out.finish()), Arc::new(text_out.finish())];
-        RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| e.to_string())
+        record_batch(
+            vec![
+                Field::new("id", DataType::Int64, false),
+                Field::new("text", DataType::Utf8, true),
+            ],
+            columns,
+        )
     })?;
     Ok(PyArrowType(out))
 }
@@ -825,9 +835,10 @@ fn similarity(
                 _ => return Err("signatures of different lengths, or missing".into()),
             }
         }
-        let schema = Schema::new(vec![Field::new("similarity", DataType::Float64, false)]);
-        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(out.finish())])
-            .map_err(|e| e.to_string())
+        record_batch(
+            vec![Field::new("similarity", DataType::Float64, false)],
+            vec![Arc::new(out.finish())],
+        )
     })?;
     Ok(PyArrowType(out))
 }

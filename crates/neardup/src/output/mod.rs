@@ -496,6 +496,23 @@ pub fn write_report(
     Ok(summary)
 }
 
+/// The second pass without copies: each document into `reports`, then to
+/// `also`.
+fn report_pass<W: Write, H: Write>(
+    analysis: &Analysis,
+    progress: &dyn Progress,
+    reports: &mut Reports<'_, W, H>,
+    also: &mut dyn FnMut(&Decided) -> Result<()>,
+) -> Result<(Summary, Vec<TemplateEntry>)> {
+    second_pass(analysis, None, progress, |step| match step {
+        Step::Document(d) => {
+            reports.document(d)?;
+            also(d)
+        }
+        _ => Ok(()),
+    })
+}
+
 /// The report of [`write_report`], each document also handed to `also`.
 fn report_only(
     analysis: &Analysis,
@@ -507,13 +524,7 @@ fn report_only(
     let Some(path) = dest else {
         let mut reports =
             Reports::new(analysis, out, Path::new("<stdout>"), None::<(fs::File, _)>)?;
-        let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-            Step::Document(d) => {
-                reports.document(d)?;
-                also(d)
-            }
-            _ => Ok(()),
-        })?;
+        let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
         reports.finish(&summary, &top)?;
         return Ok(summary);
     };
@@ -526,13 +537,7 @@ fn report_only(
         progress.note(&interrupted_note(path, swept));
     }
     let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path)?;
-    let (summary, top) = second_pass(analysis, None, progress, |step| match step {
-        Step::Document(d) => {
-            reports.document(d)?;
-            also(d)
-        }
-        _ => Ok(()),
-    })?;
+    let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
     reports.finish_files(&summary, &top)?;
     tmp.commit(path)?;
     tmp_html.commit(&html_path)?;
