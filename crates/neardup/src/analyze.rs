@@ -25,6 +25,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// One segment's sketch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SegmentSketch {
+    /// Its byte range in the document.
     pub span: Segment,
     /// Normalised words.
     pub words: u32,
@@ -41,6 +42,7 @@ pub struct SegmentSketch {
 pub struct DocSketch {
     /// xxh3 of the original bytes, to check that a second read sees the same.
     pub text_hash: u64,
+    /// Size of the original text in bytes.
     pub bytes: u32,
     /// Normalised words in the whole document.
     pub words: u32,
@@ -58,6 +60,7 @@ pub struct DocSketch {
     /// Hash of the content's first [`PREFIX_WORDS`] words, when it has as
     /// many: documents cut short share it with their longer originals.
     pub prefix: Option<u64>,
+    /// One sketch per segment, in order.
     pub segments: Vec<SegmentSketch>,
     /// Local verdicts: one per segment.
     pub removals: Vec<Option<Removal>>,
@@ -93,6 +96,7 @@ pub struct Scratch {
 pub const PREFIX_WORDS: usize = 16;
 
 impl Analyzer {
+    /// An analyzer for `config`: its tokenizer, hashers and word lists.
     pub fn new(config: &Config) -> Self {
         let tokenizer = Tokenizer::new(config.doc_sketch.seed);
         Analyzer {

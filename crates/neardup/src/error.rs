@@ -12,26 +12,42 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// An input path that does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
 
     /// A path that is neither a folder nor a file of a kind neardup reads.
     #[error("{path}: not a folder, a .txt file, a JSON Lines file (.jsonl, .ndjson or .json, each also .gz or .zst) or a .parquet file")]
-    UnsupportedInput { path: PathBuf },
+    UnsupportedInput {
+        /// The path as given.
+        path: PathBuf,
+    },
 
     /// Input folders that hold no file neardup reads.
     #[error("{path}: no file neardup reads (.txt, .parquet, or JSON Lines as .jsonl, .ndjson or .json, each also .gz or .zst); found {found}")]
-    NothingToRead { path: PathBuf, found: String },
+    NothingToRead {
+        /// The folder as given.
+        path: PathBuf,
+        /// What it holds instead, in words: `3 files (.md 2, .csv 1)`.
+        found: String,
+    },
 
     /// An input that is not a regular file or a folder (a FIFO, a device, a
     /// socket): neardup reads each input twice and bounds what it reads by
     /// the file's size, which such a file does not have.
     #[error("{path}: not a regular file (a FIFO, a device or a socket); neardup reads files and folders, each twice, so save a stream to a file first")]
-    NotRegular { path: PathBuf },
+    NotRegular {
+        /// The path as given.
+        path: PathBuf,
+    },
 
     /// An operating-system error while reading or writing a path.
     #[error("{path}: {}", plain(source))]
     Io {
+        /// The path read or written.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -39,8 +55,11 @@ pub enum Error {
     /// A file neardup needs that it cannot read: `what` says which.
     #[error("{path}: cannot read {what}: {}", plain(source))]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the file is to the run, in words (`the rules file (--rules)`).
         what: &'static str,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -48,16 +67,22 @@ pub enum Error {
     /// Bytes that are not UTF-8.
     #[error("{path}:{line}: invalid UTF-8 at byte offset {offset}")]
     InvalidUtf8 {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: u64,
+        /// The first byte that is not UTF-8, from the start of the file.
         offset: u64,
     },
 
     /// A JSONL line that is not a JSON object, or whose fields are not usable.
     #[error("{path}:{line}: {message}")]
     Json {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: u64,
+        /// What is wrong with it.
         message: String,
     },
 
@@ -65,8 +90,11 @@ pub enum Error {
     /// `row` counts from 1.
     #[error("{path}: {}{message}", row.map(|r| format!("row {r}: ")).unwrap_or_default())]
     Parquet {
+        /// The file.
         path: PathBuf,
+        /// The row, from 1, when the fault is in one.
         row: Option<u64>,
+        /// What is wrong.
         message: String,
     },
 
@@ -74,25 +102,42 @@ pub enum Error {
     /// reads (`--max-document-mb`, by default a quarter of `--memory-mb`).
     #[error("{path}:{line}: a record of {bytes} bytes, more than the {} MiB this run reads as one document; raise --max-document (or --memory), or pass --on-error skip", limit >> 20)]
     DocumentTooLarge {
+        /// The file.
         path: PathBuf,
+        /// The line (or row), from 1; 1 for a text file.
         line: u64,
+        /// The record's size in bytes.
         bytes: u64,
+        /// The largest document the run reads, in bytes.
         limit: u64,
     },
 
     /// A `.txt` file that is not text by [`crate::corpus::binary`]'s rule:
     /// binary data, or text in UTF-16 or UTF-32, which neardup does not read.
     #[error("{path}: binary file: {reason}")]
-    Binary { path: PathBuf, reason: String },
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// Why it is not text, in words.
+        reason: String,
+    },
 
     /// A path inside an input folder that cannot be walked: a folder that
     /// cannot be listed, or a symbolic link loop.
     #[error("{path}: {message}")]
-    Unlistable { path: PathBuf, message: String },
+    Unlistable {
+        /// The folder or link.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 
     /// An input changed between the two passes over it.
     #[error("{path}: changed while neardup was reading it; run again on a stable copy")]
-    InputChanged { path: PathBuf },
+    InputChanged {
+        /// The file that changed.
+        path: PathBuf,
+    },
 
     /// The run was asked to stop ([`crate::interrupt`]); what it had begun
     /// to write was removed.
@@ -105,12 +150,22 @@ pub enum Error {
 
     /// An output location that would be unsafe to write.
     #[error("{path}: {message}")]
-    Output { path: PathBuf, message: String },
+    Output {
+        /// The location.
+        path: PathBuf,
+        /// Why it is refused.
+        message: String,
+    },
 
     /// A cleaning's output that cannot be restored from: a report or side
     /// file that is not what `clean` wrote, or a cleaned copy changed since.
     #[error("{path}: {message}")]
-    Restore { path: PathBuf, message: String },
+    Restore {
+        /// The file of the cleaning at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {

@@ -23,6 +23,8 @@
 //! [`clean`] and [`scan`] do all of it in one call from [`Options`], as the
 //! `neardup` command and the Python module do.
 
+#![deny(missing_docs)]
+
 pub mod analyze;
 pub mod boilerplate;
 pub mod config;

@@ -16,10 +16,15 @@ use crate::spill::{Merged, Record};
 /// One paragraph: its key, where it is, and its byte span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PassageRecord {
+    /// Hash of the paragraph's normalised words.
     pub key: u64,
+    /// Its document's number.
     pub doc: u32,
+    /// Its segment in that document.
     pub segment: u32,
+    /// Its first byte in the document.
     pub start: u32,
+    /// The byte after its last.
     pub end: u32,
 }
 
@@ -50,8 +55,11 @@ impl Record for PassageRecord {
 /// A later paragraph and the earlier one it copies.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Match {
+    /// The later paragraph's document.
     pub doc: u32,
+    /// Its segment in that document.
     pub segment: u32,
+    /// The earlier paragraph it copies.
     pub twin: Twin,
 }
 

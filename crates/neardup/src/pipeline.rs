@@ -59,6 +59,7 @@ impl Progress for Silent {}
 /// A document left out because it could not be read (with `--on-error skip`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Skipped {
+    /// The file, as given or under its input folder.
     pub file: String,
     /// The error, naming the file and line.
     pub reason: String,
@@ -88,8 +89,11 @@ impl Ids {
 /// second pass needs to decide and write each document.
 #[derive(Debug)]
 pub struct Analysis {
+    /// The run's configuration.
     pub config: Config,
+    /// The inputs, in the order given.
     pub inputs: Vec<Input>,
+    /// Documents that could not be read (with `--on-error skip`).
     pub skipped: Vec<Skipped>,
     ids: Ids,
     /// Per document: kept, or dropped as a copy of which kept document.
@@ -104,6 +108,7 @@ pub struct Analysis {
     pub templates: Vec<(u64, u32)>,
     /// Shared passages, sorted by (document, segment).
     pub shared: Vec<PassageMatch>,
+    /// What the second pass needs of each document, on disk.
     pub store: Store,
     /// Wall time per stage, for the human summary.
     pub timings: Vec<(&'static str, Duration)>,
@@ -117,6 +122,7 @@ impl Analysis {
         self.verdicts.len()
     }
 
+    /// Whether no document was read.
     pub fn is_empty(&self) -> bool {
         self.verdicts.is_empty()
     }

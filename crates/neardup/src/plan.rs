@@ -3,7 +3,7 @@
 //!
 //! Inputs are plain data from the earlier stages: per-document local verdicts
 //! (repeats, structural boilerplate), document clusters, corpus templates and
-//! shared passages. The output is a [`Plan`]: per document, kept or dropped,
+//! shared passages. The output is a [`DocPlan`] per document, kept or dropped,
 //! and a removal per segment that goes, with its kind, rule and kept twin.
 
 use crate::boilerplate::body;
@@ -17,6 +17,7 @@ use crate::store::LocalRecord;
 /// The decisions for one document.
 #[derive(Debug, Clone)]
 pub struct DocPlan {
+    /// Kept, or dropped as a copy of which kept document.
     pub fate: Fate,
     /// One entry per segment: `Some` when it goes.
     pub removals: Vec<Option<Removal>>,
@@ -115,8 +116,11 @@ pub struct Cut {
     /// Byte range removed from the original text (segment and the line
     /// break(s) that would otherwise be left dangling).
     pub start: usize,
+    /// The byte after the range.
     pub end: usize,
+    /// The segment it removes.
     pub segment: u32,
+    /// Why.
     pub removal: Removal,
 }
 

@@ -9,9 +9,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// A document that copies (or nearly copies) a kept one.
     DuplicateDocument,
+    /// A paragraph that repeats one earlier in the same document.
     RepeatedParagraph,
+    /// Text that is not the document's own: templates, menus, bylines, trailing link lists.
     Boilerplate,
+    /// A paragraph that copies one of an earlier kept document (`--remove-shared`).
     SharedPassage,
 }
 
@@ -104,6 +108,7 @@ impl Rule {
             .expect("every rule is listed") as u8
     }
 
+    /// The rule of [`Rule::code`]'s code; None for an unknown code.
     pub fn from_code(code: u8) -> Option<Rule> {
         Rule::ALL.get(code as usize).copied()
     }
@@ -153,13 +158,16 @@ pub struct Twin {
     pub similarity: f32,
     /// Byte span of the kept segment in its document.
     pub start: u32,
+    /// The byte after its last.
     pub end: u32,
 }
 
 /// A segment to remove.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Removal {
+    /// The rule that removes it.
     pub rule: Rule,
+    /// The kept text it duplicates, for rules that find copies.
     pub twin: Option<Twin>,
     /// For corpus templates: in how many kept documents the segment occurs.
     pub occurrences: u32,
@@ -170,6 +178,7 @@ pub struct Removal {
 }
 
 impl Removal {
+    /// A removal by `rule`, with nothing more to say.
     pub fn new(rule: Rule) -> Self {
         Removal {
             rule,
@@ -180,6 +189,7 @@ impl Removal {
         }
     }
 
+    /// A removal by `rule` of a copy of `twin`.
     pub fn with_twin(rule: Rule, twin: Twin) -> Self {
         Removal {
             twin: Some(twin),
@@ -187,6 +197,7 @@ impl Removal {
         }
     }
 
+    /// A removal by `rule` with the body classifier's `score`.
     pub fn scored(rule: Rule, score: f32) -> Self {
         Removal {
             score: Some(score),
@@ -204,9 +215,13 @@ pub enum Fate {
     /// Jaccard similarity of their contents (and, for a document cut short,
     /// this share of its content contained in `of`).
     Dropped {
+        /// The kept document's number, in input order from 0.
         of: u32,
+        /// Estimated Jaccard similarity of the two contents.
         similarity: f32,
+        /// For a document cut short: the share of its content found in `of`.
         containment: Option<f32>,
+        /// The rule: exact, near-duplicate or contained.
         rule: Rule,
     },
 }

@@ -34,10 +34,15 @@ pub struct SegmentKey<'a> {
 /// Settings of the repeat finder.
 #[derive(Debug, Clone, Copy)]
 pub struct RepeatParams {
+    /// Shortest paragraph, in words, that is compared.
     pub min_words: usize,
+    /// Words per shingle.
     pub shingle_size: usize,
+    /// Jaccard similarity from which a paragraph is a repeat.
     pub threshold: f64,
+    /// Banding of paragraph signatures.
     pub lsh: LshParams,
+    /// Seed of the paragraph hashers.
     pub seed: u64,
 }
 

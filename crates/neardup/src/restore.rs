@@ -20,7 +20,9 @@ use std::path::{Component, Path, PathBuf};
 /// What a restore rebuilt.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Restored {
+    /// Files rebuilt.
     pub files: u64,
+    /// Bytes written.
     pub bytes: u64,
     /// Files that could not be read when cleaning, so could not be rebuilt.
     pub unreadable: Vec<String>,
@@ -29,13 +31,13 @@ pub struct Restored {
     pub swept: Vec<PathBuf>,
 }
 
-/// Rebuilds into `out` the inputs of the cleaning whose output folder is
-/// `cleaned`; `report` is its `report.json` (and names the side file beside
-/// it). `out` must be new or empty, unless `force`.
 /// The longest line of a side file: a removed piece of [`undo::PIECE`]
 /// bytes, each written as a six-byte escape at worst, and its fields.
 const MAX_RECORD: u64 = 6 * undo::PIECE as u64 + 4096;
 
+/// Rebuilds into `out` the inputs of the cleaning whose output folder is
+/// `cleaned`; `report` is its `report.json` (and names the side file beside
+/// it). `out` must be new or empty, unless `force`.
 pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result<Restored> {
     let inputs = report_inputs(report)?;
     let side = report.with_file_name(SIDE_FILE);

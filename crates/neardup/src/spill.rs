@@ -17,8 +17,11 @@ use std::path::{Path, PathBuf};
 
 /// A record that can be written as a fixed number of little-endian bytes.
 pub trait Record: Copy + Ord + Send + Sync {
+    /// Bytes per record.
     const SIZE: usize;
+    /// Writes the record into `out`, [`Record::SIZE`] bytes.
     fn write(&self, out: &mut [u8]);
+    /// Reads a record from [`Record::SIZE`] bytes.
     fn read(bytes: &[u8]) -> Self;
 }
 
@@ -74,6 +77,7 @@ impl<T: Record> Sorter<T> {
         }
     }
 
+    /// Adds a record, spilling a sorted run to disk when the buffer is full.
     pub fn push(&mut self, record: T) -> Result<()> {
         self.buffer.push(record);
         if self.buffer.len() >= self.capacity {

@@ -307,6 +307,7 @@ impl Drop for Staging {
 #[derive(Debug)]
 pub struct WorkDir {
     path: PathBuf,
+    /// Folders that dead runs had left, removed when this one was made.
     pub swept: Vec<PathBuf>,
     _claim: Claim,
 }
@@ -318,6 +319,7 @@ const WORK_PREFIX: &str = ".neardup-work-";
 const NEW_WORK_PREFIX: &str = ".neardup-new-";
 
 impl WorkDir {
+    /// A new work folder in `parent`, claimed by this process.
     pub fn new(parent: &Path) -> Result<Self> {
         // Only names that this code makes: the prefix, then tempfile's
         // random letters and digits.
@@ -347,6 +349,7 @@ impl WorkDir {
         })
     }
 
+    /// The folder's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

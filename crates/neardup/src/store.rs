@@ -16,10 +16,13 @@ use std::path::{Path, PathBuf};
 /// One segment as the second pass needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SegmentLocal {
+    /// Its byte span.
     pub span: Segment,
+    /// Its normalised words.
     pub words: u32,
     /// Corpus-template key.
     pub template: u64,
+    /// What the plan-stage rules need of it.
     pub facts: LineFacts,
 }
 
@@ -28,13 +31,18 @@ pub struct SegmentLocal {
 pub struct LocalRecord {
     /// xxh3 of the text, to check that the second read sees the same.
     pub text_hash: u64,
+    /// Size of the text in bytes.
     pub bytes: u32,
+    /// The input it came from.
     pub input: u32,
+    /// Its line (JSONL, text files: 1) or row (Parquet), from 1.
     pub line: u64,
     /// Words the in-document rules keep, and the content's words among
     /// them: what the document was compared on.
     pub kept_words: u32,
+    /// Of those, the content's words.
     pub content_words: u32,
+    /// Its segments, in order.
     pub segments: Vec<SegmentLocal>,
     /// Removals decided inside the document, by segment.
     pub removals: Vec<(u32, Removal)>,
@@ -181,6 +189,7 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
+    /// A new store file in `dir`.
     pub fn create(dir: &Path) -> Result<StoreWriter> {
         let path = dir.join(format!("neardup-documents-{}.store", std::process::id()));
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -191,6 +200,7 @@ impl StoreWriter {
         })
     }
 
+    /// Appends one record.
     pub fn write(&mut self, r: &LocalRecord) -> Result<()> {
         self.buf.clear();
         r.encode(&mut self.buf);
@@ -225,6 +235,7 @@ pub struct Store {
 }
 
 impl Store {
+    /// A reader from the first record.
     pub fn reader(&self) -> Result<StoreReader> {
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         Ok(StoreReader {
@@ -272,6 +283,7 @@ impl Cursor<'_> {
 }
 
 impl StoreReader {
+    /// The next record, or None at the end.
     pub fn next_record(&mut self) -> Result<Option<LocalRecord>> {
         let mut len = [0u8; 8];
         match self.input.read_exact(&mut len) {

@@ -41,13 +41,17 @@ use std::ops::Range;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Class {
+    /// Boilerplate-like: in a run of short lines that end no sentence, or without a function word or sentence end.
     #[default]
     Bad = 0,
+    /// Neither: headings, short sentences, list items.
     Middle = 1,
+    /// Prose: 8 words or more, 1 in 10 a function word, ending a sentence or 30 words long.
     Good = 2,
 }
 
 impl Class {
+    /// The class of [`Class`]'s `u8` code; an unknown code is [`Class::Bad`].
     pub fn from_code(code: u8) -> Class {
         match code {
             2 => Class::Good,
@@ -242,7 +246,7 @@ pub fn main_run(
 
 /// Whether the document is already clean text, not a page: it opens with its
 /// article (no menu-like line above the article's main run of prose, or at
-/// most [`HEAD_LINES`] kept lines there, not counting a table's rows), and
+/// most `HEAD_LINES` kept lines there, not counting a table's rows), and
 /// before and after that run stands no site furniture (a run of
 /// menu-like lines that shares nothing with the article, or a run of
 /// template lines). Nothing of such a document lies outside its

@@ -33,7 +33,7 @@ const SENTENCE_WORDS: usize = 8;
 const FALLBACK_WORDS: usize = 24;
 
 /// Every list, as a map from word hash to the set of languages (bits in
-/// [`LANGUAGES`] order) whose list holds the word.
+/// `LANGUAGES` order) whose list holds the word.
 #[derive(Debug, Clone)]
 pub struct StopLists {
     words: FxHashMap<u64, u64>,
@@ -60,6 +60,7 @@ pub enum DocStops {
 }
 
 impl StopLists {
+    /// The word lists of every language, hashed with `tokenizer`'s seed.
     pub fn new(tokenizer: &Tokenizer) -> Self {
         const { assert!(LANGUAGES.len() <= 64) };
         let mut words: FxHashMap<u64, u64> = FxHashMap::default();
@@ -97,7 +98,7 @@ impl StopLists {
     /// word per token; a token is a function word when `bits[t] & mask !=
     /// 0`, for the returned mask. One table lookup per token; the language
     /// is chosen on the first [`DETECT_TOKENS`] tokens of its lines of
-    /// [`SENTENCE_WORDS`] words or more (a page's menus, however long, hold
+    /// `SENTENCE_WORDS` words or more (a page's menus, however long, hold
     /// few function words), or of all its lines when none is that long.
     pub fn for_document(
         &self,

@@ -27,13 +27,16 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// Remove the line.
     Drop,
+    /// Keep the line whatever the other rules say.
     Keep,
 }
 
 /// One rule, as written.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRule {
+    /// Whether the rule drops or keeps what it matches.
     pub action: Action,
     /// The pattern as written after the action word.
     pub pattern: String,
@@ -44,7 +47,9 @@ pub struct UserRule {
 /// A compiled rules file.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRules {
+    /// The rules file it was read from.
     pub file: PathBuf,
+    /// The rules, in the file's order.
     pub rules: Vec<UserRule>,
     #[serde(skip)]
     set: RegexSet,
@@ -55,6 +60,7 @@ pub struct UserRules {
 pub enum Verdict {
     /// Dropped by the rule with this index.
     Drop(u32),
+    /// Kept by a `keep` rule, which wins over every `drop` rule.
     Keep,
 }
 

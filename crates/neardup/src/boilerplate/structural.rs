@@ -543,6 +543,7 @@ pub struct LineFacts {
     stamp: u8,
     /// How many of them also occur in the document's prose.
     in_body: u16,
+    /// Normalised words in the line.
     pub words: u16,
     /// The body classifier's class of the line.
     pub class: Class,
@@ -665,6 +666,7 @@ impl LineFacts {
         b
     }
 
+    /// The facts of [`LineFacts::to_bytes`]'s nine bytes.
     pub fn from_bytes(b: [u8; 9]) -> Self {
         LineFacts {
             flags: b[0],
@@ -797,12 +799,14 @@ pub fn line_facts(
 pub struct StopWords(Vec<u64>);
 
 impl StopWords {
+    /// The function words, hashed with `tokenizer`'s seed.
     pub fn new(tokenizer: &crate::text::Tokenizer) -> Self {
         let mut h: Vec<u64> = STOP_WORDS.iter().map(|w| tokenizer.hash_word(w)).collect();
         h.sort_unstable();
         StopWords(h)
     }
 
+    /// Whether the word hash `hash` is a function word.
     pub fn contains(&self, hash: u64) -> bool {
         self.0.binary_search(&hash).is_ok()
     }
@@ -822,13 +826,13 @@ const NAME_WORDS: u16 = 6;
 
 /// The `comment_thread` rule. A thread is a run of records, each a stamp
 /// (a short line with a date and a year, a time or an age, and at most
-/// [`STAMP_OTHERS`] other words) beside a short line that ends no sentence
+/// `STAMP_OTHERS` other words) beside a short line that ends no sentence
 /// and is neither a field ("Location: Paris") nor a figure (the commenter's
 /// name, a "Reply" button). Each record is shaped as the one before (the
 /// same parts to its stamp, the name on the same side) and at most
-/// [`RECORD_GAP`] lines and [`RECORD_WORDS`] words from it, with a sentence
-/// between them (what each commenter wrote). [`THREAD_RECORDS`] records or
-/// more below at least [`ARTICLE_WORDS`] words of prose (the article: a
+/// `RECORD_GAP` lines and `RECORD_WORDS` words from it, with a sentence
+/// between them (what each commenter wrote). `THREAD_RECORDS` records or
+/// more below at least `ARTICLE_WORDS` words of prose (the article: a
 /// forum page, whose first record opens it, has no thread) make a thread;
 /// it goes from its first record's first line to what its last record says,
 /// as far from that record as the records are from each other. A list of
@@ -917,7 +921,7 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
 /// A list introduced by the body ("The plan covers:") is the body's.
 ///
 /// A page's footer goes too: its last copyright notice below at least
-/// [`ARTICLE_WORDS`] words of prose, when no prose on the article's topic
+/// `ARTICLE_WORDS` words of prose, when no prose on the article's topic
 /// follows it, with everything after it and the run of short lines that end
 /// no sentence just above it (the footer's links), unless that run shares
 /// its words with the article (a list of its own).

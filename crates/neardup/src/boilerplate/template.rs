@@ -10,7 +10,7 @@
 //!   with these set aside, so that two pages of one site are not taken for
 //!   copies of each other because they share its menus, sidebar and footer;
 //! - **templates**, for cleaning: the shared lines found in at least
-//!   `min_docs` *kept* documents ([`Shared::kept`]), once duplicates are
+//!   `min_docs` *kept* documents (`Shared::kept`), once duplicates are
 //!   known, so that an article and its copies never make each other's
 //!   lines boilerplate. A template is removed from every document it occurs
 //!   in, with one exception: a line of one or two words ("Pros:", "Audio")
@@ -186,7 +186,7 @@ pub struct DocKeys {
 }
 
 impl DocKeys {
-    /// The keys of `text`'s segments (as [`segment`] cuts it).
+    /// The keys of `text`'s segments (as [`segment()`] cuts it).
     pub fn of(text: &str, seed: u64, buf: &mut Vec<u8>) -> DocKeys {
         let (segments, prose): (Vec<u64>, Vec<bool>) = segment(text)
             .iter()
@@ -279,7 +279,7 @@ impl Census {
 
     /// The shared lines: keys in at least `min_docs` distinct documents
     /// (`min_docs == 0` finds none). Their documents are kept on disk for
-    /// [`Shared::kept`].
+    /// `Shared::kept`.
     pub fn finish(self, min_docs: usize) -> Result<Shared> {
         let path = self
             .dir
@@ -380,6 +380,7 @@ impl SharedLines {
         self.0.len()
     }
 
+    /// Whether there is no shared line.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -393,6 +394,7 @@ impl SharedLines {
 /// The shared lines of a corpus, with the documents each is in (on disk).
 #[derive(Debug)]
 pub struct Shared {
+    /// The shared lines' keys.
     pub lines: SharedLines,
     /// For each key in order: its number of documents, then the documents.
     path: PathBuf,

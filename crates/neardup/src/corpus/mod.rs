@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 /// Compression of a JSONL input (and of its cleaned copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Plain bytes.
     None,
+    /// gzip (`.gz`).
     Gzip,
+    /// Zstandard (`.zst`).
     Zstd,
 }
 
@@ -65,7 +68,9 @@ pub enum InputKind {
     /// symbolic links; `files` lists them, and the paths that could not be
     /// walked, in path order; `passed_over` counts the other files in it.
     Folder {
+        /// The files it reads, and the paths that could not be walked.
         files: Vec<Listed>,
+        /// The files in it that neardup does not read, by kind.
         passed_over: PassedOver,
     },
     /// One file.
@@ -96,7 +101,9 @@ pub struct Listed {
 /// One input path and what it holds.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// The path as given.
     pub path: PathBuf,
+    /// A file, or a folder with the files it holds.
     pub kind: InputKind,
 }
 
@@ -217,7 +224,9 @@ pub fn binary(bytes: &[u8]) -> Option<String> {
 /// the largest record accepted.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
+    /// The text field of JSONL records and the text column of Parquet files (dotted: a field of a struct).
     pub text: String,
+    /// The id field or column; empty for ids by line or row.
     pub id: String,
     /// A text file or JSONL line longer than this is not read into memory:
     /// it becomes a [`Error::DocumentTooLarge`] (and, for `--on-error
@@ -546,6 +555,7 @@ pub type Sink<'a> = dyn FnMut(Result<Document>) -> Result<()> + 'a;
 /// the [`Sink`]. With them a writer can account for every byte it read.
 #[derive(Debug, Clone, Copy)]
 pub struct Gap<'a> {
+    /// The file the gap is in.
     pub file: &'a Path,
     /// Offset in the (decompressed) file.
     pub offset: u64,
@@ -583,9 +593,11 @@ pub fn read_with_gaps(
 /// One file of an input: the input itself, or a file of an input folder.
 #[derive(Debug, Clone)]
 pub struct Part<'a> {
+    /// The file's path.
     pub path: PathBuf,
     /// Its name in its input: the path under the folder, or the file's name.
     pub name: &'a Path,
+    /// What it holds, by its name.
     pub kind: FileKind,
     /// Why it could not be walked (it is then one unreadable file).
     pub problem: Option<&'a str>,

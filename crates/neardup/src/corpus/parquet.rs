@@ -25,10 +25,13 @@ pub const BATCH_ROWS: usize = 1024;
 
 /// A Parquet file opened for reading, with its metadata.
 pub struct Opened {
+    /// The reader of the text and id columns, in batches.
     pub reader: ParquetRecordBatchReader,
     /// The schema of every column (not only those read).
     pub schema: arrow_schema::SchemaRef,
+    /// The file's footer.
     pub metadata: std::sync::Arc<ParquetMetaData>,
+    /// Rows in the file.
     pub rows: u64,
 }
 
@@ -202,7 +205,11 @@ fn listed(schema: &Schema) -> String {
 
 /// Where the text and id columns of a file are ([`locate`]).
 pub struct Columns {
+    /// The way to the text column: the index of a top-level column, then
+    /// of a field in each struct on the way (a dotted name), as [`arrays`]
+    /// takes it.
     pub text: Vec<usize>,
+    /// The way to the id column, when the run names one.
     pub id: Option<Vec<usize>>,
 }
 

@@ -15,7 +15,9 @@ use std::ops::Range;
 /// The raw values (quotes included for strings) of the text and id fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
+    /// The text field's value, when the record has one.
     pub text: Option<Range<usize>>,
+    /// The id field's value, when the record has one.
     pub id: Option<Range<usize>>,
 }
 

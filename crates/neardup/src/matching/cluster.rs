@@ -10,6 +10,7 @@ pub struct UnionFind {
 }
 
 impl UnionFind {
+    /// `n` elements, each its own set.
     pub fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n as u32).collect(),
@@ -17,6 +18,7 @@ impl UnionFind {
         }
     }
 
+    /// The representative of `x`'s set (halving the path on the way).
     pub fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let grand = self.parent[self.parent[x as usize] as usize];
@@ -26,6 +28,7 @@ impl UnionFind {
         x
     }
 
+    /// Joins the sets of `a` and `b`.
     pub fn union(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {

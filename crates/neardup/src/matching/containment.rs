@@ -59,6 +59,7 @@ pub struct SignatureFile {
 }
 
 impl SignatureFile {
+    /// A new signature file in `dir`, of `permutations` values per signature.
     pub fn create(dir: &Path, permutations: usize) -> Result<Self> {
         let path = dir.join(format!("neardup-signatures-{}.bin", std::process::id()));
         let file = File::options()

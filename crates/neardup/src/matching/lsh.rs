@@ -12,7 +12,9 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// LSH banding: `bands` groups of `rows` signature values each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LshParams {
+    /// Number of bands; each gives one bucket key per document.
     pub bands: usize,
+    /// Signature values per band.
     pub rows: usize,
 }
 

@@ -124,7 +124,9 @@ pub const SIMILARITY_BINS: usize = 20;
 /// candidate pairs it compared, in [`SIMILARITY_BINS`] equal bins.
 #[derive(Debug, Clone)]
 pub struct Matched {
+    /// Per document, in input order: kept, or dropped as a copy of which kept document.
     pub verdicts: Vec<Verdict>,
+    /// The compared pairs by estimated similarity, in [`SIMILARITY_BINS`] bins.
     pub histogram: Vec<u64>,
 }
 

@@ -21,6 +21,7 @@ pub struct BitSignatures {
 }
 
 impl BitSignatures {
+    /// An empty set of signatures of `permutations` values each.
     pub fn new(permutations: usize) -> Self {
         BitSignatures {
             permutations,

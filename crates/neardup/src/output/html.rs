@@ -52,14 +52,21 @@ struct Meta<'a> {
 
 /// One document as the page needs it.
 pub struct HtmlDocument<'a> {
+    /// The document's id.
     pub id: &'a str,
+    /// The file it was read from.
     pub file: &'a str,
+    /// Its original text.
     pub text: &'a str,
+    /// Kept or dropped.
     pub fate: Fate,
     /// Its report entry (one line of JSON).
     pub entry: &'a str,
+    /// Segments removed from it.
     pub spans_removed: usize,
+    /// Bytes removed from it.
     pub bytes_removed: usize,
+    /// Whether a rule flagged some of it without removing it.
     pub flagged: bool,
 }
 
@@ -75,6 +82,7 @@ pub struct HtmlWriter<'a, W: Write> {
 }
 
 impl<'a, W: Write> HtmlWriter<'a, W> {
+    /// Writes the page's head and the run's header to `out`.
     pub fn begin(mut out: W, analysis: &'a Analysis) -> io::Result<Self> {
         let (head, tail) = TEMPLATE
             .split_once(DOCS_MARK)
@@ -90,6 +98,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         })
     }
 
+    /// Adds one document to the page.
     pub fn document(&mut self, d: &HtmlDocument) -> io::Result<()> {
         let i = self.index.id.len();
         let ix = &mut self.index;
@@ -129,6 +138,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         self.out.write_all(b"}\n")
     }
 
+    /// Writes the totals, the top templates and the page's end; gives back `out`.
     pub fn finish(mut self, summary: &Summary, top: &[TemplateEntry]) -> io::Result<W> {
         let (middle, end) = self
             .tail

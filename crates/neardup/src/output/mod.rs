@@ -53,6 +53,7 @@ pub enum Mode {
 pub struct CleanOptions {
     /// Replace an existing, non-empty output folder.
     pub force: bool,
+    /// What to write: the cleaned text, or the input annotated.
     pub mode: Mode,
     /// Where to write the dropped documents (`--dropped`).
     pub dropped: Option<PathBuf>,
@@ -549,6 +550,7 @@ fn report_only(
 pub struct Outcome<'a> {
     /// The document's line (JSONL, text files: 1) or row (Parquet), from 1.
     pub line: u64,
+    /// Kept, or dropped as a copy of which kept document.
     pub fate: Fate,
     /// The id of the kept document a dropped one is a copy of.
     pub duplicate_of: Option<&'a str>,

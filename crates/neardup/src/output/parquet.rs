@@ -317,7 +317,7 @@ impl ParquetCopy {
     }
 
     /// Writes the rest of the file and closes both copies, as
-    /// [`Copier::finish`] does.
+    /// `Copier::finish` does.
     pub fn finish(mut self, whole: bool) -> Result<(u64, u64)> {
         if self.thread.is_none() && self.pending.is_empty() {
             return self.copier.take().expect("not started").finish(whole);

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 /// Its format, and the version bumped on any incompatible change.
 pub const SUMMARY_FORMAT: &str = "neardup-summary";
+/// The version of [`SUMMARY_FORMAT`].
 pub const SUMMARY_VERSION: u32 = 1;
 
 /// What a run writes for a pipeline besides its main output.
@@ -75,6 +76,7 @@ struct Dropped<'a> {
 }
 
 impl DroppedWriter {
+    /// A writer of the dropped documents to `dest` (`.jsonl` or `.parquet`), refused inside an input.
     pub fn create(analysis: &Analysis, dest: &Path) -> Result<Self> {
         refuse_inside_inputs(analysis, dest)?;
         let staging = Staging::file(dest)?;
@@ -133,6 +135,7 @@ impl DroppedWriter {
         }
     }
 
+    /// Completes the file: until then it stands under a temporary name.
     pub fn finish(self) -> Result<()> {
         match self.out {
             Out::Jsonl { sink, .. } => sink

@@ -26,10 +26,15 @@ pub const FORMAT_VERSION: u32 = 3;
 /// Counts for the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Summary {
+    /// Documents read.
     pub documents: u64,
+    /// Documents written (cleaned).
     pub documents_kept: u64,
+    /// Documents dropped as duplicates.
     pub documents_dropped: u64,
+    /// Documents without a single word (empty, or only punctuation and symbols).
     pub documents_without_words: u64,
+    /// Documents that could not be read, skipped with `--on-error skip`.
     pub documents_skipped: u64,
     /// Documents holding bytes that are not valid UTF-8, analysed through
     /// a lossy view ([`crate::corpus::lossy`]) and written back as they were.
@@ -37,15 +42,24 @@ pub struct Summary {
     /// Files in the input folders that neardup does not read, by kind
     /// ([`crate::corpus::PassedOver`]).
     pub files_passed_over: crate::corpus::PassedOver,
+    /// Segments (paragraphs, or lines) of every document read.
     pub segments: u64,
+    /// Segments cut from kept documents.
     pub segments_removed: u64,
+    /// Removals by kind: documents dropped and segments cut, each one.
     pub removed_by_kind: BTreeMap<Kind, u64>,
+    /// Removals by rule.
     pub removed_by_rule: BTreeMap<Rule, u64>,
+    /// Passages of kept documents that copy one of another kept document,
+    /// reported but not cut (without `--remove-shared`).
     pub shared_passages_found: u64,
     /// Boilerplate segments found but written through (`--keep-boilerplate`).
     pub boilerplate_flagged: u64,
+    /// Bytes read.
     pub bytes_in: u64,
+    /// Bytes removed: dropped documents and cut segments.
     pub bytes_removed: u64,
+    /// Bytes kept: `bytes_in - bytes_removed`.
     pub bytes_out: u64,
 }
 
@@ -185,17 +199,24 @@ impl Summary {
 /// it, and its first occurrence.
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateEntry {
+    /// Kept documents that hold it.
     pub documents: u32,
     /// The text of the first occurrence (at most 200 characters).
     pub text: String,
+    /// Where it first occurs.
     pub first: TemplateAt,
 }
 
+/// Where a corpus template first occurs.
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateAt {
+    /// The document's number, in input order from 0.
     pub index: u32,
+    /// The document's id.
     pub id: String,
+    /// The line's first byte in the document.
     pub start: u32,
+    /// The byte after the line's last.
     pub end: u32,
 }
 
@@ -412,18 +433,27 @@ struct SharedEntry<'a> {
 
 /// One document, as the second pass hands it to the report.
 pub struct DocumentView<'a> {
+    /// The document's number, in input order from 0.
     pub index: u32,
+    /// Its id.
     pub id: &'a str,
+    /// The file it was read from.
     pub file: &'a str,
+    /// Its line (JSONL, text files: 1) or row (Parquet), from 1.
     pub line: u64,
+    /// Its text as read.
     pub text: &'a str,
     /// Bytes of the source that are not valid UTF-8.
     pub invalid_bytes: usize,
+    /// Its segments.
     pub segments: &'a [crate::text::Segment],
+    /// What the plan decided for it.
     pub plan: &'a DocPlan,
+    /// The spans cut, resolved against its segments.
     pub cuts: &'a [Cut],
     /// Words the in-document rules keep, and of those the content's.
     pub kept_words: u32,
+    /// Of those, the content's words.
     pub content_words: u32,
 }
 
@@ -540,6 +570,7 @@ pub struct ReportWriter<'a, W: Write> {
 type IoResult<T> = std::io::Result<T>;
 
 impl<'a, W: Write> ReportWriter<'a, W> {
+    /// Writes the report's header to `out`.
     pub fn begin(mut out: W, analysis: &'a Analysis) -> IoResult<Self> {
         let header = Header::new(analysis);
         let mut head = serde_json::to_string(&header).map_err(std::io::Error::other)?;

@@ -18,12 +18,11 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// The side file's format, in its header.
 pub const FORMAT: &str = "neardup-removed";
 /// Bumped on any incompatible change: 2 encodes names ([`encode_name`]),
 /// 3 adds Parquet files ([`Record::Rows`]).
 pub const FORMAT_VERSION: u32 = 3;
-/// The folder of the output that holds, for each Parquet file, the rows the
-/// cleaning dropped or cut, as they were ([`Record::Rows`]).
 /// The column of a row's number in [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER) files.
 pub const ROW_COLUMN: &str = "_neardup_row";
 /// The column that says a row of a [`ROWS_FOLDER`](crate::staging::ROWS_FOLDER) file was kept, cut.
@@ -35,8 +34,11 @@ pub const PIECE: usize = 1 << 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Record<'a> {
+    /// The first record: the format, its version, and the inputs.
     Header {
+        /// [`FORMAT`].
         format: Cow<'a, str>,
+        /// [`FORMAT_VERSION`].
         format_version: u32,
         /// The input paths as the report lists them.
         inputs: Vec<String>,
@@ -44,24 +46,34 @@ pub enum Record<'a> {
     /// The output lacks these bytes of the original at offset `at`: UTF-8
     /// in `text`, anything else in `base64`.
     Removed {
+        /// The file, by its name under the output folder ([`encode_name`]).
         file: Cow<'a, str>,
+        /// Offset in the original.
         at: u64,
+        /// The bytes, when they are UTF-8.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<Cow<'a, str>>,
+        /// The bytes in base64, when they are not UTF-8.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         base64: Option<String>,
     },
     /// The output has `len` bytes that the original lacks, at the original's
     /// offset `at` (an annotation).
     Added {
+        /// The file, by its name under the output folder.
         file: Cow<'a, str>,
+        /// Offset in the original.
         at: u64,
+        /// Bytes added.
         len: u64,
     },
     /// The original was `bytes` long with this xxh3-64 hash (16 hex digits).
     End {
+        /// The file, by its name under the output folder.
         file: Cow<'a, str>,
+        /// The original's length.
         bytes: u64,
+        /// The original's xxh3-64 ([`hash_hex`]).
         xxh3: String,
     },
     /// A Parquet file of `rows` rows, whose text values (field
@@ -73,14 +85,21 @@ pub enum Record<'a> {
     /// ([`KEPT_COLUMN`]). Restore gives the same rows, columns and schema;
     /// the file's bytes depend on the writer, as for compressed JSONL.
     Rows {
+        /// The file, by its name under the output folder.
         file: Cow<'a, str>,
+        /// Rows in the original.
         rows: u64,
+        /// The text column.
         text_field: Cow<'a, str>,
+        /// xxh3-64 of the text values ([`hash_hex`]).
         xxh3: String,
     },
     /// An input file that could not be read when cleaning: there is nothing
     /// to rebuild it from.
-    Unreadable { file: Cow<'a, str> },
+    Unreadable {
+        /// The file, by its name under the output folder.
+        file: Cow<'a, str>,
+    },
 }
 
 impl Record<'_> {
@@ -192,6 +211,7 @@ pub struct UndoWriter {
 }
 
 impl UndoWriter {
+    /// A side file at `path` for the inputs `inputs` (as the report lists them), its header written.
     pub fn create(path: &Path, inputs: Vec<String>) -> Result<Self> {
         let io = |e| Error::io(path, e);
         let file = fs::File::create(path).map_err(io)?;
@@ -269,6 +289,7 @@ impl UndoWriter {
         })
     }
 
+    /// Records a Parquet file of `rows` rows whose text values in `text_field` hash to `hash` ([`Record::Rows`]).
     pub fn rows(&mut self, file: &str, rows: u64, text_field: &str, hash: u64) -> Result<()> {
         self.write(&Record::Rows {
             file: file.into(),
@@ -278,10 +299,12 @@ impl UndoWriter {
         })
     }
 
+    /// Records that `file` could not be read.
     pub fn unreadable(&mut self, file: &str) -> Result<()> {
         self.write(&Record::Unreadable { file: file.into() })
     }
 
+    /// Completes the compressed stream and flushes the file.
     pub fn finish(self) -> Result<()> {
         let io = |e| Error::io(&self.path, e);
         self.out

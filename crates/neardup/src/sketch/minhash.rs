@@ -30,6 +30,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 }
 
 impl MinHasher {
+    /// A hasher of `params.permutations` permutations drawn from `params.seed`.
     pub fn new(params: SketchParams) -> Self {
         let mut state = params.seed ^ 0x6e65_6172_6475_7021; // "neardup!"
         let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -41,6 +42,7 @@ impl MinHasher {
         MinHasher { params, a, b }
     }
 
+    /// The parameters it was made with.
     pub fn params(&self) -> SketchParams {
         self.params
     }

@@ -103,6 +103,7 @@ fn is_word_char(c: char) -> bool {
 }
 
 impl Tokenizer {
+    /// A tokenizer whose word hashes are seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Tokenizer { seed }
     }
