@@ -40,6 +40,7 @@ pub mod removal;
 pub mod repeats;
 pub mod restore;
 pub mod run;
+pub mod second_pass;
 pub mod sketch;
 pub mod spill;
 pub mod staging;

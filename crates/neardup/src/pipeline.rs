@@ -13,9 +13,10 @@
 //!    [`matching::containment`]), corpus templates counted over the kept
 //!    documents, shared passages found between kept documents.
 //!
-//! The second pass ([`crate::output`]) reads the inputs and the store again
-//! in step, checks that every document is unchanged, and decides each
-//! document's plan ([`crate::plan::decide`]) as it writes.
+//! The second pass ([`crate::second_pass`]) reads the inputs and the store
+//! again in step and checks that every document is unchanged; the output
+//! stage ([`crate::output`]) decides each document's plan
+//! ([`crate::plan::decide`]) in it as it writes.
 
 use crate::analyze::{Analyzer, DocSketch, Scratch};
 use crate::boilerplate::template::{Census, DocKeys, SegmentKeys, Shared};

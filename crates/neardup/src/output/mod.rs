@@ -18,20 +18,17 @@ pub mod report;
 pub mod undo;
 
 use crate::boilerplate::template;
-use crate::config::OnError;
-use crate::corpus::{self, Compression, Document, Gap, InputKind, ReadOptions};
+use crate::corpus::{self, Compression, Document, InputKind};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
 use crate::plan::{self, cuts, without};
 use crate::plan::{Cut, DocPlan};
 use crate::removal::Fate;
+use crate::second_pass::{self, OwnedGap, Reread};
 use crate::staging::{self, absolute, Staging};
-use crate::store::LocalRecord;
 use crate::text::Segment;
 use html::{HtmlDocument, HtmlWriter};
-use rayon::prelude::*;
 use report::{DocumentView, ReportWriter, Summary, TemplateAt, TemplateEntry};
-use std::cell::RefCell;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::ops::Range;
@@ -59,15 +56,6 @@ pub struct CleanOptions {
     pub dropped: Option<PathBuf>,
 }
 
-/// Bytes of an input that are not a document ([`Gap`]), owned.
-struct OwnedGap {
-    input: usize,
-    file: PathBuf,
-    offset: u64,
-    bytes: Option<Vec<u8>>,
-    blank: bool,
-}
-
 /// One document of the second pass, decided, rendered and cut.
 struct Decided {
     index: u32,
@@ -83,8 +71,6 @@ struct Decided {
     entry: String,
     /// Its copy, when `clean` writes one.
     copy: Option<Copy>,
-    /// Gaps of the input just before it.
-    gaps: Vec<OwnedGap>,
 }
 
 /// A document's cleaned copy and how it differs from its source bytes: the
@@ -100,38 +86,18 @@ struct Copy {
     annotation: Option<String>,
 }
 
-/// What the second pass hands on, in order.
-enum Step<'a> {
-    /// A file of input number `input` starts.
-    File(usize, &'a corpus::Part<'a>),
-    /// Bytes of the input that are not a document.
-    Gap(&'a OwnedGap),
-    Document(&'a Decided),
-    /// The file has been read to its end.
-    FileEnd,
-}
+type Step<'a> = second_pass::Step<'a, Decided>;
 
-/// Documents decided and rendered per parallel batch.
-const BATCH_DOCS: usize = 4096;
-const BATCH_BYTES: usize = 64 << 20;
-/// Gaps up to this size wait for the next document's batch; larger ones
-/// (pieces of a record too large to read) are handed on at once.
-const SMALL_GAP: usize = 64 << 10;
-
-/// The second pass: reads every input again in step with the store of
-/// first-pass results, checks that each document is unchanged, then decides
-/// ([`plan::decide`]), renders and cuts batches of documents in parallel and
-/// hands them on in input order. `mode` asks for the documents' copies.
-/// Returns the summary and the most frequent templates.
-fn second_pass(
+/// The [second pass](second_pass) with each document decided
+/// ([`plan::decide`]), rendered and, in `mode`, cut or annotated; the gaps
+/// between documents are handed on only with a `mode`. Returns the summary
+/// and the most frequent templates.
+fn decided_pass(
     analysis: &Analysis,
     mode: Option<Mode>,
     progress: &dyn Progress,
-    f: impl FnMut(Step) -> Result<()>,
+    mut f: impl FnMut(Step) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
-    progress.start("read again + write", Some(analysis.len() as u64));
-    let fields = ReadOptions::of(&analysis.config, true);
-    let mut store = analysis.store.reader()?;
     let mut summary = Summary {
         documents_skipped: analysis.skipped.len() as u64,
         files_passed_over: corpus::passed_over(&analysis.inputs),
@@ -139,145 +105,41 @@ fn second_pass(
     };
     let mut templates: Vec<TemplateEntry> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
-    let batch: Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)> = Vec::new();
-    let mut index: u32 = 0;
-
-    let flush = |batch: &mut Vec<(u32, Document, LocalRecord, Vec<OwnedGap>)>,
-                 f: &mut dyn FnMut(Step) -> Result<()>| {
-        let decided: Vec<Decided> = batch
-            .par_drain(..)
-            .map(|(index, document, local, gaps)| {
-                decide(analysis, index, document, local, gaps, mode)
-            })
-            .collect::<Result<_>>()?;
-        for d in &decided {
-            summary.documents_not_utf8 += u64::from(d.document.original.is_some());
-            summary.add(
-                &d.plan,
-                &d.cuts,
-                d.document.text.len() as u64,
-                d.words,
-                d.segments.len() as u64,
-            );
-            for &h in &d.plan.template_hits {
-                if seen.insert(d.templates[h]) {
-                    let span = d.segments[h];
-                    templates.push(TemplateEntry {
-                        documents: template::lookup(&analysis.templates, d.templates[h])
-                            .unwrap_or(0),
-                        text: d.document.text[span.range()].chars().take(200).collect(),
-                        first: TemplateAt {
-                            index: d.index,
-                            id: d.document.id.clone(),
-                            start: span.start,
-                            end: span.end,
-                        },
-                    });
+    second_pass::run(
+        analysis,
+        mode.is_some(),
+        progress,
+        |r| decide(analysis, r, mode),
+        |step| {
+            if let second_pass::Step::Document(d) = step {
+                summary.documents_not_utf8 += u64::from(d.document.original.is_some());
+                summary.add(
+                    &d.plan,
+                    &d.cuts,
+                    d.document.text.len() as u64,
+                    d.words,
+                    d.segments.len() as u64,
+                );
+                for &h in &d.plan.template_hits {
+                    if seen.insert(d.templates[h]) {
+                        let span = d.segments[h];
+                        templates.push(TemplateEntry {
+                            documents: template::lookup(&analysis.templates, d.templates[h])
+                                .unwrap_or(0),
+                            text: d.document.text[span.range()].chars().take(200).collect(),
+                            first: TemplateAt {
+                                index: d.index,
+                                id: d.document.id.clone(),
+                                start: span.start,
+                                end: span.end,
+                            },
+                        });
+                    }
                 }
             }
-            for g in &d.gaps {
-                f(Step::Gap(g))?;
-            }
-            f(Step::Document(d))?;
-            progress.advance(1, d.document.text.len() as u64);
-        }
-        Ok::<(), Error>(())
-    };
-
-    // The reader hands documents and gaps to two callbacks; both need the
-    // batch and the writer.
-    let emit = RefCell::new((flush, f));
-    let batch = RefCell::new(batch);
-    let gaps: RefCell<Vec<OwnedGap>> = RefCell::new(Vec::new());
-    let flush_batch = || -> Result<()> {
-        let (flush, f) = &mut *emit.borrow_mut();
-        flush(&mut batch.borrow_mut(), f)
-    };
-    let hand_on = |g: &OwnedGap| -> Result<()> { (emit.borrow_mut().1)(Step::Gap(g)) };
-    for (i, part) in analysis
-        .inputs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, input)| input.parts().map(move |part| (i, part)))
-    {
-        flush_batch()?;
-        let mut batch_bytes = 0;
-        (emit.borrow_mut().1)(Step::File(i, &part))?;
-        corpus::read_part(
-            &part,
-            i as u32,
-            &fields,
-            &mut |doc| {
-                crate::interrupt::check()?;
-                let doc = match doc {
-                    Ok(doc) => doc,
-                    // Recorded in the first pass.
-                    Err(_) if analysis.config.on_error == OnError::Skip => return Ok(()),
-                    Err(e) => return Err(e),
-                };
-                let changed = || Error::InputChanged {
-                    path: doc.file.clone(),
-                };
-                let local = store.next_record()?.ok_or_else(changed)?;
-                if local.text_hash != doc.hash()
-                    || index as usize >= analysis.len()
-                    || analysis.id(index) != doc.id
-                {
-                    return Err(changed());
-                }
-                batch_bytes += doc.text.len();
-                let full = {
-                    let mut batch = batch.borrow_mut();
-                    batch.push((index, doc, local, gaps.take()));
-                    batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES
-                };
-                index += 1;
-                if full {
-                    flush_batch()?;
-                    batch_bytes = 0;
-                }
-                Ok(())
-            },
-            &mut |g: Gap| {
-                if mode.is_none() {
-                    return Ok(());
-                }
-                let owned = OwnedGap {
-                    input: i,
-                    file: g.file.to_path_buf(),
-                    offset: g.offset,
-                    bytes: g.bytes.map(<[u8]>::to_vec),
-                    blank: g.blank,
-                };
-                if owned.bytes.as_ref().is_none_or(|b| b.len() <= SMALL_GAP) {
-                    // Handed on with the next document, in its batch.
-                    gaps.borrow_mut().push(owned);
-                    return Ok(());
-                }
-                // A piece of a long gap (a record too large to read): handed
-                // on at once, so that its pieces are never all held.
-                flush_batch()?;
-                for g in &gaps.take() {
-                    hand_on(g)?;
-                }
-                hand_on(&owned)
-            },
-        )?;
-        flush_batch()?;
-        for g in &gaps.take() {
-            hand_on(g)?;
-        }
-        (emit.borrow_mut().1)(Step::FileEnd)?;
-    }
-    progress.finish();
-    if index as usize != analysis.len() || store.next_record()?.is_some() {
-        let path = analysis
-            .inputs
-            .last()
-            .map(|i| i.path.clone())
-            .unwrap_or_default();
-        return Err(Error::InputChanged { path });
-    }
+            f(step)
+        },
+    )?;
     // Most frequent first; among equals, first seen first.
     templates.sort_by_key(|t| std::cmp::Reverse(t.documents));
     templates.truncate(50);
@@ -285,14 +147,12 @@ fn second_pass(
 }
 
 /// Decides, renders and cuts one document.
-fn decide(
-    analysis: &Analysis,
-    index: u32,
-    document: Document,
-    local: LocalRecord,
-    gaps: Vec<OwnedGap>,
-    mode: Option<Mode>,
-) -> Result<Decided> {
+fn decide(analysis: &Analysis, reread: Reread, mode: Option<Mode>) -> Result<Decided> {
+    let Reread {
+        index,
+        document,
+        local,
+    } = reread;
     let shared = &analysis.shared;
     let mine = &shared
         [shared.partition_point(|m| m.doc < index)..shared.partition_point(|m| m.doc <= index)];
@@ -341,7 +201,6 @@ fn decide(
         entry,
         copy,
         document,
-        gaps,
     })
 }
 
@@ -505,7 +364,7 @@ fn report_pass<W: Write, H: Write>(
     reports: &mut Reports<'_, W, H>,
     also: &mut dyn FnMut(&Decided) -> Result<()>,
 ) -> Result<(Summary, Vec<TemplateEntry>)> {
-    second_pass(analysis, None, progress, |step| match step {
+    decided_pass(analysis, None, progress, |step| match step {
         Step::Document(d) => {
             reports.document(d)?;
             also(d)
@@ -565,7 +424,7 @@ pub fn outcomes(
     progress: &dyn Progress,
     mut f: impl FnMut(Outcome) -> Result<()>,
 ) -> Result<Summary> {
-    let (summary, _) = second_pass(analysis, Some(Mode::Cut), progress, |step| {
+    let (summary, _) = decided_pass(analysis, Some(Mode::Cut), progress, |step| {
         let Step::Document(d) = step else {
             return Ok(());
         };
@@ -977,7 +836,7 @@ pub fn write_clean(
         }
     }
     let mut dropped = dropped_writer(analysis, options.dropped.as_deref(), progress)?;
-    let (summary, top) = second_pass(analysis, Some(options.mode), progress, |step| {
+    let (summary, top) = decided_pass(analysis, Some(options.mode), progress, |step| {
         if let Step::Document(d) = step {
             reports.document(d)?;
             if let Some(w) = &mut dropped {
