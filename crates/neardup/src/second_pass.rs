@@ -207,3 +207,83 @@ pub fn run<T: Send>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{self, Silent};
+    use crate::Options;
+    use std::fs;
+
+    /// The steps of a pass over `dir`, each in words.
+    fn steps(dir: &std::path::Path, gaps: bool) -> Result<Vec<String>> {
+        let options = Options::default();
+        let analysis = pipeline::analyze(&[dir.to_path_buf()], options.config()?, &Silent)?;
+        let mut out = Vec::new();
+        run(
+            &analysis,
+            gaps,
+            &Silent,
+            |r| Ok(format!("{} {}", r.index, r.document.id)),
+            |step| {
+                out.push(match step {
+                    Step::File(i, part) => format!("file {i} {}", part.name.display()),
+                    Step::Gap(g) => format!("gap {} {}", g.offset, g.blank),
+                    Step::Document(d) => format!("doc {d}"),
+                    Step::FileEnd => "end".to_string(),
+                });
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    #[test]
+    fn hands_on_every_file_gap_and_document_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "The first article, in full.\n").unwrap();
+        fs::write(
+            dir.path().join("b.jsonl"),
+            "{\"id\":\"x\",\"text\":\"One record.\"}\n\n{\"id\":\"y\",\"text\":\"Another.\"}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            steps(dir.path(), true).unwrap(),
+            [
+                "file 0 a.txt",
+                "doc 0 a.txt",
+                "end",
+                "file 0 b.jsonl",
+                "doc 1 x",
+                "gap 32 true",
+                "doc 2 y",
+                "end"
+            ]
+        );
+        // Without gaps, the same documents and files.
+        let without = steps(dir.path(), false).unwrap();
+        assert_eq!(without.len(), 7);
+        assert!(!without.iter().any(|s| s.starts_with("gap")));
+    }
+
+    #[test]
+    fn a_document_changed_between_the_passes_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, "The first article, in full.\n").unwrap();
+        let options = Options::default();
+        let analysis = pipeline::analyze(
+            &[dir.path().to_path_buf()],
+            options.config().unwrap(),
+            &Silent,
+        )
+        .unwrap();
+        // Same length, other bytes.
+        fs::write(&path, "The first article, in FULL.\n").unwrap();
+        let err = run(&analysis, false, &Silent, |_| Ok(()), |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(&err, Error::InputChanged { path: p } if *p == path),
+            "{err}"
+        );
+    }
+}
