@@ -168,30 +168,50 @@ pub enum Error {
     },
 }
 
+/// `$body` with `$p` bound to the path of an error that has one, else
+/// `$none`: one list of the variants with a path, for [`Error::path`] and
+/// [`Error::relocated`].
+macro_rules! with_path {
+    ($e:expr, $p:ident => $body:expr, $none:expr) => {
+        match $e {
+            Error::NotFound { path: $p }
+            | Error::UnsupportedInput { path: $p }
+            | Error::NothingToRead { path: $p, .. }
+            | Error::Io { path: $p, .. }
+            | Error::Read { path: $p, .. }
+            | Error::InvalidUtf8 { path: $p, .. }
+            | Error::Json { path: $p, .. }
+            | Error::Parquet { path: $p, .. }
+            | Error::DocumentTooLarge { path: $p, .. }
+            | Error::Binary { path: $p, .. }
+            | Error::Unlistable { path: $p, .. }
+            | Error::InputChanged { path: $p }
+            | Error::Output { path: $p, .. }
+            | Error::NotRegular { path: $p }
+            | Error::Restore { path: $p, .. } => $body,
+            Error::Config(_) | Error::Interrupted => $none,
+        }
+    };
+}
+
 impl Error {
     /// The file the error concerns, where there is one.
     pub fn path(&self) -> Option<&Path> {
-        match self {
-            Error::NotFound { path }
-            | Error::UnsupportedInput { path }
-            | Error::NothingToRead { path, .. }
-            | Error::Io { path, .. }
-            | Error::Read { path, .. }
-            | Error::InvalidUtf8 { path, .. }
-            | Error::Json { path, .. }
-            | Error::Parquet { path, .. }
-            | Error::DocumentTooLarge { path, .. }
-            | Error::Binary { path, .. }
-            | Error::Unlistable { path, .. }
-            | Error::InputChanged { path }
-            | Error::Output { path, .. }
-            | Error::NotRegular { path }
-            | Error::Restore { path, .. } => Some(path),
-            Error::Config(_) | Error::Interrupted => None,
-        }
+        with_path!(self, path => Some(path.as_path()), None)
     }
 
-    /// Wraps an I/O error with the path it concerns.
+    /// The error with the file it concerns taken as relative to `root` and
+    /// put under `shown` instead: for inputs copied into a work folder, so
+    /// that the user reads the names they gave.
+    pub fn relocated(mut self, root: &Path, shown: &Path) -> Self {
+        with_path!(&mut self, path => {
+            if let Ok(rel) = path.strip_prefix(root) {
+                *path = shown.join(rel);
+            }
+        }, ());
+        self
+    }
+
     /// An operating-system error on `path`: say what was being done in the
     /// path or the caller's context when the path alone does not.
     pub fn io(path: &Path, source: std::io::Error) -> Self {

@@ -50,4 +50,4 @@ pub mod text;
 
 pub use config::{Config, Options};
 pub use error::{Error, Result};
-pub use run::{clean, scan, Run};
+pub use run::{clean, clean_streams, scan, Run, Source};
