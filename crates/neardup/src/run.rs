@@ -1,8 +1,8 @@
 //! One call per command: [`clean`] and [`scan`] do what `neardup clean` and
 //! `neardup scan` do, from [`Options`] and input paths to written files and
-//! a [`Summary`]; [`clean_streams`] cleans readers into a sink. The command line and the Python module are thin shells
-//! over them, so both check the same things in the same order and write the
-//! same bytes.
+//! a [`Summary`]; [`clean_streams`] cleans readers into a sink. The command
+//! line and the Python module are thin shells over them, so both check the
+//! same things in the same order and write the same bytes.
 
 use crate::config::Options;
 use crate::error::{Error, Result};
