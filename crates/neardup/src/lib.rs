@@ -21,7 +21,10 @@
 //! benchmarked and run on its own. [`pipeline::analyze`] runs them all;
 //! [`output::write_clean`] and [`output::write_report`] write the results;
 //! [`clean`] and [`scan`] do all of it in one call from [`Options`], as the
-//! `neardup` command and the Python module do.
+//! `neardup` command and the Python module do, and [`clean_streams`] cleans
+//! readers into a sink. Both writers take the documents from the
+//! [second pass](second_pass), which reads the inputs again in step with
+//! the first pass's records.
 
 #![deny(missing_docs)]
 
