@@ -57,13 +57,13 @@ SKETCH_SCHEMA = T.StructType(
         T.StructField("local", T.BinaryType(), False),
         T.StructField(
             "passages",
-            T.ArrayType(T.StructType([T.StructField(n, T.LongType(), False) for n in ("key", "segment", "start", "end")])),
+            T.ArrayType(T.StructType([T.StructField(n, T.LongType(), False) for n in _core.PASSAGE_FIELDS])),
             False,
         ),
     ]
 )
 
-SHARED_FIELDS = ("segment", "twin_doc", "twin_segment", "twin_start", "twin_end")
+SHARED_FIELDS = tuple(_core.SHARED_FIELDS)
 
 MATCHES_SCHEMA = T.StructType([T.StructField(n, T.LongType(), False) for n in ("doc", *SHARED_FIELDS)])
 

@@ -947,5 +947,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(clean_table, m)?)?;
     m.add("NeardupError", m.py().get_type::<NeardupError>())?;
+    // The kernels' struct fields, for the Spark job's schemas.
+    m.add("PASSAGE_FIELDS", PASSAGE.to_vec())?;
+    m.add("SHARED_FIELDS", SHARED.to_vec())?;
     Ok(())
 }
