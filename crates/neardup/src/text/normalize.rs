@@ -99,7 +99,9 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    // General Punctuation (spaces, dashes, quotes, bullets) holds no letter,
+    // digit or mark: answered before the Unicode tables are searched.
+    !('\u{2000}'..='\u{206F}').contains(&c) && (c.is_alphanumeric() || is_combining_mark(c))
 }
 
 impl Tokenizer {
@@ -115,38 +117,81 @@ impl Tokenizer {
     }
 
     /// Tokenises `text` into `out` (cleared first).
+    ///
+    /// Blocks of [`BLOCK`] bytes are classified at once ([`Block`]); the
+    /// ASCII words that end inside a block are taken from its bit masks,
+    /// without a branch per byte. Everything else (a word running into the
+    /// next block or going on with an apostrophe or a non-ASCII character, a
+    /// non-ASCII character, the last bytes of the text) takes one
+    /// [`Tokenizer::step`] of the byte-by-byte path, which gives the same
+    /// tokens as the masks would.
     pub fn tokenize(&self, text: &str, out: &mut Tokens) {
         out.clear();
         out.reserve(text.len() / 5);
         let bytes = text.as_bytes();
         let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b < 0x80 {
-                if !b.is_ascii_alphanumeric() {
-                    i += 1;
-                    continue;
+        while let Some(block) = bytes.get(i..i + BLOCK) {
+            let m = Block::of(block.try_into().expect("BLOCK bytes"));
+            let mut p = 0;
+            i = loop {
+                let ahead = (m.alnum | m.high) & (!0 << p);
+                if ahead == 0 {
+                    break i + BLOCK;
                 }
-                if let Some(end) = self.ascii_word(bytes, i, out) {
-                    i = end;
-                    continue;
+                let s = ahead.trailing_zeros() as usize;
+                let end = s + (!(m.alnum >> s)).trailing_zeros() as usize;
+                if (m.high >> s) & 1 == 1
+                    || end == BLOCK
+                    || ((m.apostrophe | m.high) >> end) & 1 == 1
+                {
+                    break self.step(text, i + s, out);
                 }
-            } else {
-                let c = text[i..].chars().next().expect("i is on a char boundary");
-                if is_unspaced_script(c) {
-                    self.push_normalized(&text[i..i + c.len_utf8()], i, out);
-                    i += c.len_utf8();
-                    continue;
+                let word = &bytes[i + s..i + end];
+                let span = (!0 << s) & !(!0 << end);
+                let digits = m.digit & span != 0;
+                if m.upper & span == 0 {
+                    self.finish_token(word, word.len(), i + s, digits, out);
+                } else {
+                    let mut low = [0u8; BLOCK];
+                    for (d, &c) in low.iter_mut().zip(word) {
+                        // Letters and digits: `| 0x20` lower-cases.
+                        *d = c | 0x20;
+                    }
+                    self.finish_token(&low[..word.len()], word.len(), i + s, digits, out);
                 }
-                if !is_word_char(c) {
-                    i += c.len_utf8();
-                    continue;
-                }
-            }
-            let end = word_end(text, i);
-            self.push_normalized(&text[i..end], i, out);
-            i = end;
+                p = end;
+            };
         }
+        while i < bytes.len() {
+            i = self.step(text, i, out);
+        }
+    }
+
+    /// One step of the byte-by-byte path at `i`: skips a separator, or
+    /// pushes the token that starts there. Returns where the next step starts.
+    fn step(&self, text: &str, i: usize, out: &mut Tokens) -> usize {
+        let bytes = text.as_bytes();
+        let b = bytes[i];
+        if b < 0x80 {
+            if !b.is_ascii_alphanumeric() {
+                return i + 1;
+            }
+            if let Some(end) = self.ascii_word(bytes, i, out) {
+                return end;
+            }
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            if is_unspaced_script(c) {
+                self.push_normalized(&text[i..i + c.len_utf8()], i, out);
+                return i + c.len_utf8();
+            }
+            if !is_word_char(c) {
+                return i + c.len_utf8();
+            }
+        }
+        let end = word_end(text, i);
+        self.push_normalized(&text[i..end], i, out);
+        end
     }
 
     /// The fast path: a word of ASCII letters and digits (apostrophes,
@@ -163,7 +208,8 @@ impl Tokenizer {
         match bytes.get(j) {
             Some(&c) if c == b'\'' || c >= 0x80 => self.ascii_word_joined(bytes, start, out),
             _ if !upper => {
-                self.finish_token(&bytes[start..j], j - start, start, out);
+                let word = &bytes[start..j];
+                self.finish_token(word, word.len(), start, has_digit(word), out);
                 Some(j)
             }
             _ => {
@@ -172,11 +218,12 @@ impl Tokenizer {
                     for (d, s) in low.iter_mut().zip(&bytes[start..j]) {
                         *d = s.to_ascii_lowercase();
                     }
-                    self.finish_token(&low[..j - start], j - start, start, out);
+                    let word = &low[..j - start];
+                    self.finish_token(word, word.len(), start, has_digit(word), out);
                 } else {
                     let word: Vec<u8> =
                         bytes[start..j].iter().map(u8::to_ascii_lowercase).collect();
-                    self.finish_token(&word, word.len(), start, out);
+                    self.finish_token(&word, word.len(), start, has_digit(&word), out);
                 }
                 Some(j)
             }
@@ -216,7 +263,7 @@ impl Tokenizer {
             }
         };
         if end.is_some() {
-            self.finish_token(&norm, norm.len(), start, out);
+            self.finish_token(&norm, norm.len(), start, has_digit(&norm), out);
         }
         out.norm = norm;
         end
@@ -237,14 +284,22 @@ impl Tokenizer {
         }
         // Only combining marks or apostrophes: no token.
         if chars > 0 {
-            self.finish_token(&norm, chars, start, out);
+            self.finish_token(&norm, chars, start, has_digit(&norm), out);
         }
         out.norm = norm;
     }
 
-    fn finish_token(&self, word: &[u8], chars: usize, start: usize, out: &mut Tokens) {
+    /// Pushes the normalised `word`, of `chars` characters, found at
+    /// `start`; `digits`: whether it holds an ASCII digit.
+    fn finish_token(
+        &self,
+        word: &[u8],
+        chars: usize,
+        start: usize,
+        digits: bool,
+        out: &mut Tokens,
+    ) {
         let hash = xxh3_64_with_seed(word, self.seed);
-        let digits = word.iter().any(u8::is_ascii_digit);
         let masked = if digits {
             let mut m = [0u8; 64];
             if word.len() <= m.len() {
@@ -266,6 +321,86 @@ impl Tokenizer {
         out.masked.push(masked);
         out.starts.push(start as u32);
         out.chars.push(chars.min(255) as u8);
+    }
+}
+
+fn has_digit(word: &[u8]) -> bool {
+    word.iter().any(u8::is_ascii_digit)
+}
+
+/// Bytes classified at once by [`Block::of`].
+const BLOCK: usize = 64;
+
+/// The classes of [`BLOCK`] bytes, one bit per byte (bit `k` for byte `k`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Block {
+    /// ASCII letters and digits.
+    alnum: u64,
+    /// ASCII capitals.
+    upper: u64,
+    /// ASCII digits.
+    digit: u64,
+    /// Straight apostrophes.
+    apostrophe: u64,
+    /// Bytes of non-ASCII characters.
+    high: u64,
+}
+
+impl Block {
+    /// The classes of `bytes`: sixteen at a time with SSE2 (always there on
+    /// x86-64), one at a time elsewhere.
+    fn of(bytes: &[u8; BLOCK]) -> Block {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: SSE2 is part of every x86-64 processor.
+            unsafe { Block::sse2(bytes) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            Block::bytewise(bytes)
+        }
+    }
+
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    fn bytewise(bytes: &[u8; BLOCK]) -> Block {
+        let mut m = Block::default();
+        for (k, &b) in bytes.iter().enumerate() {
+            let bit = |yes: bool| u64::from(yes) << k;
+            m.alnum |= bit(b.is_ascii_alphanumeric());
+            m.upper |= bit(b.is_ascii_uppercase());
+            m.digit |= bit(b.is_ascii_digit());
+            m.apostrophe |= bit(b == b'\'');
+            m.high |= bit(b >= 0x80);
+        }
+        m
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    fn sse2(bytes: &[u8; BLOCK]) -> Block {
+        use std::arch::x86_64::*;
+        // Signed compares: bytes of 0x80 and up are negative, below every
+        // ASCII bound, so no range below takes them.
+        let within = |v: __m128i, lo: u8, hi: u8| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1) as i8)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8((hi + 1) as i8)),
+            )
+        };
+        let mut m = Block::default();
+        for (k, chunk) in bytes.chunks_exact(16).enumerate() {
+            // SAFETY: `chunk` is 16 readable bytes; the load is unaligned.
+            let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
+            let bits = |mask: __m128i| u64::from(_mm_movemask_epi8(mask) as u16) << (16 * k);
+            let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+            let digit = within(v, b'0', b'9');
+            m.alnum |= bits(_mm_or_si128(letter, digit));
+            m.upper |= bits(within(v, b'A', b'Z'));
+            m.digit |= bits(digit);
+            m.apostrophe |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\'' as i8)));
+            m.high |= bits(v);
+        }
+        m
     }
 }
 
@@ -387,5 +522,85 @@ mod tests {
         Tokenizer::new(7).tokenize("© 2025 Acme", &mut b);
         assert_ne!(a.hashes, b.hashes);
         assert_eq!(a.masked, b.masked);
+    }
+
+    /// The byte-by-byte path alone, step after step.
+    fn bytewise(tok: Tokenizer, text: &str) -> Tokens {
+        let mut out = Tokens::default();
+        let mut i = 0;
+        while i < text.len() {
+            i = tok.step(text, i, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_give_the_tokens_of_the_bytewise_path() {
+        // Pieces that end words in every way the block path hands on:
+        // apostrophes, curly ones, marks, letters of other scripts, runs
+        // longer than a block, capitals, digits.
+        const PIECES: &[&str] = &[
+            "a",
+            "Zed",
+            "x9",
+            "2024",
+            " ",
+            "  ",
+            ", ",
+            ".",
+            "'",
+            "\u{2019}",
+            "e\u{301}",
+            "é",
+            "中",
+            "\u{a0}",
+            "—",
+            "ﬁ",
+            "мир",
+            "ª",
+            "²",
+            "\n",
+            "O'Neil",
+            "it\u{2019}s",
+            "-",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+        ];
+        let tok = Tokenizer::new(3);
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut t = Tokens::default();
+        for _ in 0..3000 {
+            let mut text = String::new();
+            let n = (state >> 59) as usize * 12;
+            for _ in 0..n {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            tok.tokenize(&text, &mut t);
+            let want = bytewise(tok, &text);
+            assert_eq!(t.hashes, want.hashes, "{text:?}");
+            assert_eq!(t.masked, want.masked, "{text:?}");
+            assert_eq!(t.starts, want.starts, "{text:?}");
+            assert_eq!(t.chars, want.chars, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn block_classes_agree_with_the_bytewise_ones() {
+        let mut bytes = [0u8; BLOCK];
+        for start in (0..=255u8).step_by(BLOCK / 2) {
+            for (k, b) in bytes.iter_mut().enumerate() {
+                *b = start.wrapping_add(k as u8);
+            }
+            assert_eq!(Block::of(&bytes), Block::bytewise(&bytes), "from {start}");
+        }
+    }
+
+    #[test]
+    fn general_punctuation_holds_no_word_character() {
+        for c in '\u{2000}'..='\u{206F}' {
+            assert!(!c.is_alphanumeric() && !is_combining_mark(c), "{c:?}");
+        }
     }
 }
