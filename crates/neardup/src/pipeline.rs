@@ -238,26 +238,34 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         let mut census = Census::new(temp.path(), budget / 2 / 20)?;
         let mut read = 0u64;
         let seed = config.doc_sketch.seed;
-        let mut base = 0u32;
-        read_batches(&inputs, &config, progress, &mut |batch| {
-            let keys: Vec<(DocKeys, u64)> = batch
-                .par_iter()
-                .map_init(Vec::new, |buf, doc| {
-                    let hash = doc.hash();
-                    (DocKeys::of(&doc.text, seed, buf), hash)
-                })
-                .collect();
-            for (k, (keys, hash)) in keys.iter().enumerate() {
-                census.add(base + k as u32, keys)?;
-                read = fold(read, *hash);
-            }
-            base += batch.len() as u32;
-            Ok(())
-        })?;
+        let mut count = 0u32;
+        read_batches(
+            &inputs,
+            &config,
+            progress,
+            &mut |batch, base| {
+                let keys: Vec<(DocKeys, u64)> = batch
+                    .par_iter()
+                    .map_init(Vec::new, |buf, doc| {
+                        let hash = doc.hash();
+                        (DocKeys::of(&doc.text, seed, buf), hash)
+                    })
+                    .collect();
+                Ok((base, keys))
+            },
+            &mut |(base, keys)| {
+                for (k, (keys, hash)) in keys.iter().enumerate() {
+                    census.add(base + k as u32, keys)?;
+                    read = fold(read, *hash);
+                }
+                count = base + keys.len() as u32;
+                Ok(())
+            },
+        )?;
         progress.finish();
         let shared = census.finish(min_docs)?;
         timings.push(("count lines", t.elapsed()));
-        (shared, Some((read, base)))
+        (shared, Some((read, count)))
     } else {
         (Shared::none(), None)
     };
@@ -284,9 +292,13 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     progress.start("read + sketch", None);
     let analyzer = Analyzer::new(&config);
     let mut keys = shared.segment_keys()?;
-    let skipped = read_batches(&inputs, &config, progress, &mut |batch| {
-        flush(&analyzer, &config, &shared, keys.as_mut(), batch, &mut g)
-    })?;
+    let skipped = read_batches(
+        &inputs,
+        &config,
+        progress,
+        &mut |batch, base| sketch(&analyzer, &shared, keys.as_mut(), batch, base),
+        &mut |(batch, sketches)| gather(&config, batch, sketches, &mut g),
+    )?;
     g.skipped = skipped;
     progress.finish();
     if census_read.is_some_and(|c| c != (g.read, g.exact.len() as u32)) {
@@ -358,18 +370,22 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     })
 }
 
-/// Reads every input on one thread while the caller's `work` runs on the
-/// batch before, so that parsing overlaps with the work on documents;
-/// batches keep input order. Returns the documents skipped as unreadable.
-fn read_batches(
+/// Reads every input on one thread, in batches that go through two stages:
+/// `prepare` (given the batch and the number of its first document) runs on
+/// the pool while `gather` takes the result of the batch before on this
+/// thread, so that reading, the parallel work and the sequential work
+/// overlap; batches keep input order. Returns the documents skipped as
+/// unreadable.
+fn read_batches<A: Send>(
     inputs: &[Input],
     config: &Config,
     progress: &dyn Progress,
-    work: &mut dyn FnMut(&mut Vec<Document>) -> Result<()>,
+    prepare: &mut (dyn FnMut(Vec<Document>, u32) -> Result<A> + Send),
+    gather: &mut dyn FnMut(A) -> Result<()>,
 ) -> Result<Vec<Skipped>> {
     let fields = ReadOptions::of(config, false);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Document>>(1);
         let reader = scope.spawn(move || -> Result<Vec<Skipped>> {
             let mut skipped = Vec::new();
             let mut batch: Vec<Document> = Vec::new();
@@ -409,13 +425,34 @@ fn read_batches(
             Ok(skipped)
         });
         let mut worked = Ok(());
-        for mut batch in rx.iter() {
+        let mut ready = None;
+        let mut base = 0usize;
+        for batch in rx.iter() {
+            if base + batch.len() > u32::MAX as usize {
+                worked = Err(Error::Config(
+                    "more than 4 billion documents in one run".into(),
+                ));
+                break;
+            }
             let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
             progress.advance(batch.len() as u64, bytes);
-            worked = work(&mut batch);
+            let first = base as u32;
+            base += batch.len();
+            let mut next = None;
+            // `gather` stays on this thread; `prepare` goes to the pool.
+            let gathered = rayon::in_place_scope(|s| {
+                s.spawn(|_| next = Some(prepare(batch, first)));
+                ready.take().map_or(Ok(()), &mut *gather)
+            });
+            worked = gathered
+                .and(next.expect("the scope ran the work"))
+                .map(|r| ready = Some(r));
             if worked.is_err() {
                 break;
             }
+        }
+        if let (Ok(()), Some(r)) = (&worked, ready) {
+            worked = gather(r);
         }
         drop(rx);
         let read = reader.join().expect("the reader thread does not panic");
@@ -424,21 +461,16 @@ fn read_batches(
     })
 }
 
-fn flush(
+/// The parallel stage of the first pass: each document of `batch` (the
+/// first numbered `base`) sketched, with the segment keys the census
+/// computed for it, read in the same order.
+fn sketch(
     analyzer: &Analyzer,
-    config: &Config,
     shared: &Shared,
     census: Option<&mut SegmentKeys>,
-    batch: &mut Vec<Document>,
-    g: &mut Gathered,
-) -> Result<()> {
-    let base = g.exact.len();
-    if base + batch.len() > u32::MAX as usize {
-        return Err(Error::Config(
-            "more than 4 billion documents in one run".into(),
-        ));
-    }
-    // The segment keys the census computed, in the same order.
+    batch: Vec<Document>,
+    base: u32,
+) -> Result<(Vec<Document>, Vec<DocSketch>)> {
     let mut keys = vec![Vec::new(); batch.len()];
     if let Some(census) = census {
         for k in &mut keys {
@@ -452,7 +484,7 @@ fn flush(
         .map_init(Scratch::default, |scratch, (k, (doc, keys))| {
             let keys = (!keys.is_empty()).then_some(&keys[..]);
             let mut sketch =
-                analyzer.analyze((base + k) as u32, &doc.text, scratch, &shared.lines, keys);
+                analyzer.analyze(base + k as u32, &doc.text, scratch, &shared.lines, keys);
             if doc.original.is_some() {
                 // What the second pass and restore check is the bytes read.
                 sketch.text_hash = doc.hash();
@@ -460,9 +492,21 @@ fn flush(
             sketch
         })
         .collect();
+    Ok((batch, sketches))
+}
+
+/// The sequential stage of the first pass: what the corpus-wide stages need
+/// of each sketched document, gathered in input order.
+fn gather(
+    config: &Config,
+    batch: Vec<Document>,
+    sketches: Vec<DocSketch>,
+    g: &mut Gathered,
+) -> Result<()> {
+    let base = g.exact.len();
     let lsh = config.doc_lsh();
     let shingle_size = config.doc_sketch.shingle_size;
-    for (k, (doc, sketch)) in batch.drain(..).zip(sketches).enumerate() {
+    for (k, (doc, sketch)) in batch.into_iter().zip(sketches).enumerate() {
         let d = (base + k) as u32;
         g.ids.push(&doc.id);
         g.read = fold(g.read, sketch.text_hash);

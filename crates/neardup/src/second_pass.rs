@@ -17,9 +17,11 @@ use crate::corpus::{self, Document, Gap, ReadOptions};
 use crate::error::{Error, Result};
 use crate::pipeline::{Analysis, Progress};
 use crate::store::LocalRecord;
+use crate::store::StoreReader;
 use rayon::prelude::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
 
 /// Bytes of an input that are not a document ([`Gap`]), owned.
 #[derive(Debug, Clone)]
@@ -62,69 +64,145 @@ pub enum Step<'a, T> {
 }
 
 /// Documents worked on per parallel batch.
-const BATCH_DOCS: usize = 4096;
+const BATCH_DOCS: usize = 2048;
 /// Bytes of text per parallel batch, at most (about).
-const BATCH_BYTES: usize = 64 << 20;
-/// Gaps up to this size wait for the next document's batch; larger ones
-/// (pieces of a record too large to read) are handed on at once.
+const BATCH_BYTES: usize = 32 << 20;
+/// Gaps up to this size wait in the batch; a larger one (a piece of a
+/// record too large to read) ends its batch, so that its pieces are never
+/// all held.
 const SMALL_GAP: usize = 64 << 10;
+
+/// What the reader hands on, in input order; `D` is a document as read
+/// ([`Reread`]), then its work's result with its text's bytes.
+enum Event<'a, D> {
+    File(usize, corpus::Part<'a>),
+    Gap(OwnedGap),
+    Document(D),
+    FileEnd,
+}
 
 /// Reads every input of `analysis` again and hands on, in order, each
 /// file's start and end, its gaps (when `gaps`) and the result of `work` on
-/// each document, run in parallel batches. A document that is not the one
-/// the first pass read (its text's hash, its id, or the number of
-/// documents differ) is [`Error::InputChanged`]; a document that could not
-/// be read is passed over when the run skips such documents (the first pass
-/// recorded it), else its error ends the pass.
+/// each document, run in parallel batches: a batch is read (on a thread of
+/// its own) while the one before is worked on, and handed on while the next
+/// is worked on. A document that is
+/// not the one the first pass read (its text's hash, its id, or the number
+/// of documents differ) is [`Error::InputChanged`]; a document that could
+/// not be read is passed over when the run skips such documents (the first
+/// pass recorded it), else its error ends the pass.
 pub fn run<T: Send>(
     analysis: &Analysis,
     gaps: bool,
     progress: &dyn Progress,
     work: impl Fn(Reread) -> Result<T> + Sync,
-    f: impl FnMut(Step<T>) -> Result<()>,
+    mut f: impl FnMut(Step<T>) -> Result<()>,
 ) -> Result<()> {
     progress.start("read again + write", Some(analysis.len() as u64));
-    let fields = ReadOptions::of(&analysis.config, true);
-    let mut store = analysis.store.reader()?;
-    let mut index: u32 = 0;
-    let flush = |batch: &mut Vec<(Reread, Vec<OwnedGap>)>,
-                 f: &mut dyn FnMut(Step<T>) -> Result<()>| {
-        let done: Vec<(T, usize, Vec<OwnedGap>)> = batch
-            .par_drain(..)
-            .map(|(reread, gaps)| {
-                let bytes = reread.document.text.len();
-                Ok((work(reread)?, bytes, gaps))
-            })
-            .collect::<Result<_>>()?;
-        for (result, bytes, gaps) in &done {
-            for g in gaps {
-                f(Step::Gap(g))?;
+    let store = analysis.store.reader()?;
+    std::thread::scope(|scope| {
+        // One batch waits while one is worked on: at most three are held.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event<Reread>>>(1);
+        let reader = scope.spawn(move || read(analysis, gaps, store, &tx));
+        // A batch's results are handed on while the next batch is worked on.
+        let mut done: Option<Vec<Event<(T, usize)>>> = None;
+        let mut worked = Ok(());
+        for batch in rx.iter() {
+            // `f` stays on this thread (it may hold a writer that cannot
+            // move); the work goes to the pool.
+            let mut next = None;
+            let handed = rayon::in_place_scope(|s| {
+                s.spawn(|_| next = Some(work_on(batch, &work)));
+                done.take().map_or(Ok(()), |d| hand_on(d, &mut f, progress))
+            });
+            worked = handed
+                .and(next.expect("the scope ran the work"))
+                .map(|next| done = Some(next));
+            if worked.is_err() {
+                break;
             }
-            f(Step::Document(result))?;
-            progress.advance(1, *bytes as u64);
         }
-        Ok::<(), Error>(())
-    };
+        if let (Ok(()), Some(d)) = (&worked, done) {
+            worked = hand_on(d, &mut f, progress);
+        }
+        drop(rx);
+        let read = reader.join().expect("the reader thread does not panic");
+        worked?;
+        read
+    })?;
+    progress.finish();
+    Ok(())
+}
 
-    // The reader hands documents and gaps to two callbacks; both need the
-    // batch and the consumer.
-    let emit = RefCell::new((flush, f));
+/// Works on the documents of `batch` in parallel, each result with its
+/// text's bytes.
+fn work_on<'a, T: Send>(
+    batch: Vec<Event<'a, Reread>>,
+    work: &(impl Fn(Reread) -> Result<T> + Sync),
+) -> Result<Vec<Event<'a, (T, usize)>>> {
+    batch
+        .into_par_iter()
+        .map(|event| {
+            Ok(match event {
+                Event::Document(reread) => {
+                    let bytes = reread.document.text.len();
+                    Event::Document((work(reread)?, bytes))
+                }
+                Event::File(i, part) => Event::File(i, part),
+                Event::Gap(g) => Event::Gap(g),
+                Event::FileEnd => Event::FileEnd,
+            })
+        })
+        .collect()
+}
+
+/// Hands on the events of a worked batch, in order.
+fn hand_on<T>(
+    done: Vec<Event<(T, usize)>>,
+    f: &mut impl FnMut(Step<T>) -> Result<()>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    for event in &done {
+        match event {
+            Event::File(i, part) => f(Step::File(*i, part))?,
+            Event::Gap(g) => f(Step::Gap(g))?,
+            Event::Document((result, bytes)) => {
+                f(Step::Document(result))?;
+                progress.advance(1, *bytes as u64);
+            }
+            Event::FileEnd => f(Step::FileEnd)?,
+        }
+    }
+    Ok(())
+}
+
+/// The reader: every document read again and checked against `store`,
+/// handed on in batches with the files' starts and ends and (when `gaps`)
+/// the gaps between documents.
+fn read<'a>(
+    analysis: &'a Analysis,
+    gaps: bool,
+    mut store: StoreReader,
+    tx: &SyncSender<Vec<Event<'a, Reread>>>,
+) -> Result<()> {
+    let fields = ReadOptions::of(&analysis.config, true);
+    // The work stopped (and says why): stop reading.
+    let stopped = || Error::Config("second pass stopped".into());
+    let mut index: u32 = 0;
     let batch = RefCell::new(Vec::new());
-    let pending: RefCell<Vec<OwnedGap>> = RefCell::new(Vec::new());
-    let flush_batch = || -> Result<()> {
-        let (flush, f) = &mut *emit.borrow_mut();
-        flush(&mut batch.borrow_mut(), f)
+    let batch_docs = Cell::new(0);
+    let batch_bytes = Cell::new(0);
+    let send = || -> Result<()> {
+        batch_docs.set(0);
+        batch_bytes.set(0);
+        tx.send(batch.take()).map_err(|_| stopped())
     };
-    let hand_on = |g: &OwnedGap| -> Result<()> { (emit.borrow_mut().1)(Step::Gap(g)) };
     for (i, part) in analysis
         .inputs
         .iter()
         .enumerate()
         .flat_map(|(i, input)| input.parts().map(move |part| (i, part)))
     {
-        flush_batch()?;
-        let mut batch_bytes = 0;
-        (emit.borrow_mut().1)(Step::File(i, &part))?;
+        batch.borrow_mut().push(Event::File(i, part.clone()));
         corpus::read_part(
             &part,
             i as u32,
@@ -147,21 +225,16 @@ pub fn run<T: Send>(
                 {
                     return Err(changed());
                 }
-                batch_bytes += doc.text.len();
-                let full = {
-                    let mut batch = batch.borrow_mut();
-                    let reread = Reread {
-                        index,
-                        document: doc,
-                        local,
-                    };
-                    batch.push((reread, pending.take()));
-                    batch.len() >= BATCH_DOCS || batch_bytes >= BATCH_BYTES
-                };
+                batch_docs.set(batch_docs.get() + 1);
+                batch_bytes.set(batch_bytes.get() + doc.text.len());
+                batch.borrow_mut().push(Event::Document(Reread {
+                    index,
+                    document: doc,
+                    local,
+                }));
                 index += 1;
-                if full {
-                    flush_batch()?;
-                    batch_bytes = 0;
+                if batch_docs.get() >= BATCH_DOCS || batch_bytes.get() >= BATCH_BYTES {
+                    send()?;
                 }
                 Ok(())
             },
@@ -176,27 +249,19 @@ pub fn run<T: Send>(
                     bytes: g.bytes.map(<[u8]>::to_vec),
                     blank: g.blank,
                 };
-                if owned.bytes.as_ref().is_none_or(|b| b.len() <= SMALL_GAP) {
-                    // Handed on with the next document, in its batch.
-                    pending.borrow_mut().push(owned);
-                    return Ok(());
+                let large = owned.bytes.as_ref().is_some_and(|b| b.len() > SMALL_GAP);
+                batch.borrow_mut().push(Event::Gap(owned));
+                if large {
+                    send()?;
                 }
-                // A piece of a long gap (a record too large to read): handed
-                // on at once, so that its pieces are never all held.
-                flush_batch()?;
-                for g in &pending.take() {
-                    hand_on(g)?;
-                }
-                hand_on(&owned)
+                Ok(())
             },
         )?;
-        flush_batch()?;
-        for g in &pending.take() {
-            hand_on(g)?;
-        }
-        (emit.borrow_mut().1)(Step::FileEnd)?;
+        batch.borrow_mut().push(Event::FileEnd);
     }
-    progress.finish();
+    if !batch.borrow().is_empty() {
+        send()?;
+    }
     if index as usize != analysis.len() || store.next_record()?.is_some() {
         let path = analysis
             .inputs
