@@ -776,9 +776,7 @@ pub fn line_facts(
                     | flag(figures > 0, FIGURES)
                     | flag(figures > 1, TWO_FIGURES)
                     | flag(
-                        text.trim_end()
-                            .trim_end_matches([':', '：'])
-                            .contains([':', '：']),
+                        has_colon(text.trim_end().trim_end_matches([':', '：'])),
                         FIELD,
                     )
                     | flag(ends_sentence(text), ENDS),
@@ -794,22 +792,64 @@ pub fn line_facts(
 }
 
 /// Function words (hashed with the run's seed), which say nothing about the
-/// topic of a line.
+/// topic of a line: an open-addressing table of their hashes, a quarter
+/// full, so that a lookup (one per token of every line) is a probe or two
+/// rather than a binary search's unpredictable branches.
 #[derive(Debug, Clone)]
-pub struct StopWords(Vec<u64>);
+pub struct StopWords {
+    /// Hashes at their slots (the hash's low bits, then the next free one);
+    /// 0 marks a free slot.
+    slots: Vec<u64>,
+    /// Whether a function word hashes to 0, which the slots cannot hold.
+    zero: bool,
+}
 
 impl StopWords {
     /// The function words, hashed with `tokenizer`'s seed.
     pub fn new(tokenizer: &crate::text::Tokenizer) -> Self {
-        let mut h: Vec<u64> = STOP_WORDS.iter().map(|w| tokenizer.hash_word(w)).collect();
-        h.sort_unstable();
-        StopWords(h)
+        let mut stop = StopWords {
+            slots: vec![0; (STOP_WORDS.len() * 4).next_power_of_two()],
+            zero: false,
+        };
+        for w in STOP_WORDS {
+            let h = tokenizer.hash_word(w);
+            if h == 0 {
+                stop.zero = true;
+                continue;
+            }
+            let mut i = stop.slot(h);
+            while stop.slots[i] != 0 && stop.slots[i] != h {
+                i = (i + 1) & (stop.slots.len() - 1);
+            }
+            stop.slots[i] = h;
+        }
+        stop
+    }
+
+    fn slot(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
     }
 
     /// Whether the word hash `hash` is a function word.
     pub fn contains(&self, hash: u64) -> bool {
-        self.0.binary_search(&hash).is_ok()
+        if hash == 0 {
+            return self.zero;
+        }
+        let mut i = self.slot(hash);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                h if h == hash => return true,
+                _ => i = (i + 1) & (self.slots.len() - 1),
+            }
+        }
     }
+}
+
+/// Whether `text` holds a colon, ASCII or full-width (a byte search each,
+/// rather than decoding every character).
+fn has_colon(text: &str) -> bool {
+    text.contains(':') || text.contains('：')
 }
 
 /// Lines from one record of a thread to the next at most.
@@ -1023,6 +1063,35 @@ fn is_unrelated_headlines(facts: &[LineFacts], tail: &[usize]) -> bool {
 mod tests {
     use super::*;
     use crate::text::{segment, Tokenizer};
+
+    #[test]
+    fn stop_words_hold_their_list_and_nothing_else() {
+        for seed in [0, 1, 42, u64::MAX] {
+            let tokenizer = Tokenizer::new(seed);
+            let stop = StopWords::new(&tokenizer);
+            let listed: std::collections::HashSet<u64> =
+                STOP_WORDS.iter().map(|w| tokenizer.hash_word(w)).collect();
+            assert!(listed.iter().all(|&h| stop.contains(h)));
+            for word in ["council", "bridge", "reuters", "0", "thee", "an'"] {
+                let h = tokenizer.hash_word(word);
+                assert_eq!(stop.contains(h), listed.contains(&h), "{word}");
+            }
+            let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
+            for _ in 0..10_000 {
+                h = crate::sketch::shingle::fmix64(h.wrapping_add(1));
+                assert_eq!(stop.contains(h), listed.contains(&h));
+            }
+            assert_eq!(stop.contains(0), listed.contains(&0));
+        }
+    }
+
+    #[test]
+    fn colons_are_found_in_either_width() {
+        assert!(has_colon("Location: Paris"));
+        assert!(has_colon("場所：パリ"));
+        assert!(!has_colon("Paris, France"));
+        assert!(!has_colon("ｐａｒｉｓ"));
+    }
 
     /// Segments `text`, runs the line rules when `line_rules`, then `later`
     /// on the line facts; returns each line with its removal.
