@@ -7,6 +7,8 @@ its documentation shows, with the same parameters: 128 permutations, word
 5-grams, threshold 0.8.
 
   neardup     `neardup scan CORPUS --report R` (everything it does, all cores)
+  neardup-clean   `neardup clean CORPUS --out DIR`: the same, and the
+              cleaned copies, restore log and report written
   neardup-documents-only   the same with --documents-only: near-duplicate
               documents only, what the peers do
   rensa       RMinHashDeduplicator(threshold=0.8, num_perm=128, use_lsh=True)
@@ -141,7 +143,7 @@ def evaluate(neardup, truth, report):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=100_000)
-    ap.add_argument("--tools", default="neardup,neardup-documents-only,rensa,datasketch")
+    ap.add_argument("--tools", default="neardup,neardup-clean,neardup-documents-only,rensa,datasketch")
     ap.add_argument("--neardup", default=str(ROOT / "target/release/neardup"))
     ap.add_argument("--work", default=str(ROOT / "target/peers"))
     ap.add_argument("--seed", type=int, default=1)
@@ -180,8 +182,14 @@ def main():
     for tool in args.tools.split(","):
         report = work / f"{tool}-{args.docs}.report.json"
         if tool.startswith("neardup"):
-            only = ["--documents-only"] if tool == "neardup-documents-only" else []
-            cmd = ["/usr/bin/time", "-f", "%M", args.neardup, "scan", str(corpus), "--report", str(report), "--quiet", *only]
+            if tool == "neardup-clean":
+                out = work / f"clean-{args.docs}"
+                report = out / "report.json"
+                run = ["clean", str(corpus), "--out", str(out), "--force"]
+            else:
+                only = ["--documents-only"] if tool == "neardup-documents-only" else []
+                run = ["scan", str(corpus), "--report", str(report), *only]
+            cmd = ["/usr/bin/time", "-f", "%M", args.neardup, *run, "--quiet"]
             seconds, _, err = measured(cmd)
             rss = int(err.strip().splitlines()[-1]) / 1024
         else:
@@ -200,7 +208,7 @@ def main():
         print(f"| {tool} | {s:.1f} | {dps:,.0f} | {mbs:.1f} | {rss:,.0f} | {p:.4f} | {r:.4f} | {f1:.4f} |")
     base = {r[0]: r[2] for r in rows}
     print()
-    for ours in ("neardup", "neardup-documents-only"):
+    for ours in ("neardup", "neardup-clean", "neardup-documents-only"):
         for peer in ("rensa", "datasketch"):
             if ours in base and peer in base:
                 print(f"{ours} / {peer}: {base[ours] / base[peer]:.1f}x documents/s")
