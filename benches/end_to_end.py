@@ -85,11 +85,11 @@ def main():
         report = work / f"report-{size}.json"
         for command in args.commands.split(","):
             if command == "scan":
-                cmd = [args.neardup, "scan", str(corpus), "--report", str(report), *extra]
+                cmd = [args.neardup, "scan", str(corpus), "--report", str(report), "--verbose", *extra]
                 seconds, rss, summary = run(cmd, summary_on_stderr=True)
             else:
                 out = work / f"clean-{size}"
-                cmd = [args.neardup, "clean", str(corpus), "--out", str(out), "--force", *extra]
+                cmd = [args.neardup, "clean", str(corpus), "--out", str(out), "--force", "--verbose", *extra]
                 seconds, rss, summary = run(cmd, summary_on_stderr=False)
                 report = out / "report.json"
             mb = int(re.search(r"bytes: (\d+) in", summary).group(1)) / 1e6

@@ -257,8 +257,18 @@ pub struct InputArgs {
     #[arg(long, default_value_t = default().threads)]
     pub threads: usize,
     /// Print nothing but errors.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Also print the time of each stage, with the throughput of those that
+    /// read the inputs.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print the summary as JSON on standard output (what summary.json
+    /// holds) instead of the lines for people; progress and notes still go
+    /// to standard error unless --quiet. With `scan`, needs --report (the
+    /// report would otherwise take standard output).
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl InputArgs {

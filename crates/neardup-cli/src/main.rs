@@ -116,6 +116,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
     };
+    if input.json && matches!(&cli.command, Command::Scan { report: None, .. }) {
+        anyhow::bail!(
+            "--json prints the summary on standard output, where scan writes the report without --report; give --report FILE"
+        );
+    }
     let bars = Bars::new(input.quiet);
     let options = input.options()?;
     let neardup::Run { summary, stages } = match &cli.command {
@@ -161,8 +166,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             unreachable!("handled above")
         }
     };
-    if !input.quiet {
-        let text = summary.human(verb, &stages);
+    if input.json {
+        let mut out = std::io::stdout().lock();
+        out.write_all(neardup::output::pipeline_files::summary_json(verb, &summary).as_bytes())?;
+        out.flush()?;
+    } else if !input.quiet {
+        let text = summary.human(verb, &stages, input.verbose);
         match cli.command {
             // The report may be on stdout: the summary goes to stderr.
             Command::Scan { .. } => eprint!("{text}"),

@@ -52,6 +52,29 @@ pub trait Progress: Sync {
     fn note(&self, _message: &str) {}
 }
 
+/// The wall time of one stage of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Stage {
+    /// Its name ("read + sketch").
+    pub name: &'static str,
+    /// How long it took.
+    pub time: Duration,
+    /// Whether it reads the inputs, so that its throughput over their bytes
+    /// means something.
+    pub reads_input: bool,
+}
+
+impl Stage {
+    /// A stage named `name` that started at `started` and ends now.
+    pub fn since(name: &'static str, started: Instant, reads_input: bool) -> Stage {
+        Stage {
+            name,
+            time: started.elapsed(),
+            reads_input,
+        }
+    }
+}
+
 /// Progress that goes nowhere.
 pub struct Silent;
 
@@ -112,7 +135,7 @@ pub struct Analysis {
     /// What the second pass needs of each document, on disk.
     pub store: Store,
     /// Wall time per stage, for the human summary.
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Vec<Stage>,
     /// The folder of temporary files, removed with the analysis.
     _work: crate::staging::WorkDir,
 }
@@ -264,7 +287,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         )?;
         progress.finish();
         let shared = census.finish(min_docs)?;
-        timings.push(("count lines", t.elapsed()));
+        timings.push(Stage::since("count lines", t, true));
         (shared, Some((read, count)))
     } else {
         (Shared::none(), None)
@@ -289,7 +312,8 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         keys: Vec::new(),
         read: 0,
     };
-    progress.start("read + sketch", None);
+    // The census counted the documents: the first pass knows its total.
+    progress.start("read + sketch", census_read.map(|(_, n)| u64::from(n)));
     let analyzer = Analyzer::new(&config);
     let mut keys = shared.segment_keys()?;
     let skipped = read_batches(
@@ -305,7 +329,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         let path = inputs.last().map(|i| i.path.clone()).unwrap_or_default();
         return Err(Error::InputChanged { path });
     }
-    timings.push(("read + sketch", t.elapsed()));
+    timings.push(Stage::since("read + sketch", t, true));
 
     let t = Instant::now();
     let Gathered {
@@ -341,18 +365,18 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         )?;
     }
     drop(exact);
-    timings.push(("match documents", t.elapsed()));
+    timings.push(Stage::since("match documents", t, false));
 
     let t = Instant::now();
     let kept = |d: u32| verdicts[d as usize].is_kept();
     let templates = shared.templates(kept, temp.path(), budget / 4 / 16)?;
     let shared_lines = shared.lines.len();
     drop(shared);
-    timings.push(("corpus templates", t.elapsed()));
+    timings.push(Stage::since("corpus templates", t, false));
 
     let t = Instant::now();
     let shared = passages::find(passages.sorted()?, kept, config.template_min_docs)?;
-    timings.push(("shared passages", t.elapsed()));
+    timings.push(Stage::since("shared passages", t, false));
 
     Ok(Analysis {
         config,

@@ -9,10 +9,10 @@ use crate::error::{Error, Result};
 use crate::output::pipeline_files::{self, PipelineFiles};
 use crate::output::report::Summary;
 use crate::output::{self, CleanOptions};
-use crate::pipeline::{self, Progress};
+use crate::pipeline::{self, Progress, Stage};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What a run did: its totals and the wall time of each stage.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct Run {
     /// The run's totals, as `summary.json` has them.
     pub summary: Summary,
     /// Wall time per stage, in order.
-    pub stages: Vec<(&'static str, Duration)>,
+    pub stages: Vec<Stage>,
 }
 
 /// Cleans `inputs` into the folder `out`, as `neardup clean` does: the
@@ -180,7 +180,7 @@ fn spool<R: Read>(
 
 fn finished(analysis: pipeline::Analysis, summary: Summary, written: Instant) -> Run {
     let mut stages = analysis.timings.clone();
-    stages.push(("read again + write", written.elapsed()));
+    stages.push(Stage::since("read again + write", written, true));
     Run { summary, stages }
 }
 

@@ -19,3 +19,4 @@ mod restore;
 mod schema;
 mod shards;
 mod synth_eval;
+mod terminal;

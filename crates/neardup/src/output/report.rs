@@ -8,7 +8,7 @@
 //! were not given), so the same input and options give the same bytes.
 
 use crate::corpus::{FileKind, InputKind};
-use crate::pipeline::{Analysis, Skipped};
+use crate::pipeline::{Analysis, Skipped, Stage};
 use crate::plan::{Cut, DocPlan};
 use crate::removal::{Fate, Kind, Removal, Rule, Twin};
 use serde::Serialize;
@@ -99,37 +99,46 @@ impl Summary {
         self.bytes_out = self.bytes_in - self.bytes_removed;
     }
 
-    /// A few lines for a person: counts, then the wall time of each stage
-    /// with its throughput over the input bytes.
-    pub fn human(&self, verb: &str, stages: &[(&str, std::time::Duration)]) -> String {
+    /// A few lines for a person: documents (with the rules that dropped
+    /// them), the lines and paragraphs cut from the kept ones (with their
+    /// rules), bytes, and the run's time; with `breakdown`, the time of each
+    /// stage too (and the throughput of those that read the inputs).
+    pub fn human(&self, verb: &str, stages: &[Stage], breakdown: bool) -> String {
+        let rules = |document: bool| -> Vec<String> {
+            self.removed_by_rule
+                .iter()
+                .filter(|(r, _)| (r.kind() == Kind::DuplicateDocument) == document)
+                .map(|(r, n)| format!("{} {n}", r.name()))
+                .collect()
+        };
+        let listed = |items: Vec<String>| {
+            if items.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", items.join(", "))
+            }
+        };
         let mut out = format!(
-            "neardup {verb}: {} in, {} kept, {} dropped as duplicates\n",
+            "neardup {verb}: {} in, {} kept, {} dropped as duplicates{}\n",
             plural(self.documents, "document"),
             self.documents_kept,
-            self.documents_dropped
+            self.documents_dropped,
+            listed(rules(true)),
         );
-        let segs_by_kind: Vec<String> = self
+        let kinds: Vec<String> = self
             .removed_by_kind
             .iter()
             .filter(|(k, _)| **k != Kind::DuplicateDocument)
             .map(|(k, n)| format!("{} {n}", k.name()))
             .collect();
         out += &format!(
-            "  paragraphs removed: {}{}\n",
+            "  lines and paragraphs cut from kept documents: {}{}\n",
             self.segments_removed,
-            if segs_by_kind.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", segs_by_kind.join(", "))
-            }
+            listed(kinds)
         );
-        if !self.removed_by_rule.is_empty() {
-            let rules: Vec<String> = self
-                .removed_by_rule
-                .iter()
-                .map(|(r, n)| format!("{} {n}", r.name()))
-                .collect();
-            out += &format!("  by rule: {}\n", rules.join(", "));
+        let segment_rules = rules(false);
+        if !segment_rules.is_empty() {
+            out += &format!("    by rule: {}\n", segment_rules.join(", "));
         }
         if self.documents_skipped > 0 {
             out += &format!(
@@ -151,7 +160,7 @@ impl Summary {
         }
         if self.boilerplate_flagged > 0 {
             out += &format!(
-                "  boilerplate flagged and kept: {} segments (listed under `flagged`)\n",
+                "  boilerplate flagged and kept: {} lines and paragraphs (listed under `flagged`)\n",
                 self.boilerplate_flagged
             );
         }
@@ -170,7 +179,7 @@ impl Summary {
             "  bytes: {} in, {} out, {} removed ({pct:.1}%)\n",
             self.bytes_in, self.bytes_out, self.bytes_removed
         );
-        let total: f64 = stages.iter().map(|(_, d)| d.as_secs_f64()).sum();
+        let total: f64 = stages.iter().map(|s| s.time.as_secs_f64()).sum();
         let rate = |s: f64| {
             if s > 0.0 {
                 format!("{:.0} MB/s", self.bytes_in as f64 / s / 1e6)
@@ -187,9 +196,16 @@ impl Summary {
                 0.0
             }
         );
-        for (name, d) in stages {
-            let s = d.as_secs_f64();
-            out += &format!("    {name:<36} {s:>8.2} s {:>12}\n", rate(s));
+        for stage in stages.iter().filter(|_| breakdown) {
+            let s = stage.time.as_secs_f64();
+            let r = if stage.reads_input {
+                rate(s)
+            } else {
+                String::new()
+            };
+            let line = format!("    {:<36} {s:>8.2} s {r:>12}", stage.name);
+            out += line.trim_end();
+            out.push('\n');
         }
         out
     }

@@ -118,14 +118,15 @@ impl Tokenizer {
 
     /// Tokenises `text` into `out` (cleared first).
     ///
-    /// Blocks of [`BLOCK`] bytes are classified at once ([`Block`]); the
-    /// ASCII words that end inside a block are taken from its bit masks,
-    /// without a branch per byte. Everything else (a word running into the
-    /// next block or going on with an apostrophe or a non-ASCII character, a
-    /// non-ASCII character, the last bytes of the text) takes one
-    /// [`Tokenizer::step`] of the byte-by-byte path, which gives the same
-    /// tokens as the masks would.
+    /// Blocks of 64 bytes are classified at once into bit masks; the ASCII
+    /// words that end inside a block are taken from the masks, without a
+    /// branch per byte. Everything else (a word running into the next block
+    /// or going on with an apostrophe or a non-ASCII character, a non-ASCII
+    /// character, the last bytes of the text) takes one step of the
+    /// byte-by-byte path, which gives the same tokens as the masks would.
     pub fn tokenize(&self, text: &str, out: &mut Tokens) {
+        // `Block` classifies `BLOCK` bytes; `Tokenizer::step` is the
+        // byte-by-byte path.
         out.clear();
         out.reserve(text.len() / 5);
         let bytes = text.as_bytes();
