@@ -76,14 +76,35 @@ struct Decided {
 /// A document's cleaned copy and how it differs from its source bytes: the
 /// text file, or the JSONL line with its `\n`.
 struct Copy {
-    /// What the output gets; None for a text file left out.
-    bytes: Option<Vec<u8>>,
+    /// What the output gets.
+    bytes: Bytes,
     /// Ranges of the source that `bytes` lacks, in order.
     removed: Vec<Range<usize>>,
     /// Bytes that `bytes` has and the source lacks: (source offset, length).
     added: Option<(usize, usize)>,
     /// A text file's line of `annotations.jsonl`.
     annotation: Option<String>,
+}
+
+/// What the output gets of a document.
+enum Bytes {
+    /// Nothing: a text file left out.
+    Nothing,
+    /// Its source bytes as they are, not copied: the text file, or the
+    /// JSONL line with its `\n`.
+    Source,
+    /// Other bytes: the source with its cuts, or with its annotation.
+    New(Vec<u8>),
+}
+
+impl Copy {
+    /// The bytes of a copy that lacks some of its source.
+    fn cut(&self) -> Option<&[u8]> {
+        match &self.bytes {
+            Bytes::New(bytes) if !self.removed.is_empty() => Some(bytes),
+            _ => None,
+        }
+    }
 }
 
 type Step<'a> = second_pass::Step<'a, Decided>;
@@ -227,17 +248,25 @@ fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
                 std::iter::once(0..source.len()).collect()
             };
             let bytes = if removed.is_empty() {
-                source
+                Bytes::Source
             } else {
-                without(&source, &removed)
+                Bytes::New(without(&source, &removed))
             };
-            (Some(bytes), removed)
+            (bytes, removed)
         }
         None if kept => {
             let removed = merge(cuts.iter().map(|c| c.start..c.end).collect());
-            (Some(without(document.source(), &removed)), removed)
+            let bytes = if removed.is_empty() {
+                Bytes::Source
+            } else {
+                Bytes::New(without(document.source(), &removed))
+            };
+            (bytes, removed)
         }
-        None => (None, std::iter::once(0..document.text.len()).collect()),
+        None => (
+            Bytes::Nothing,
+            std::iter::once(0..document.text.len()).collect(),
+        ),
     };
     Copy {
         bytes,
@@ -281,14 +310,14 @@ fn annotated_copy(
             bytes.extend_from_slice(add.as_bytes());
             bytes.extend_from_slice(&source[at..]);
             Copy {
-                bytes: Some(bytes),
+                bytes: Bytes::New(bytes),
                 removed: Vec::new(),
                 added: Some((at, add.len())),
                 annotation: None,
             }
         }
         None => Copy {
-            bytes: Some(document.source().to_vec()),
+            bytes: Bytes::Source,
             removed: Vec::new(),
             added: None,
             annotation: Some(format!(
@@ -431,8 +460,7 @@ pub fn outcomes(
         let text = d
             .copy
             .as_ref()
-            .filter(|c| !c.removed.is_empty())
-            .and_then(|c| c.bytes.as_deref())
+            .and_then(Copy::cut)
             .map(|b| std::str::from_utf8(b).expect("cut on character boundaries"));
         let duplicate_of = match d.plan.fate {
             Fate::Dropped { of, .. } => Some(analysis.id(of)),
@@ -1021,10 +1049,7 @@ impl Copies<'_> {
         };
         let doc = &d.document;
         if let Some((copy_, _, _)) = &mut self.parquet {
-            let cut = (!copy.removed.is_empty())
-                .then_some(copy.bytes.as_deref())
-                .flatten();
-            return copy_.row(doc.line, d.plan.fate == Fate::Kept, cut);
+            return copy_.row(doc.line, d.plan.fate == Fate::Kept, copy.cut());
         }
         if let Some(record) = &doc.record {
             let j = self
@@ -1035,8 +1060,20 @@ impl Copies<'_> {
             if record.newline {
                 j.read(b"\n");
             }
-            if let (Some(bytes), Some(path)) = (&copy.bytes, &j.jsonl) {
-                self.sink.write(bytes).map_err(|e| Error::io(path, e))?;
+            if let Some(path) = &j.jsonl {
+                let write = |sink: &mut Sink, bytes: &[u8]| {
+                    sink.write(bytes).map_err(|e| Error::io(path, e))
+                };
+                match &copy.bytes {
+                    Bytes::Nothing => {}
+                    Bytes::Source => {
+                        write(&mut self.sink, record.line.as_bytes())?;
+                        if record.newline {
+                            write(&mut self.sink, b"\n")?;
+                        }
+                    }
+                    Bytes::New(bytes) => write(&mut self.sink, bytes)?,
+                }
             }
             if !copy.removed.is_empty() {
                 let source = line_bytes(record);
@@ -1053,7 +1090,12 @@ impl Copies<'_> {
         }
         self.close()?;
         let (rel, name) = self.name(doc.input as usize, &doc.file);
-        if let Some(bytes) = &copy.bytes {
+        let bytes = match &copy.bytes {
+            Bytes::Nothing => None,
+            Bytes::Source => Some(doc.source()),
+            Bytes::New(bytes) => Some(&bytes[..]),
+        };
+        if let Some(bytes) = bytes {
             let path = self.staging.join(rel);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
