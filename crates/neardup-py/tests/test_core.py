@@ -63,7 +63,7 @@ def test_options_are_the_clis(neardup_bin):
     opts = neardup.Options()
     assert (opts.threshold, opts.permutations, opts.bands, opts.rows, opts.lsh) == (0.8, 128, None, None, (16, 8))
     # Every run option of the CLI, by the same name and with the same default.
-    per_command = {"out", "force", "annotate", "dropped", "quiet", "help"}
+    per_command = {"out", "force", "annotate", "dropped", "quiet", "verbose", "json", "help"}
     flags = cli_defaults(neardup_bin)
     given = opts.to_dict()
     assert set(flags) - per_command == set(given)
