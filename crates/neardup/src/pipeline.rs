@@ -448,41 +448,51 @@ fn read_batches<A: Send>(
             }
             Ok(skipped)
         });
-        let mut worked = Ok(());
-        let mut ready = None;
         let mut base = 0usize;
-        for batch in rx.iter() {
-            if base + batch.len() > u32::MAX as usize {
-                worked = Err(Error::Config(
-                    "more than 4 billion documents in one run".into(),
-                ));
-                break;
-            }
-            let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
-            progress.advance(batch.len() as u64, bytes);
-            let first = base as u32;
-            base += batch.len();
-            let mut next = None;
-            // `gather` stays on this thread; `prepare` goes to the pool.
-            let gathered = rayon::in_place_scope(|s| {
-                s.spawn(|_| next = Some(prepare(batch, first)));
-                ready.take().map_or(Ok(()), &mut *gather)
-            });
-            worked = gathered
-                .and(next.expect("the scope ran the work"))
-                .map(|r| ready = Some(r));
-            if worked.is_err() {
-                break;
-            }
-        }
-        if let (Ok(()), Some(r)) = (&worked, ready) {
-            worked = gather(r);
-        }
+        let worked = overlapped(
+            rx.iter(),
+            &mut |batch: Vec<Document>| {
+                if base + batch.len() > u32::MAX as usize {
+                    return Err(Error::Config(
+                        "more than 4 billion documents in one run".into(),
+                    ));
+                }
+                let bytes = batch.iter().map(|d| d.text.len() as u64).sum();
+                progress.advance(batch.len() as u64, bytes);
+                let first = base as u32;
+                base += batch.len();
+                prepare(batch, first)
+            },
+            gather,
+        );
         drop(rx);
         let read = reader.join().expect("the reader thread does not panic");
         worked?;
         read
     })
+}
+
+/// Runs `batches` through two stages that overlap: `prepare` of a batch
+/// goes to the pool while `consume` takes the result of the batch before on
+/// this thread (so `consume` may hold what cannot move between threads, such
+/// as a writer of standard output). Results are consumed in batch order;
+/// the first error stops both.
+pub(crate) fn overlapped<B: Send, R: Send>(
+    batches: impl Iterator<Item = B>,
+    prepare: &mut (dyn FnMut(B) -> Result<R> + Send),
+    consume: &mut dyn FnMut(R) -> Result<()>,
+) -> Result<()> {
+    let mut ready = None;
+    for batch in batches {
+        let mut next = None;
+        let consumed = rayon::in_place_scope(|s| {
+            s.spawn(|_| next = Some(prepare(batch)));
+            ready.take().map_or(Ok(()), &mut *consume)
+        });
+        consumed?;
+        ready = Some(next.expect("the scope ran the work")?);
+    }
+    ready.map_or(Ok(()), consume)
 }
 
 /// The parallel stage of the first pass: each document of `batch` (the

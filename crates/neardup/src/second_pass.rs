@@ -104,26 +104,11 @@ pub fn run<T: Send>(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event<Reread>>>(1);
         let reader = scope.spawn(move || read(analysis, gaps, store, &tx));
         // A batch's results are handed on while the next batch is worked on.
-        let mut done: Option<Vec<Event<(T, usize)>>> = None;
-        let mut worked = Ok(());
-        for batch in rx.iter() {
-            // `f` stays on this thread (it may hold a writer that cannot
-            // move); the work goes to the pool.
-            let mut next = None;
-            let handed = rayon::in_place_scope(|s| {
-                s.spawn(|_| next = Some(work_on(batch, &work)));
-                done.take().map_or(Ok(()), |d| hand_on(d, &mut f, progress))
-            });
-            worked = handed
-                .and(next.expect("the scope ran the work"))
-                .map(|next| done = Some(next));
-            if worked.is_err() {
-                break;
-            }
-        }
-        if let (Ok(()), Some(d)) = (&worked, done) {
-            worked = hand_on(d, &mut f, progress);
-        }
+        let worked = crate::pipeline::overlapped(
+            rx.iter(),
+            &mut |batch| work_on(batch, &work),
+            &mut |done| hand_on(done, &mut f, progress),
+        );
         drop(rx);
         let read = reader.join().expect("the reader thread does not panic");
         worked?;
