@@ -85,11 +85,11 @@ enum Event<'a, D> {
 /// file's start and end, its gaps (when `gaps`) and the result of `work` on
 /// each document, run in parallel batches: a batch is read (on a thread of
 /// its own) while the one before is worked on, and handed on while the next
-/// is worked on. A document that is
-/// not the one the first pass read (its text's hash, its id, or the number
-/// of documents differ) is [`Error::InputChanged`]; a document that could
-/// not be read is passed over when the run skips such documents (the first
-/// pass recorded it), else its error ends the pass.
+/// is worked on. A document that is not the one the first pass read (its
+/// text's hash, its id, or the number of documents differ) is
+/// [`Error::InputChanged`]; a document that could not be read is passed
+/// over when the run skips such documents (the first pass recorded it),
+/// else its error ends the pass.
 pub fn run<T: Send>(
     analysis: &Analysis,
     gaps: bool,
@@ -100,7 +100,8 @@ pub fn run<T: Send>(
     progress.start("read again + write", Some(analysis.len() as u64));
     let store = analysis.store.reader()?;
     std::thread::scope(|scope| {
-        // One batch waits while one is worked on: at most three are held.
+        // At most four batches are held (read, waiting, worked on, handed
+        // on), each half the size of the first pass's.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event<Reread>>>(1);
         let reader = scope.spawn(move || read(analysis, gaps, store, &tx));
         // A batch's results are handed on while the next batch is worked on.
