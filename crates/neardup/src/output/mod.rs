@@ -240,17 +240,17 @@ fn cut_copy(document: &Document, plan: &DocPlan, cuts: &[Cut]) -> Copy {
     let kept = plan.fate == Fate::Kept;
     let (bytes, removed) = match &document.record {
         Some(record) => {
-            let source = line_bytes(record);
             let removed = if kept {
                 let ranges: Vec<Range<usize>> = cuts.iter().map(|c| c.start..c.end).collect();
                 merge(record.raw_ranges(&ranges))
             } else {
-                std::iter::once(0..source.len()).collect()
+                let len = record.line.len() + usize::from(record.newline);
+                std::iter::once(0..len).collect()
             };
             let bytes = if removed.is_empty() {
                 Bytes::Source
             } else {
-                Bytes::New(without(&source, &removed))
+                Bytes::New(without(&line_bytes(record), &removed))
             };
             (bytes, removed)
         }
