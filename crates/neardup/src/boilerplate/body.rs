@@ -24,7 +24,10 @@
 //!    Finn et al.'s Body Text Extraction does with tags); further runs count
 //!    as body too when they score at least a fifth of the best, so an
 //!    article split by an advertisement block stays whole. The nearest line
-//!    above the body, when it is headline-sized, is the headline and stays.
+//!    above the body, when it is headline-sized, is the headline and stays
+//!    (passing over names, dates and lines other rules removed); so does a
+//!    page dump's headline that repeats its title line, whose removal as a
+//!    repeat is lifted (the title line, outside the body, goes instead).
 //!    Everything outside goes, as `outside_body`, with its score.
 //!
 //! Inside the body only templates and the structural rules remove lines, so
@@ -33,7 +36,7 @@
 //! left as it is.
 
 use crate::boilerplate::structural::{LineFacts, SegmentView};
-use crate::removal::{Removal, Rule};
+use crate::removal::{Kind, Removal, Rule};
 use crate::text::segment::ends_sentence;
 use std::ops::Range;
 
@@ -278,26 +281,42 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
 /// The lines of the headline zone above the body's first line `top`, within
 /// [`HEAD_ZONE`] lines and passing over lines a rule removed (bylines,
 /// dates, captions): the nearest headline-sized line, passing over short
-/// lines that end no sentence ("By", a name, "5 min read") when a longer one
-/// stands above them, and when that line is a sentence (a standfirst), the
-/// headline-sized line above it too.
+/// lines that end no sentence ("By", a name, "5 min read") and date stamps
+/// when a longer line stands above them, and when that line is a sentence (a
+/// standfirst), the headline-sized line above it too. A page dump's headline
+/// repeats its title line, which stands further up: such a copy, removed as
+/// a repeat, counts as a line of the zone, and when one is headline-sized it
+/// is a headline too, whatever stands between it and the body.
 fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) -> Vec<usize> {
     let zone: Vec<usize> = (0..top)
         .rev()
-        .filter(|&i| facts[i].words > 0 && removals[i].is_none())
+        .filter(|&i| {
+            facts[i].words > 0 && (removals[i].is_none() || title_copy(facts, removals, i))
+        })
         .take(HEAD_ZONE)
         .collect();
-    let short = |i: usize| facts[i].words < ZONE_SHORT && !facts[i].ends_sentence();
+    // Of a line and its copy, only the copy nearer the body counts.
+    let copied: Vec<usize> = zone.iter().filter_map(|&i| copy_of(removals[i])).collect();
+    let zone: Vec<usize> = zone.into_iter().filter(|i| !copied.contains(i)).collect();
+    let short = |i: usize| {
+        (facts[i].words < ZONE_SHORT && !facts[i].ends_sentence()) || facts[i].is_stamp()
+    };
     let sized = |i: usize| HEADLINE_WORDS.contains(&facts[i].words);
+    let mut lines: Vec<usize> = zone
+        .iter()
+        .copied()
+        .find(|&i| removals[i].is_some() && sized(i) && !short(i) && !facts[i].menu)
+        .into_iter()
+        .collect();
     let Some(&nearest) = zone.first() else {
-        return Vec::new();
+        return lines;
     };
     let first = match zone.iter().position(|&i| !short(i)) {
         Some(p) if zone[..p].iter().all(|&i| short(i)) && sized(zone[p]) => p,
         _ if sized(nearest) => 0,
-        _ => return Vec::new(),
+        _ => return lines,
     };
-    let mut lines = vec![zone[first]];
+    lines.push(zone[first]);
     if facts[zone[first]].ends_sentence() {
         let above = zone[first + 1..].iter().find(|&&i| !short(i));
         if let Some(&h) = above.filter(|&&i| sized(i) && !facts[i].menu) {
@@ -307,8 +326,34 @@ fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) 
     lines
 }
 
+/// The line that `removal` removes a line as a repeat of, when it does.
+fn copy_of(removal: Option<Removal>) -> Option<usize> {
+    removal
+        .filter(|r| r.rule.kind() == Kind::RepeatedParagraph)
+        .and_then(|r| r.twin)
+        .map(|t| t.segment as usize)
+}
+
+/// Whether line `i` is removed as a lone copy of a line further up, as a
+/// page's headline repeats its title line: an exact or near repeat whose
+/// neighbours are no repeats of other lines (a block of lines given twice,
+/// such as a menu, is no title; the same headline given twice is).
+fn title_copy(facts: &[LineFacts], removals: &[Option<Removal>], i: usize) -> bool {
+    let twin = copy_of(removals[i]);
+    let repeat = |j: Option<usize>| {
+        j.is_some_and(|j| copy_of(removals[j]).is_some_and(|t| Some(t) != twin && t != i))
+    };
+    let above = (0..i).rev().find(|&j| facts[j].words > 0);
+    let below = (i + 1..facts.len()).find(|&j| facts[j].words > 0);
+    removals[i].is_some_and(|r| matches!(r.rule, Rule::ExactRepeat | Rule::NearRepeat))
+        && !repeat(above)
+        && !repeat(below)
+}
+
 /// Marks every line outside the body as `outside_body`. Lines already
-/// removed keep their reason; pinned lines stay.
+/// removed keep their reason, but for a headline that repeats the page's
+/// title line, which stays and leaves the title line to go; pinned lines
+/// stay.
 pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let scores = scores(facts, removals);
     let Some((first, best)) = best_run(&scores, 0..scores.len()) else {
@@ -352,6 +397,7 @@ pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     if let Some(top) = body.iter().position(|&b| b) {
         for h in headline_zone(facts, removals, top) {
             body[h] = true;
+            removals[h] = None;
         }
     }
     for (i, f) in facts.iter().enumerate() {
@@ -525,6 +571,52 @@ mod tests {
         select(&facts, &mut removals);
         let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
         assert_eq!(kept, [false, true, true, true, true]);
+    }
+
+    #[test]
+    fn a_headline_that_repeats_the_title_line_stays_and_the_title_goes() {
+        use crate::removal::Twin;
+        use Class::*;
+        let copy = |rule, of: u32| {
+            let twin = Twin {
+                doc: 0,
+                segment: of,
+                similarity: 1.0,
+                start: 0,
+                end: 0,
+            };
+            Some(Removal::with_twin(rule, twin))
+        };
+        // Title line, menu, headline (a copy of the title), author name,
+        // date stamp, body: the headline stays, its copy's removal lifted,
+        // and the title line, name and date go.
+        let facts = [
+            fact(Middle, 9),
+            fact(Bad, 1),
+            fact(Bad, 1),
+            fact(Bad, 2),
+            fact(Middle, 8),
+            fact(Bad, 2),
+            fact(Bad, 4).stamped(),
+            fact(Good, 40),
+            fact(Good, 30),
+        ];
+        let mut removals = vec![None; facts.len()];
+        removals[4] = copy(Rule::ExactRepeat, 0);
+        select(&facts, &mut removals);
+        let kept: Vec<bool> = removals.iter().map(Option::is_none).collect();
+        assert_eq!(
+            kept,
+            [false, false, false, false, true, false, false, true, true]
+        );
+        assert_eq!(removals[0].unwrap().rule, Rule::OutsideBody);
+        // A menu given twice is no headline: a copy beside other copies
+        // stays removed.
+        let mut removals = vec![None; facts.len()];
+        removals[3] = copy(Rule::ExactRepeat, 1);
+        removals[4] = copy(Rule::ExactRepeat, 0);
+        select(&facts, &mut removals);
+        assert_eq!(removals[4].unwrap().rule, Rule::ExactRepeat);
     }
 
     #[test]

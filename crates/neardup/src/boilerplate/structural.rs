@@ -606,6 +606,13 @@ impl LineFacts {
         self
     }
 
+    /// The same facts, shaped as a date stamp.
+    #[cfg(test)]
+    pub(crate) fn stamped(mut self) -> Self {
+        self.stamp = 1;
+        self
+    }
+
     /// Whether the line carries figures (a row of a table, a date, a price).
     pub fn has_figures(&self) -> bool {
         self.has(FIGURES)
