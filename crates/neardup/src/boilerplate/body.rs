@@ -281,8 +281,8 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
 /// The lines of the headline zone above the body's first line `top`, within
 /// [`HEAD_ZONE`] lines and passing over lines a rule removed (bylines,
 /// dates, captions): the nearest headline-sized line, passing over short
-/// lines that end no sentence ("By", a name, "5 min read") and date stamps
-/// when a longer line stands above them, and when that line is a sentence (a
+/// lines that end no sentence ("By", a name, "5 min read"), date stamps and
+/// names glued to dates when a longer line stands above them, and when that line is a sentence (a
 /// standfirst), the headline-sized line above it too. A page dump's headline
 /// repeats its title line, which stands further up: such a copy, removed as
 /// a repeat, counts as a line of the zone, and when one is headline-sized it
@@ -299,7 +299,9 @@ fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) 
     let copied: Vec<usize> = zone.iter().filter_map(|&i| copy_of(removals[i])).collect();
     let zone: Vec<usize> = zone.into_iter().filter(|i| !copied.contains(i)).collect();
     let short = |i: usize| {
-        (facts[i].words < ZONE_SHORT && !facts[i].ends_sentence()) || facts[i].is_stamp()
+        (facts[i].words < ZONE_SHORT && !facts[i].ends_sentence())
+            || facts[i].is_stamp()
+            || facts[i].is_dated_byline()
     };
     let sized = |i: usize| HEADLINE_WORDS.contains(&facts[i].words);
     let mut lines: Vec<usize> = zone

@@ -377,6 +377,30 @@ fn stamp_shape(s: &SegmentView) -> u8 {
         })
 }
 
+/// Words of a line that glues an author's name to a date at most.
+const DATED_BYLINE_WORDS: usize = 30;
+
+/// Whether the line glues an author's name to a date: no sentence, a marker
+/// that introduces a name ("by", "von", "par") followed by a capitalised
+/// word, and a date with a year or a time ("By Jane Doe | May 19, 2024",
+/// "October 11, 2023 by Autumn Huerter", "Posted by Peter Bell on August
+/// 21, 2019"). A book's or a film's credit in a list ("Released: June 17,
+/// 2025 by Tor Books") has the same shape, so the body classifier only
+/// passes over such a line when it looks for the headline above the body.
+fn is_dated_byline(s: &SegmentView) -> bool {
+    if s.words() == 0 || s.words() > DATED_BYLINE_WORDS || ends_sentence(s.text) {
+        return false;
+    }
+    let words: Vec<&str> = s.text.split_whitespace().collect();
+    let named = words.windows(2).any(|w| {
+        let marker = w[0]
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        BY_MARKERS.contains(&marker.as_str()) && w[1].chars().next().is_some_and(char::is_uppercase)
+    });
+    named && DATE.is_match(s.text) && STAMP.is_match(s.text)
+}
+
 /// Words of a copyright notice at most: a longer line that holds a "©" is
 /// prose about something else.
 const NOTICE_WORDS: usize = 60;
@@ -553,6 +577,8 @@ pub struct LineFacts {
     pub pinned: bool,
     /// A copyright notice ([`is_notice`]).
     notice: bool,
+    /// An author's name beside a date ([`is_dated_byline`]).
+    dated_byline: bool,
 }
 
 const PROSE: u8 = 1;
@@ -646,6 +672,12 @@ impl LineFacts {
         self.stamp != 0
     }
 
+    /// Whether the line is an author's name glued to a date ("By Jane Doe |
+    /// May 19, 2024").
+    pub fn is_dated_byline(&self) -> bool {
+        self.dated_byline
+    }
+
     /// Whether the line is prose: it ends a sentence and has three words or
     /// more, or is long.
     pub fn is_prose(&self) -> bool {
@@ -666,6 +698,7 @@ impl LineFacts {
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
         b[7] = self.class as u8
+            | (self.dated_byline as u8) << 4
             | (self.notice as u8) << 5
             | (self.menu as u8) << 6
             | (self.pinned as u8) << 7;
@@ -680,7 +713,8 @@ impl LineFacts {
             content: u16::from_le_bytes([b[1], b[2]]),
             in_body: u16::from_le_bytes([b[3], b[4]]),
             words: u16::from_le_bytes([b[5], b[6]]),
-            class: Class::from_code(b[7] & 0x1f),
+            class: Class::from_code(b[7] & 0x0f),
+            dated_byline: b[7] & 0x10 != 0,
             notice: b[7] & 0x20 != 0,
             menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
@@ -789,6 +823,7 @@ pub fn line_facts(
                     | flag(ends_sentence(text), ENDS),
                 stamp: stamp_shape(s),
                 notice: is_notice(s),
+                dated_byline: is_dated_byline(s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -1170,6 +1205,34 @@ mod tests {
             "Results\nMay 1, 2020\nThe club won the league.\nResults\nJune 1, 2021 +3\nThe club lost the final.",
         ] {
             assert!(thread(&format!("{BODY}{BODY}{tail}")).is_empty(), "{tail}");
+        }
+    }
+
+    #[test]
+    fn names_glued_to_dates_are_dated_bylines() {
+        let byline = |t: &str| {
+            let mut tokens = Tokens::default();
+            Tokenizer::new(1).tokenize(t, &mut tokens);
+            is_dated_byline(&SegmentView {
+                text: t,
+                tokens: tokens.range(0, t.len()),
+            })
+        };
+        for line in [
+            "By Jane Doe | May 19, 2024",
+            "October 11, 2023 by Autumn Huerter",
+            "Posted by Peter Bell on August 21, 2019",
+            "Von Anna Schmidt, 3. März 2024",
+        ] {
+            assert!(byline(line), "{line}");
+        }
+        for other in [
+            "By Jane Doe",
+            "May 19, 2024",
+            "The bill was signed by Governor Smith on May 19, 2024.",
+            "Stand by me, May 2024",
+        ] {
+            assert!(!byline(other), "{other}");
         }
     }
 
