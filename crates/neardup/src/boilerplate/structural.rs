@@ -391,12 +391,17 @@ fn is_dated_byline(s: &SegmentView) -> bool {
     if s.words() == 0 || s.words() > DATED_BYLINE_WORDS || ends_sentence(s.text) {
         return false;
     }
-    let words: Vec<&str> = s.text.split_whitespace().collect();
-    let named = words.windows(2).any(|w| {
-        let marker = w[0]
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        BY_MARKERS.contains(&marker.as_str()) && w[1].chars().next().is_some_and(char::is_uppercase)
+    let is_marker = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        BY_MARKERS
+            .iter()
+            .any(|m| w.chars().flat_map(char::to_lowercase).eq(m.chars()))
+    };
+    let mut after_marker = false;
+    let named = s.text.split_whitespace().any(|w| {
+        let name = after_marker && w.chars().next().is_some_and(char::is_uppercase);
+        after_marker = is_marker(w);
+        name
     });
     named && DATE.is_match(s.text) && STAMP.is_match(s.text)
 }
