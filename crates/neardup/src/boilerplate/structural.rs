@@ -1213,16 +1213,19 @@ mod tests {
         }
     }
 
+    /// `test` of the one line `t`.
+    fn on_line<T>(t: &str, test: impl Fn(&SegmentView) -> T) -> T {
+        let mut tokens = Tokens::default();
+        Tokenizer::new(1).tokenize(t, &mut tokens);
+        test(&SegmentView {
+            text: t,
+            tokens: tokens.range(0, t.len()),
+        })
+    }
+
     #[test]
     fn names_glued_to_dates_are_dated_bylines() {
-        let byline = |t: &str| {
-            let mut tokens = Tokens::default();
-            Tokenizer::new(1).tokenize(t, &mut tokens);
-            is_dated_byline(&SegmentView {
-                text: t,
-                tokens: tokens.range(0, t.len()),
-            })
-        };
+        let byline = |t: &str| on_line(t, is_dated_byline);
         for line in [
             "By Jane Doe | May 19, 2024",
             "October 11, 2023 by Autumn Huerter",
@@ -1243,14 +1246,7 @@ mod tests {
 
     #[test]
     fn stamps_have_a_shape_and_no_other_figures() {
-        let shape = |t: &str| {
-            let mut tokens = Tokens::default();
-            Tokenizer::new(1).tokenize(t, &mut tokens);
-            stamp_shape(&SegmentView {
-                text: t,
-                tokens: tokens.range(0, t.len()),
-            })
-        };
+        let shape = |t: &str| on_line(t, stamp_shape);
         assert_ne!(shape("March 3, 2021 at 9:14 pm"), 0);
         assert_eq!(
             shape("March 3, 2021 at 9:14 pm"),
