@@ -217,7 +217,7 @@ const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|ju
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let month = MONTH;
     Regex::new(&format!(
-        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}\b|\b(?:\d+|an?)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}(?:[ap]m)?\b|\b(?:\d+|an?)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
     ))
     .expect("valid regex")
 });
@@ -226,7 +226,8 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\bago\b|年").expect("valid regex")
+    Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d{1,2}:\d{2}(?:[ap]m)?\b|\bago\b|年")
+        .expect("valid regex")
 });
 static SPAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d\s*[-–—]\s*\d").expect("valid regex"));
@@ -343,7 +344,7 @@ const STAMP_OTHERS: usize = 4;
 static STAMP_PARTS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
     [
         r"\b(?:1[89]|20)\d{2}\b",
-        r"\b\d{1,2}:\d{2}\b",
+        r"(?i)\b\d{1,2}:\d{2}(?:[ap]m)?\b",
         r"(?i)\bago\b",
         format!(r"(?i)\b{MONTH}\b").as_str(),
         r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
@@ -584,6 +585,9 @@ pub struct LineFacts {
     notice: bool,
     /// An author's name beside a date ([`is_dated_byline`]).
     dated_byline: bool,
+    /// A short line without figures that the document repeats, as each
+    /// comment of a thread repeats its "Reply" ([`BUTTON_WORDS`]).
+    button: bool,
 }
 
 const PROSE: u8 = 1;
@@ -703,6 +707,7 @@ impl LineFacts {
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
         b[5..7].copy_from_slice(&self.words.to_le_bytes());
         b[7] = self.class as u8
+            | (self.button as u8) << 3
             | (self.dated_byline as u8) << 4
             | (self.notice as u8) << 5
             | (self.menu as u8) << 6
@@ -718,7 +723,8 @@ impl LineFacts {
             content: u16::from_le_bytes([b[1], b[2]]),
             in_body: u16::from_le_bytes([b[3], b[4]]),
             words: u16::from_le_bytes([b[5], b[6]]),
-            class: Class::from_code(b[7] & 0x0f),
+            class: Class::from_code(b[7] & 0x07),
+            button: b[7] & 0x08 != 0,
             dated_byline: b[7] & 0x10 != 0,
             notice: b[7] & 0x20 != 0,
             menu: b[7] & 0x40 != 0,
@@ -778,6 +784,23 @@ pub fn line_facts(
             *body.entry(w).or_default() += 1;
         }
     }
+    // Short lines without figures, by their words: how often each recurs.
+    let button_key = |s: &SegmentView| -> Option<u64> {
+        let short = (1..=BUTTON_WORDS).contains(&s.words());
+        (short && !s.tokens.clone().any(|t| tokens.has_digit(t))).then(|| {
+            s.tokens.clone().fold(0u64, |h, t| {
+                (h.rotate_left(17) ^ tokens.hashes[t]).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            })
+        })
+    };
+    let mut recurring: FxHashMap<u64, u32> = FxHashMap::default();
+    for s in segs {
+        if let Some(k) = button_key(s) {
+            *recurring.entry(k).or_default() += 1;
+        }
+    }
+    let button =
+        |s: &SegmentView| button_key(s).is_some_and(|k| recurring[&k] as usize >= THREAD_RECORDS);
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -829,6 +852,7 @@ pub fn line_facts(
                 stamp: stamp_shape(s),
                 notice: is_notice(s),
                 dated_byline: is_dated_byline(s),
+                button: button(s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -910,21 +934,28 @@ const THREAD_RECORDS: usize = 2;
 const ARTICLE_WORDS: usize = 40;
 /// Words of a commenter's name line at most.
 const NAME_WORDS: u16 = 6;
+/// Words of a thread's button ("Reply", "Report comment") at most.
+const BUTTON_WORDS: usize = 4;
 
 /// The `comment_thread` rule. A thread is a run of records, each a stamp
 /// (a short line with a date and a year, a time or an age, and at most
 /// `STAMP_OTHERS` other words) beside a short line that ends no sentence
 /// and is neither a field ("Location: Paris") nor a figure (the commenter's
 /// name, a "Reply" button). Each record is shaped as the one before (the
-/// same parts to its stamp, the name on the same side) and at most
-/// `RECORD_GAP` lines and `RECORD_WORDS` words from it, with a sentence
-/// between them (what each commenter wrote). `THREAD_RECORDS` records or
-/// more below at least `ARTICLE_WORDS` words of prose (the article: a
-/// forum page, whose first record opens it, has no thread) make a thread;
-/// it goes from its first record's first line to what its last record says,
-/// as far from that record as the records are from each other. A list of
-/// teasers with their dates goes the same way. A timeline or a list of
-/// events has dates, but no one's name beside each, or spans of days.
+/// same parts to its stamp, the name on the same side, or either side when
+/// the stamp holds words besides its date: "Anna Berg 3/12/2021 at
+/// 1:48am") and at most `RECORD_GAP` lines and `RECORD_WORDS` words from
+/// it, with what the commenter wrote between them: a sentence, or a line
+/// that ends none followed by the thread's button (a short line without
+/// figures that the document repeats, such as "Reply"). At least one
+/// commenter writes a sentence. `THREAD_RECORDS` records or more below at
+/// least `ARTICLE_WORDS` words of prose (the article: a forum page, whose
+/// first record opens it, has no thread) make a thread; it goes from its
+/// first record's first line to what its last record says (its last
+/// sentence, or the line before its button), as far from that record as
+/// the records are from each other. A list of teasers with their dates goes
+/// the same way. A timeline or a list of events has dates, but no one's
+/// name beside each, or spans of days.
 pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
     let line = |p: usize| facts[content[p]];
@@ -941,15 +972,21 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             (line(p).stamp != 0 && sides != 0).then(|| (p, sides, line(p).stamp))
         })
         .collect();
-    let said = |a: usize, b: usize| (a + 1..b).any(|q| line(q).has(ENDS));
+    // What a commenter wrote ends a sentence, or is followed by the
+    // thread's button ("Reply"); somebody in a thread writes a sentence.
+    let sentence = |a: usize, b: usize| (a + 1..b).any(|q| line(q).has(ENDS));
+    let said = |a: usize, b: usize| sentence(a, b) || (a + 1..b).any(|q| line(q).button);
     let words = |a: usize, b: usize| {
         (a + 1..b)
             .map(|q| usize::from(line(q).words))
             .sum::<usize>()
     };
+    // A stamp with words beside its date holds the commenter's name itself
+    // ("Anna Berg 3/12/2021 at 1:48am"): its name line can be either side.
+    let glued = |shape: u8| shape & 2 != 0;
     let follows = |a: (usize, u8, u8), b: (usize, u8, u8)| {
         a.2 == b.2
-            && a.1 & b.1 != 0
+            && (a.1 & b.1 != 0 || glued(a.2))
             && b.0 - a.0 <= RECORD_GAP
             && words(a.0, b.0) <= RECORD_WORDS
             && said(a.0, b.0)
@@ -971,7 +1008,8 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         start = end + 1;
         let (first, sides, _) = thread[0];
         let top = first - usize::from(sides & 1 != 0);
-        if thread.len() < THREAD_RECORDS || prose_above(top) < ARTICLE_WORDS {
+        let written = thread.windows(2).any(|w| sentence(w[0].0, w[1].0));
+        if thread.len() < THREAD_RECORDS || !written || prose_above(top) < ARTICLE_WORDS {
             continue;
         }
         let last = thread[thread.len() - 1].0;
@@ -980,9 +1018,12 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             .map(|w| w[1].0 - w[0].0)
             .max()
             .unwrap_or(0);
-        let close = (last + 1..=(last + reach).min(content.len() - 1))
+        let reach = last + 1..=(last + reach).min(content.len() - 1);
+        let close = reach
+            .clone()
             .rev()
             .find(|&q| line(q).has(ENDS))
+            .or_else(|| reach.clone().find(|&q| line(q).button).map(|q| q - 1))
             .unwrap_or(last);
         for &i in &content[top..=close] {
             removals[i].get_or_insert(Removal::new(Rule::CommentThread));
@@ -1199,6 +1240,23 @@ mod tests {
         let one = comments.split("\nTom K").next().unwrap();
         assert!(thread(&format!("{BODY}{BODY}{one}")).is_empty());
         assert!(thread(comments).is_empty());
+    }
+
+    #[test]
+    fn comments_that_end_no_sentence_stay_in_the_thread_by_its_button() {
+        // Names glued to stamps with the time as "1:48am"; a comment that
+        // ends no sentence is still followed by the thread's "Reply".
+        let comments = "Abdul Majeed 3/12/2021 at 1:48am\nplease add the free ones too\nReply\n\
+            Rui Ma 3/16/2021 at 5:42am\nThanks. We added them to the list.\nReply\n\
+            Racha 3/14/2021 at 3:33pm\nthank you so much\nReply\n\
+            Ram 3/17/2021 at 3:46am\nGreat list, thanks!";
+        let text = format!("{BODY}{BODY}{comments}");
+        let lines: Vec<&str> = comments.split('\n').collect();
+        assert_eq!(thread(&text), lines);
+        // A page's "updated" label given twice in its header, with no one
+        // writing a sentence between, is no thread.
+        let header = "Page updated:\n12 November 2025\nPage updated:\n12 November 2025\n";
+        assert!(thread(&format!("{BODY}{BODY}{header}{BODY}")).is_empty());
     }
 
     #[test]
