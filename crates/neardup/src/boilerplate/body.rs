@@ -285,8 +285,10 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
 /// names glued to dates when a longer line stands above them, and when that line is a sentence (a
 /// standfirst), the headline-sized line above it too. A page dump's headline
 /// repeats its title line, which stands further up: such a copy, removed as
-/// a repeat, counts as a line of the zone, and when one is headline-sized it
-/// is a headline too, whatever stands between it and the body.
+/// a repeat, counts as a line of the zone, and when one (or a line the line
+/// facts mark as repeating the title line, too short to be a repeat) is
+/// headline-sized it is a headline too, whatever stands between it and the
+/// body.
 fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) -> Vec<usize> {
     let zone: Vec<usize> = (0..top)
         .rev()
@@ -307,7 +309,12 @@ fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) 
     let mut lines: Vec<usize> = zone
         .iter()
         .copied()
-        .find(|&i| removals[i].is_some() && sized(i) && !short(i) && !facts[i].menu)
+        .find(|&i| {
+            (removals[i].is_some() || facts[i].is_title())
+                && sized(i)
+                && !short(i)
+                && !facts[i].menu
+        })
         .into_iter()
         .collect();
     let Some(&nearest) = zone.first() else {

@@ -588,6 +588,10 @@ pub struct LineFacts {
     /// A short line without figures that the document repeats, as each
     /// comment of a thread repeats its "Reply" ([`BUTTON_WORDS`]).
     button: bool,
+    /// A later line that repeats the document's first line, or its part
+    /// before or after a site's name ("Headline | Site"): a page dump's
+    /// headline below its title line.
+    title: bool,
 }
 
 const PROSE: u8 = 1;
@@ -681,6 +685,12 @@ impl LineFacts {
         self.stamp != 0
     }
 
+    /// Whether the line repeats the document's first line, or the part of it
+    /// before or after a site's name: a page dump's headline.
+    pub fn is_title(&self) -> bool {
+        self.title
+    }
+
     /// Whether the line is an author's name glued to a date ("By Jane Doe |
     /// May 19, 2024").
     pub fn is_dated_byline(&self) -> bool {
@@ -699,9 +709,9 @@ impl LineFacts {
         self.has(LEAD_IN)
     }
 
-    /// Nine little-endian bytes, for files of intermediate results.
-    pub fn to_bytes(&self) -> [u8; 9] {
-        let mut b = [0u8; 9];
+    /// Ten little-endian bytes, for files of intermediate results.
+    pub fn to_bytes(&self) -> [u8; 10] {
+        let mut b = [0u8; 10];
         b[0] = self.flags;
         b[1..3].copy_from_slice(&self.content.to_le_bytes());
         b[3..5].copy_from_slice(&self.in_body.to_le_bytes());
@@ -713,11 +723,12 @@ impl LineFacts {
             | (self.menu as u8) << 6
             | (self.pinned as u8) << 7;
         b[8] = self.stamp;
+        b[9] = u8::from(self.title);
         b
     }
 
-    /// The facts of [`LineFacts::to_bytes`]'s nine bytes.
-    pub fn from_bytes(b: [u8; 9]) -> Self {
+    /// The facts of [`LineFacts::to_bytes`]'s ten bytes.
+    pub fn from_bytes(b: [u8; 10]) -> Self {
         LineFacts {
             flags: b[0],
             content: u16::from_le_bytes([b[1], b[2]]),
@@ -730,6 +741,7 @@ impl LineFacts {
             menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
             stamp: b[8],
+            title: b[9] != 0,
         }
     }
 }
@@ -801,6 +813,17 @@ pub fn line_facts(
     }
     let button =
         |s: &SegmentView| button_key(s).is_some_and(|k| recurring[&k] as usize >= THREAD_RECORDS);
+    // The words of the first line, which a page dump's headline repeats.
+    let first = segs.iter().position(|s| s.words() > 0);
+    let title_words = first.map_or(&[][..], |f| &tokens.hashes[segs[f].tokens.clone()]);
+    let title = |i: usize, s: &SegmentView| {
+        let words = &tokens.hashes[s.tokens.clone()];
+        let n = words.len();
+        Some(i) != first
+            && n >= TITLE_WORDS
+            && 2 * n >= title_words.len()
+            && (title_words.starts_with(words) || title_words.ends_with(words))
+    };
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -853,6 +876,7 @@ pub fn line_facts(
                 notice: is_notice(s),
                 dated_byline: is_dated_byline(s),
                 button: button(s),
+                title: title(i, s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -934,6 +958,8 @@ const THREAD_RECORDS: usize = 2;
 const ARTICLE_WORDS: usize = 40;
 /// Words of a commenter's name line at most.
 const NAME_WORDS: u16 = 6;
+/// Words of a headline that repeats the title line at least.
+const TITLE_WORDS: usize = 2;
 /// Words of a thread's button ("Reply", "Report comment") at most.
 const BUTTON_WORDS: usize = 4;
 
@@ -1279,6 +1305,32 @@ mod tests {
             text: t,
             tokens: tokens.range(0, t.len()),
         })
+    }
+
+    #[test]
+    fn a_line_that_repeats_the_title_line_is_its_headline() {
+        let text = "Why the bridge is closing | Millbrook News\nHome\nNews\n\
+            Why the bridge is closing\nMillbrook News\nWhy the bridge\n\
+            The council voted to close the bridge for repairs on Monday.";
+        let segments = segment(text);
+        let mut tokens = Tokens::default();
+        Tokenizer::new(1).tokenize(text, &mut tokens);
+        let views: Vec<SegmentView> = segments
+            .iter()
+            .map(|s| SegmentView {
+                text: &text[s.range()],
+                tokens: tokens.range(s.start as usize, s.end as usize),
+            })
+            .collect();
+        let stop = StopWords::new(&Tokenizer::new(1));
+        let titles: Vec<bool> = line_facts(&views, &tokens, &stop, None)
+            .iter()
+            .map(LineFacts::is_title)
+            .collect();
+        // The headline repeats the title line's part before the site's name;
+        // the site's name and a shorter part (less than half of it), the
+        // title line itself and prose do not count.
+        assert_eq!(titles, [false, false, false, true, false, false, false]);
     }
 
     #[test]
