@@ -626,6 +626,14 @@ mod tests {
         removals[4] = copy(Rule::ExactRepeat, 0);
         select(&facts, &mut removals);
         assert_eq!(removals[4].unwrap().rule, Rule::ExactRepeat);
+        // A headline too short to be a repeat, marked as repeating the title
+        // line, stays above a line the nearest-line rule would take.
+        let mut facts = facts;
+        facts[4] = fact(Middle, 5).titled();
+        facts[5] = fact(Middle, 4);
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert!(removals[4].is_none());
     }
 
     #[test]

@@ -652,6 +652,13 @@ impl LineFacts {
         self
     }
 
+    /// The same facts, of a line that repeats the title line.
+    #[cfg(test)]
+    pub(crate) fn titled(mut self) -> Self {
+        self.title = true;
+        self
+    }
+
     /// Whether the line carries figures (a row of a table, a date, a price).
     pub fn has_figures(&self) -> bool {
         self.has(FIGURES)
