@@ -23,7 +23,10 @@
 //!    densest block of prose, found by Kadane's maximum-subarray scan, as
 //!    Finn et al.'s Body Text Extraction does with tags); further runs count
 //!    as body too when they score at least a fifth of the best, so an
-//!    article split by an advertisement block stays whole. The nearest line
+//!    article split by an advertisement block stays whole, and so does the
+//!    run of prose right below the page's headline (a line that repeats its
+//!    title line), however short: an article's opening that a table of
+//!    contents parts from the rest of it. The nearest line
 //!    above the body, when it is headline-sized, is the headline and stays
 //!    (passing over names, dates and lines other rules removed); so does a
 //!    page dump's headline that repeats its title line, whose removal as a
@@ -380,6 +383,21 @@ pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             }
         }
     }
+    // The article's opening, parted from the rest of it by a table of
+    // contents or an advertisement, stands right below the page's headline
+    // (a line that repeats the title line): that prose is the article's too.
+    if let Some(top) = body.iter().position(|&b| b) {
+        let headline = (0..top)
+            .rev()
+            .find(|&i| facts[i].is_title() || title_copy(facts, removals, i));
+        if let Some(h) = headline {
+            let opening =
+                best_run(&scores, h + 1..top).filter(|(run, _)| run.start - h <= HEAD_ZONE);
+            if let Some((run, _)) = opening {
+                body[run].fill(true);
+            }
+        }
+    }
     // What the article ends with may not be its own: prose off its topic
     // after its last paragraph on it (a bio, a disclaimer, a newsletter's
     // pitch), with whatever stands between, is flagged (`off_topic_tail`).
@@ -634,6 +652,24 @@ mod tests {
         let mut removals = vec![None; facts.len()];
         select(&facts, &mut removals);
         assert!(removals[4].is_none());
+    }
+
+    #[test]
+    fn the_opening_below_the_headline_stays_when_a_table_of_contents_parts_it() {
+        use Class::*;
+        // Title line, menu, headline, a short opening paragraph, a table of
+        // contents, then the article's long body.
+        let mut facts = vec![fact(Middle, 9), fact(Bad, 1), fact(Bad, 1)];
+        facts.push(fact(Middle, 7).titled());
+        facts.push(fact(Good, 30));
+        facts.extend([fact(Bad, 3); 16]);
+        facts.extend([fact(Good, 60); 4]);
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        let kept: Vec<usize> = (0..facts.len())
+            .filter(|&i| removals[i].is_none())
+            .collect();
+        assert_eq!(kept, [3, 4, 21, 22, 23, 24]);
     }
 
     #[test]
