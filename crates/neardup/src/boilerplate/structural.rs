@@ -1319,20 +1319,17 @@ mod tests {
         let text = "Why the bridge is closing | Millbrook News\nHome\nNews\n\
             Why the bridge is closing\nMillbrook News\nWhy the bridge\n\
             The council voted to close the bridge for repairs on Monday.";
-        let segments = segment(text);
-        let mut tokens = Tokens::default();
-        Tokenizer::new(1).tokenize(text, &mut tokens);
-        let views: Vec<SegmentView> = segments
-            .iter()
-            .map(|s| SegmentView {
-                text: &text[s.range()],
-                tokens: tokens.range(s.start as usize, s.end as usize),
-            })
-            .collect();
-        let stop = StopWords::new(&Tokenizer::new(1));
-        let titles: Vec<bool> = line_facts(&views, &tokens, &stop, None)
-            .iter()
-            .map(LineFacts::is_title)
+        // The lines the facts mark as titles, as removals.
+        let mark = |facts: &[LineFacts], removals: &mut [Option<Removal>]| {
+            for (f, r) in facts.iter().zip(removals) {
+                if f.is_title() {
+                    *r = Some(Removal::new(Rule::OutsideBody));
+                }
+            }
+        };
+        let titles: Vec<bool> = run(text, false, mark)
+            .into_iter()
+            .map(|(_, r)| r.is_some())
             .collect();
         // The headline repeats the title line's part before the site's name;
         // the site's name and a shorter part (less than half of it), the
