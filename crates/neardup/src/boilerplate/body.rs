@@ -26,11 +26,11 @@
 //!    article split by an advertisement block stays whole, and so does the
 //!    run of prose right below the page's headline (a line that repeats its
 //!    title line), however short: an article's opening that a table of
-//!    contents parts from the rest of it. The nearest line
-//!    above the body, when it is headline-sized, is the headline and stays
-//!    (passing over names, dates and lines other rules removed); so does a
-//!    page dump's headline that repeats its title line, whose removal as a
-//!    repeat is lifted (the title line, outside the body, goes instead).
+//!    contents parts from the rest of it. The nearest line above the body,
+//!    when it is headline-sized, is the headline and stays (passing over
+//!    names, dates and lines other rules removed); so does a page dump's
+//!    headline that repeats its title line, whose removal as a repeat is
+//!    lifted (the title line, outside the body, goes instead).
 //!    Everything outside goes, as `outside_body`, with its score.
 //!
 //! Inside the body only templates and the structural rules remove lines, so
@@ -285,13 +285,13 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
 /// [`HEAD_ZONE`] lines and passing over lines a rule removed (bylines,
 /// dates, captions): the nearest headline-sized line, passing over short
 /// lines that end no sentence ("By", a name, "5 min read"), date stamps and
-/// names glued to dates when a longer line stands above them, and when that line is a sentence (a
-/// standfirst), the headline-sized line above it too. A page dump's headline
-/// repeats its title line, which stands further up: such a copy, removed as
-/// a repeat, counts as a line of the zone, and when one (or a line the line
-/// facts mark as repeating the title line, too short to be a repeat) is
-/// headline-sized it is a headline too, whatever stands between it and the
-/// body.
+/// names glued to dates when a longer line stands above them, and when that
+/// line is a sentence (a standfirst), the headline-sized line above it too.
+/// A page dump's headline repeats its title line, which stands further up:
+/// such a copy, removed as a repeat, counts as a line of the zone, and when
+/// one (or a line the line facts mark as repeating the title line, too
+/// short to be a repeat) is headline-sized it is a headline too, whatever
+/// stands between it and the body.
 fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) -> Vec<usize> {
     let zone: Vec<usize> = (0..top)
         .rev()
