@@ -85,6 +85,10 @@ const SECOND_RUN_SHARE: f32 = 0.2;
 const HEADLINE_WORDS: Range<u16> = 2..26;
 /// Lines above the body in which its headline is looked for.
 const HEAD_ZONE: usize = 6;
+/// Lines above the body in which a headline that repeats the page's title
+/// line is looked for: past a byline, a date, a standfirst and a table of
+/// contents' first entries.
+const TITLE_ZONE: usize = 2 * HEAD_ZONE;
 /// Words of a line between a headline and the body that is passed over.
 const ZONE_SHORT: u16 = 4;
 
@@ -290,26 +294,27 @@ pub fn is_clean_text(facts: &[LineFacts], removals: &[Option<Removal>]) -> bool 
 /// A page dump's headline repeats its title line, which stands further up:
 /// such a copy, removed as a repeat, counts as a line of the zone, and when
 /// one (or a line the line facts mark as repeating the title line, too
-/// short to be a repeat) is headline-sized it is a headline too, whatever
-/// stands between it and the body.
+/// short to be a repeat) is headline-sized and within [`TITLE_ZONE`] lines
+/// it is a headline too, whatever stands between it and the body.
 fn headline_zone(facts: &[LineFacts], removals: &[Option<Removal>], top: usize) -> Vec<usize> {
-    let zone: Vec<usize> = (0..top)
+    let above: Vec<usize> = (0..top)
         .rev()
         .filter(|&i| {
             facts[i].words > 0 && (removals[i].is_none() || title_copy(facts, removals, i))
         })
-        .take(HEAD_ZONE)
+        .take(TITLE_ZONE)
         .collect();
     // Of a line and its copy, only the copy nearer the body counts.
-    let copied: Vec<usize> = zone.iter().filter_map(|&i| copy_of(removals[i])).collect();
-    let zone: Vec<usize> = zone.into_iter().filter(|i| !copied.contains(i)).collect();
+    let copied: Vec<usize> = above.iter().filter_map(|&i| copy_of(removals[i])).collect();
+    let above: Vec<usize> = above.into_iter().filter(|i| !copied.contains(i)).collect();
+    let zone = &above[..above.len().min(HEAD_ZONE)];
     let short = |i: usize| {
         (facts[i].words < ZONE_SHORT && !facts[i].ends_sentence())
             || facts[i].is_stamp()
             || facts[i].is_dated_byline()
     };
     let sized = |i: usize| HEADLINE_WORDS.contains(&facts[i].words);
-    let mut lines: Vec<usize> = zone
+    let mut lines: Vec<usize> = above
         .iter()
         .copied()
         .find(|&i| {
@@ -652,6 +657,15 @@ mod tests {
         let mut removals = vec![None; facts.len()];
         select(&facts, &mut removals);
         assert!(removals[4].is_none());
+        // Such a headline is found past the headline zone, below a byline,
+        // a date and a table of contents, up to twice as far.
+        let mut facts = vec![fact(Middle, 9), fact(Bad, 1), fact(Middle, 7).titled()];
+        facts.extend([fact(Bad, 2); HEAD_ZONE + 2]);
+        facts.extend([fact(Good, 40), fact(Good, 30)]);
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert!(removals[2].is_none());
+        assert!(removals[0].is_some() && removals[3].is_some());
     }
 
     #[test]
