@@ -214,10 +214,14 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)";
+/// A time of day ("9:14", "1:48am").
+const TIME: &str = r"\b\d{1,2}:\d{2}(?:[ap]m)?\b";
+/// A year of the last two centuries.
+const YEAR: &str = r"\b(?:1[89]|20)\d{2}\b";
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let month = MONTH;
     Regex::new(&format!(
-        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{1,2}}:\d{{2}}(?:[ap]m)?\b|\b(?:\d+|an?)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+        r"(?i)\b{month}\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+{month}\b|\b{month}\.?\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|{TIME}|\b(?:\d+|an?)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
     ))
     .expect("valid regex")
 });
@@ -225,10 +229,8 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:\d+|am|pm|a\.m\.|p\.m\.|gmt|utc|[ecmp][sd]t|bst|cet|cest|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ago)\b")
         .expect("valid regex")
 });
-static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d{1,2}:\d{2}(?:[ap]m)?\b|\bago\b|年")
-        .expect("valid regex")
-});
+static STAMP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i){YEAR}|{TIME}|\bago\b|年")).expect("valid regex"));
 static SPAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d\s*[-–—]\s*\d").expect("valid regex"));
 static HANDLE: LazyLock<Regex> =
@@ -343,8 +345,8 @@ const STAMP_OTHERS: usize = 4;
 /// (The first, a year, is also what a copyright notice carries.)
 static STAMP_PARTS: LazyLock<[Regex; 5]> = LazyLock::new(|| {
     [
-        r"\b(?:1[89]|20)\d{2}\b",
-        r"(?i)\b\d{1,2}:\d{2}(?:[ap]m)?\b",
+        YEAR,
+        format!("(?i){TIME}").as_str(),
         r"(?i)\bago\b",
         format!(r"(?i)\b{MONTH}\b").as_str(),
         r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
@@ -812,14 +814,13 @@ pub fn line_facts(
             })
         })
     };
+    let button_keys: Vec<Option<u64>> = segs.iter().map(button_key).collect();
     let mut recurring: FxHashMap<u64, u32> = FxHashMap::default();
-    for s in segs {
-        if let Some(k) = button_key(s) {
-            *recurring.entry(k).or_default() += 1;
-        }
+    for &k in button_keys.iter().flatten() {
+        *recurring.entry(k).or_default() += 1;
     }
     let button =
-        |s: &SegmentView| button_key(s).is_some_and(|k| recurring[&k] as usize >= THREAD_RECORDS);
+        |i: usize| button_keys[i].is_some_and(|k| recurring[&k] as usize >= THREAD_RECORDS);
     // The words of the first line, which a page dump's headline repeats.
     let first = segs.iter().position(|s| s.words() > 0);
     let title_words = first.map_or(&[][..], |f| &tokens.hashes[segs[f].tokens.clone()]);
@@ -882,7 +883,7 @@ pub fn line_facts(
                 stamp: stamp_shape(s),
                 notice: is_notice(s),
                 dated_byline: is_dated_byline(s),
-                button: button(s),
+                button: button(i),
                 title: title(i, s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
