@@ -37,6 +37,8 @@ pub struct LocalRecord {
     pub input: u32,
     /// Its line (JSONL, text files: 1) or row (Parquet), from 1.
     pub line: u64,
+    /// Normalised words in the whole document.
+    pub words: u32,
     /// Words the in-document rules keep, and the content's words among
     /// them: what the document was compared on.
     pub kept_words: u32,
@@ -74,6 +76,7 @@ impl LocalRecord {
             bytes: sketch.bytes,
             input,
             line,
+            words: sketch.words,
             kept_words: sketch.kept_words,
             content_words: sketch.content_words,
             segments,
@@ -94,6 +97,7 @@ impl LocalRecord {
         b.extend_from_slice(&self.bytes.to_le_bytes());
         b.extend_from_slice(&self.input.to_le_bytes());
         b.extend_from_slice(&self.line.to_le_bytes());
+        b.extend_from_slice(&self.words.to_le_bytes());
         b.extend_from_slice(&self.kept_words.to_le_bytes());
         b.extend_from_slice(&self.content_words.to_le_bytes());
         b.extend_from_slice(&(self.segments.len() as u32).to_le_bytes());
@@ -133,6 +137,7 @@ impl LocalRecord {
             bytes: c.u32()?,
             input: c.u32()?,
             line: c.u64()?,
+            words: c.u32()?,
             kept_words: c.u32()?,
             content_words: c.u32()?,
             ..LocalRecord::default()
@@ -317,6 +322,7 @@ mod tests {
             bytes: 100,
             input: 2,
             line: 41,
+            words: 120,
             kept_words: 90,
             content_words: 60,
             segments: vec![SegmentLocal {

@@ -113,6 +113,20 @@ fn empty_and_wordless_documents_pass_through() {
 }
 
 #[test]
+fn wordless_documents_are_counted_in_every_profile() {
+    let (dir, input) = input_dir();
+    fs::write(input.join("empty.txt"), "").unwrap();
+    fs::write(input.join("punct.txt"), "--- *** ---\n").unwrap();
+    fs::write(input.join("words.txt"), "A short article with words.\n").unwrap();
+    for profile in ["documents", "dedup", "full"] {
+        let out = dir.path().join(profile);
+        ok(&["clean", s(&input), "--out", s(&out), "--profile", profile]);
+        let r = report(&out.join("report.json"));
+        assert_eq!(r["summary"]["documents_without_words"], 2, "{profile}");
+    }
+}
+
+#[test]
 fn report_never_overwrites_an_input() {
     let (_dir, input) = input_dir();
     let doc = input.join("a.txt");

@@ -215,7 +215,7 @@ fn decide(analysis: &Analysis, reread: Reread, mode: Option<Mode>) -> Result<Dec
         index,
         segments,
         templates: local.segments.iter().map(|s| s.template).collect(),
-        words: local.segments.iter().map(|s| s.words as u64).sum(),
+        words: u64::from(local.words),
         text_hash: local.text_hash,
         plan,
         cuts: doc_cuts,
