@@ -83,6 +83,10 @@ pub enum Command {
     },
     /// Build a benchmark corpus with known near duplicates from real text.
     Synth(SynthArgs),
+    /// Build, grow, inspect and query an index of the documents runs kept
+    /// (what `clean --index` matches new dumps against).
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Score a report against the truth file of a synthetic corpus.
     Eval {
         /// Truth file written by `neardup synth` (JSONL: id, cluster, jaccard).
@@ -94,6 +98,47 @@ pub enum Command {
         /// are scored again on their own: threshold + 0.05 by default.
         #[arg(long)]
         floor: Option<f32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Make a new index of the documents of SOURCES that a run keeps: `index
+    /// create SOURCES... IDX` (the last path is the index folder, which must
+    /// not exist yet). The options are `scan`'s; they are recorded in the
+    /// index, and every run that uses it must give the same.
+    Create {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Add to an existing index the documents of SOURCES that are no copies
+    /// of indexed ones or of each other: `index add SOURCES... IDX`.
+    Add {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Documents, runs, bytes and parameters of an index.
+    Stats {
+        /// The index folder.
+        index: PathBuf,
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The indexed documents nearest a text, most similar first.
+    Query {
+        /// The index folder.
+        index: PathBuf,
+        /// The text, or a file holding it (a path that exists is read).
+        text: String,
+        /// At most this many documents.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Merge an index's runs into one.
+    Compact {
+        /// The index folder.
+        index: PathBuf,
     },
 }
 
@@ -256,6 +301,19 @@ pub struct InputArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = default().threads)]
     pub threads: usize,
+    /// An index of the documents earlier runs kept (a folder, made when it
+    /// does not exist): documents that copy an indexed one are dropped, the
+    /// report naming the indexed document, and the run's kept documents are
+    /// added to it when the run succeeds (atomically: a run that fails or is
+    /// killed leaves it as it was). Every run that uses an index gives the
+    /// options it was made with (seed, permutations, shingle size, bands and
+    /// rows or threshold, profile).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Match against --index without adding to it: drop from a training dump
+    /// what copies an evaluation set indexed before (decontamination).
+    #[arg(long, requires = "index")]
+    pub read_only: bool,
     /// Print nothing but errors.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -304,6 +362,8 @@ impl InputArgs {
             max_document: self.max_document_mb,
             temp_dir: self.temp_dir.clone(),
             threads: self.threads,
+            index: self.index.clone(),
+            index_read_only: self.read_only,
         })
     }
 }

@@ -8,7 +8,7 @@ mod eval;
 mod synth;
 
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{Cli, Command, IndexCommand};
 use neardup::corpus::ReadOptions;
 use neardup::Config;
 use std::io::Write;
@@ -100,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clean { input, .. } => (input, "clean"),
         Command::Scan { input, .. } => (input, "scan"),
         Command::Synth(args) => return synth(args),
+        Command::Index(command) => return index(command),
         Command::Restore {
             cleaned,
             report,
@@ -123,7 +124,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let bars = Bars::new(input.quiet);
     let options = input.options()?;
-    let neardup::Run { summary, stages } = match &cli.command {
+    let neardup::Run {
+        summary,
+        stages,
+        index,
+    } = match &cli.command {
         Command::Clean {
             out,
             force,
@@ -162,7 +167,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &bars,
             )?
         }
-        Command::Synth(_) | Command::Eval { .. } | Command::Restore { .. } => {
+        Command::Synth(_)
+        | Command::Eval { .. }
+        | Command::Restore { .. }
+        | Command::Index(_) => {
             unreachable!("handled above")
         }
     };
@@ -171,7 +179,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         out.write_all(neardup::output::pipeline_files::summary_json(verb, &summary).as_bytes())?;
         out.flush()?;
     } else if !input.quiet {
-        let text = summary.human(verb, &stages, input.verbose);
+        let mut text = summary.human(verb, &stages, input.verbose);
+        if let (Some(update), Some(dir)) = (index, &input.index) {
+            text.push_str(&index_line(dir, &update));
+        }
         match cli.command {
             // The report may be on stdout: the summary goes to stderr.
             Command::Scan { .. } => eprint!("{text}"),
@@ -183,6 +194,117 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The summary's line about the run's index.
+fn index_line(dir: &std::path::Path, u: &neardup::pipeline::IndexUpdate) -> String {
+    format!(
+        "  index {}: {} documents dropped as copies of indexed ones, {} added; {} documents in {} runs\n",
+        dir.display(),
+        u.copies,
+        u.added,
+        u.documents,
+        u.runs
+    )
+}
+
+/// `neardup index ...`.
+fn index(command: &IndexCommand) -> anyhow::Result<()> {
+    use neardup::index::Index;
+    match command {
+        IndexCommand::Create { input } | IndexCommand::Add { input } => {
+            let create = matches!(command, IndexCommand::Create { .. });
+            let Some((dir, sources)) = input.inputs.split_last().filter(|(_, s)| !s.is_empty())
+            else {
+                anyhow::bail!("give the sources, then the index folder: index create SOURCES... IDX");
+            };
+            let exists = dir.join("MANIFEST.json").exists();
+            if create && exists {
+                anyhow::bail!("{}: an index is already there; `index add` adds to it", dir.display());
+            }
+            if !create && !exists {
+                anyhow::bail!("{}: no index there; `index create` makes one", dir.display());
+            }
+            if input.read_only {
+                anyhow::bail!("--read-only adds nothing: use `clean --index IDX --read-only` to match a dump against an index");
+            }
+            let mut options = input.options()?;
+            options.index = Some(dir.clone());
+            let bars = Bars::new(input.quiet);
+            let run = neardup::scan(
+                sources,
+                None,
+                std::io::sink(),
+                &Default::default(),
+                &options,
+                &bars,
+            )?;
+            if !input.quiet {
+                let update = run.index.expect("the run had an index");
+                print!("{}", index_line(dir, &update));
+            }
+            Ok(())
+        }
+        IndexCommand::Stats { index, json } => {
+            let ix = Index::open_existing(index)?;
+            let stats = serde_json::json!({
+                "documents": ix.documents(),
+                "runs": ix.runs(),
+                "bytes": ix.bytes(),
+                "format_version": neardup::index::VERSION,
+                "params": ix.params(),
+            });
+            if *json {
+                println!("{stats}");
+            } else {
+                println!(
+                    "{}: {} documents in {} runs, {} bytes\nparameters: {}",
+                    index.display(),
+                    ix.documents(),
+                    ix.runs(),
+                    ix.bytes(),
+                    ix.params().describe()
+                );
+            }
+            Ok(())
+        }
+        IndexCommand::Query { index, text, limit } => {
+            let ix = Index::open_existing(index)?;
+            let path = std::path::Path::new(text);
+            let text = if path.is_file() {
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            } else {
+                text.clone()
+            };
+            let mut out = std::io::stdout().lock();
+            for (doc, similarity, by) in ix.query_text(&text, *limit)? {
+                let hit = serde_json::json!({
+                    "id": doc.id,
+                    "similarity": similarity,
+                    "match": by.rule().name(),
+                    "document": doc.document,
+                    "source": {"file": doc.file, "line": doc.line},
+                });
+                writeln!(out, "{hit}")?;
+            }
+            Ok(())
+        }
+        IndexCommand::Compact { index } => {
+            let params = Index::open_existing(index)?.params().clone();
+            let mut ix = Index::open(index, &params, true)?;
+            let runs = ix.runs();
+            ix.compact()?;
+            println!(
+                "{}: {} runs merged into {}; {} documents",
+                index.display(),
+                runs,
+                ix.runs(),
+                ix.documents()
+            );
+            Ok(())
+        }
+    }
 }
 
 fn restore(

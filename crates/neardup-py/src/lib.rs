@@ -428,6 +428,7 @@ fn resolve(
             sorter,
             |a, b| sigs.similarity(a, b),
             options.config.threshold,
+            matching::unsettled(exacts.len()),
             &dir,
             records + 1,
         )

@@ -180,6 +180,7 @@ fn bench(c: &mut Criterion) {
                     s,
                     |a, b| bits.similarity(a, b),
                     config.threshold,
+                    neardup::matching::unsettled(exact.len()),
                     &temp,
                     records.len() + 1,
                 )

@@ -127,6 +127,12 @@ pub struct Options {
     pub temp_dir: Option<PathBuf>,
     /// Worker threads; 0 is one per core. Results do not depend on it.
     pub threads: usize,
+    /// An index of the documents earlier runs kept ([`crate::index`]):
+    /// documents that copy an indexed one are dropped, and the kept ones
+    /// are added to it when the run succeeds (it is created when missing).
+    pub index: Option<PathBuf>,
+    /// Match against the index without adding to it (decontamination).
+    pub index_read_only: bool,
 }
 
 impl Default for Options {
@@ -159,6 +165,8 @@ impl Default for Options {
             max_document: c.max_document_mb,
             temp_dir: c.temp_dir,
             threads: 0,
+            index: c.index,
+            index_read_only: c.index_read_only,
         }
     }
 }
@@ -219,6 +227,8 @@ impl Options {
             memory_mb: self.memory,
             max_document_mb: self.max_document,
             temp_dir: self.temp_dir.clone(),
+            index: self.index.clone(),
+            index_read_only: self.index_read_only,
             ..defaults
         };
         profile.apply(&mut c);
@@ -297,6 +307,11 @@ pub struct Config {
     pub max_document_mb: Option<usize>,
     /// Where temporary files go (the system's temporary folder by default).
     pub temp_dir: Option<std::path::PathBuf>,
+    /// The index of earlier runs' kept documents to match against and add
+    /// to ([`crate::index`]).
+    pub index: Option<std::path::PathBuf>,
+    /// Match against `index` without adding to it.
+    pub index_read_only: bool,
 }
 
 impl Default for Config {
@@ -330,6 +345,8 @@ impl Default for Config {
             memory_mb: 1024,
             max_document_mb: None,
             temp_dir: None,
+            index: None,
+            index_read_only: false,
         }
     }
 }
@@ -379,6 +396,16 @@ impl Config {
         if self.min_segment_words == 0 {
             return Err(Error::Config(
                 "minimum segment words must be at least 1".into(),
+            ));
+        }
+        if self.index_read_only && self.index.is_none() {
+            return Err(Error::Config(
+                "read-only is about an index: give the index too".into(),
+            ));
+        }
+        if self.index.is_some() && self.containment.is_some() {
+            return Err(Error::Config(
+                "containment is not matched against an index yet: give one or the other".into(),
             ));
         }
         if self.text_field.is_empty() || self.id_field.is_empty() {

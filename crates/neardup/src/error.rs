@@ -148,6 +148,34 @@ pub enum Error {
     #[error("invalid option: {0}")]
     Config(String),
 
+    /// An index built with other parameters than the run's: its signatures
+    /// cannot be compared with the run's.
+    #[error("{path}: the index was built with {index}; this run uses {run}; give the index's options or another index")]
+    IndexParameters {
+        /// The index folder.
+        path: PathBuf,
+        /// The index's parameters, in words.
+        index: String,
+        /// The run's, in words.
+        run: String,
+    },
+
+    /// An index another run is adding to (or, for a writer, reading).
+    #[error("{path}: another neardup run is using this index; try again when it is done")]
+    IndexBusy {
+        /// The index folder.
+        path: PathBuf,
+    },
+
+    /// A file of an index that is not what the index format says.
+    #[error("{path}: not a valid neardup index file: {reason}")]
+    IndexFormat {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// An output location that would be unsafe to write.
     #[error("{path}: {message}")]
     Output {
@@ -188,7 +216,10 @@ macro_rules! with_path {
             | Error::InputChanged { path: $p }
             | Error::Output { path: $p, .. }
             | Error::NotRegular { path: $p }
-            | Error::Restore { path: $p, .. } => $body,
+            | Error::Restore { path: $p, .. }
+            | Error::IndexParameters { path: $p, .. }
+            | Error::IndexBusy { path: $p }
+            | Error::IndexFormat { path: $p, .. } => $body,
             Error::Config(_) | Error::Interrupted => $none,
         }
     };

@@ -33,6 +33,7 @@ pub mod boilerplate;
 pub mod config;
 pub mod corpus;
 pub mod error;
+pub mod index;
 pub mod interrupt;
 pub mod matching;
 pub mod output;

@@ -23,12 +23,13 @@ use crate::boilerplate::template::{Census, DocKeys, SegmentKeys, Shared};
 use crate::config::{Config, OnError};
 use crate::corpus::{self, Document, Input, ReadOptions};
 use crate::error::{Error, Result};
+use crate::index::{Index, IndexParams, IndexedDoc, NewDoc};
 use crate::matching::containment::{self, SignatureFile};
 use crate::matching::lsh::band_keys;
 use crate::matching::verify::BitSignatures;
 use crate::matching::{self, Match, Verdict};
 use crate::passages::{self, PassageRecord};
-use crate::removal::Fate;
+use crate::removal::{Fate, Original};
 use crate::sketch::shingle::fmix64;
 use crate::spill::Sorter;
 use crate::store::{LocalRecord, Store, StoreWriter};
@@ -136,8 +137,55 @@ pub struct Analysis {
     pub store: Store,
     /// Wall time per stage, for the human summary.
     pub timings: Vec<Stage>,
+    /// The index the run matched against, when it has one.
+    index: Option<IndexUse>,
     /// The folder of temporary files, removed with the analysis.
     _work: crate::staging::WorkDir,
+}
+
+/// A run's use of an index ([`crate::index`]).
+struct IndexUse {
+    index: Index,
+    /// The documents of the run that copy an indexed one, by the indexed
+    /// document's number.
+    matched: rustc_hash::FxHashMap<u32, u64>,
+    /// What adding the kept documents needs, when the run may add.
+    pending: Option<Pending>,
+}
+
+impl std::fmt::Debug for IndexUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexUse")
+            .field("index", &self.index)
+            .field("matched", &self.matched.len())
+            .finish()
+    }
+}
+
+/// What the run's kept documents are added to the index with.
+struct Pending {
+    exact: Vec<Option<u64>>,
+    sigs: BitSignatures,
+    bands: Sorter<(u64, u32)>,
+    origins: Origins,
+}
+
+/// Each document's file and line, the files named once per run of
+/// documents from the same one.
+#[derive(Default)]
+struct Origins {
+    files: Vec<String>,
+    at: Vec<(u32, u64)>,
+}
+
+impl Origins {
+    fn push(&mut self, file: &Path, line: u64) {
+        let file = file.to_string_lossy();
+        if self.files.last().map(String::as_str) != Some(&*file) {
+            self.files.push(file.into_owned());
+        }
+        self.at.push((self.files.len() as u32 - 1, line));
+    }
 }
 
 impl Analysis {
@@ -159,8 +207,10 @@ impl Analysis {
     /// Per document: whether some other document was dropped as its duplicate.
     pub fn has_duplicates(&self) -> Vec<bool> {
         let mut heads = vec![false; self.verdicts.len()];
-        for v in self.verdicts.iter().filter(|v| !v.is_kept()) {
-            heads[v.of as usize] = true;
+        for (d, v) in self.verdicts.iter().enumerate() {
+            if !v.is_kept() && self.indexed_original(d as u32).is_none() {
+                heads[v.of as usize] = true;
+            }
         }
         heads
     }
@@ -176,13 +226,106 @@ impl Analysis {
         let Some(by) = v.by else {
             return Fate::Kept;
         };
+        let of = match self.indexed_original(doc) {
+            Some(indexed) => Original::Indexed(indexed),
+            None => Original::Run(v.of),
+        };
         Fate::Dropped {
-            of: v.of,
+            of,
             similarity: v.similarity,
             containment: (by == Match::Contained).then_some(v.containment),
             rule: by.rule(),
         }
     }
+}
+
+impl Analysis {
+    /// The indexed document that document `doc` copies, when it copies one.
+    fn indexed_original(&self, doc: u32) -> Option<u64> {
+        self.index.as_ref()?.matched.get(&doc).copied()
+    }
+
+    /// The id of the kept document a dropped one copies.
+    pub fn original_id(&self, of: Original) -> std::borrow::Cow<'_, str> {
+        match of {
+            Original::Run(d) => self.id(d).into(),
+            Original::Indexed(d) => self.indexed(d).id.into(),
+        }
+    }
+
+    /// Indexed document `doc`'s id and source (it is the original of a
+    /// document of the run, [`Original::Indexed`]).
+    pub fn indexed(&self, doc: u64) -> IndexedDoc {
+        self.index
+            .as_ref()
+            .expect("an indexed original comes from the run's index")
+            .index
+            .doc(doc)
+    }
+
+    /// Adds the kept documents to the run's index, unless it is read-only;
+    /// `None` without an index. Called once the run's outputs are written,
+    /// so that a run that fails adds nothing.
+    pub fn commit_index(&mut self) -> Result<Option<IndexUpdate>> {
+        let Some(used) = self.index.as_mut() else {
+            return Ok(None);
+        };
+        let update = |added: u64, index: &Index| IndexUpdate {
+            copies: used.matched.len() as u64,
+            added,
+            documents: index.documents(),
+            runs: index.runs(),
+        };
+        let Some(pending) = used.pending.take() else {
+            return Ok(Some(update(0, &used.index)));
+        };
+        let Pending {
+            exact,
+            sigs,
+            bands,
+            origins,
+        } = pending;
+        // Kept documents with words, numbered in order.
+        let mut number = vec![u32::MAX; self.verdicts.len()];
+        let mut docs = Vec::new();
+        for (d, v) in self.verdicts.iter().enumerate() {
+            if !v.is_kept() || exact[d].is_none() {
+                continue;
+            }
+            number[d] = docs.len() as u32;
+            let (file, line) = origins.at[d];
+            docs.push(NewDoc {
+                id: self.ids.get(d as u32),
+                file: &origins.files[file as usize],
+                line,
+                exact: exact[d],
+                bits: sigs.bits(d as u32),
+            });
+        }
+        let mut sorted = bands.sorted()?;
+        let added = used.index.add(&docs, || {
+            while let Some((key, d)) = sorted.next_record()? {
+                if number[d as usize] != u32::MAX {
+                    return Ok(Some((key, number[d as usize])));
+                }
+            }
+            Ok(None)
+        })?;
+        Ok(Some(update(added, &used.index)))
+    }
+}
+
+/// What a run did with its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexUpdate {
+    /// Documents of the run dropped as copies of indexed ones.
+    pub copies: u64,
+    /// Kept documents added (0 when read-only).
+    pub added: u64,
+    /// Documents in the index now.
+    pub documents: u64,
+    /// Runs (immutable files) it is made of now.
+    pub runs: usize,
 }
 
 /// Documents analysed per parallel batch.
@@ -202,6 +345,8 @@ struct Gathered {
     store: StoreWriter,
     skipped: Vec<Skipped>,
     keys: Vec<u64>,
+    /// Each document's file and line, when the kept ones go into an index.
+    origins: Option<Origins>,
     /// The documents' text hashes, folded in order, to check that the first
     /// pass reads what the census read.
     read: u64,
@@ -251,6 +396,16 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         ));
     }
     let mut timings = Vec::new();
+    // The index is opened first: a busy index or one of other parameters
+    // is said before the long passes.
+    let index = match &config.index {
+        Some(dir) => Some(Index::open(
+            dir,
+            &IndexParams::of(&config),
+            !config.index_read_only,
+        )?),
+        None => None,
+    };
     let inputs = corpus::discover(paths)?;
     // The memory budget, split over the sorters by record size.
     let budget = config.memory_mb << 20;
@@ -310,6 +465,10 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         store: StoreWriter::create(temp.path())?,
         skipped: Vec::new(),
         keys: Vec::new(),
+        origins: index
+            .as_ref()
+            .is_some_and(Index::writable)
+            .then(Origins::default),
         read: 0,
     };
     // The census counted the documents: the first pass knows its total.
@@ -341,20 +500,49 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         passages,
         store,
         skipped,
+        origins,
         ..
     } = g;
+    // Documents that copy an indexed one are settled first.
+    let mut verdicts = matching::unsettled(exact.len());
+    let mut index_histogram = vec![0u64; matching::SIMILARITY_BINS];
+    let (bands, mut index_use, index_bands) = match index {
+        None => (bands, None, None),
+        Some(index) => {
+            let m = match_index(&index, &exact, &sigs, bands, &config, temp.path(), budget)?;
+            for &(d, found) in &m.matches {
+                verdicts[d as usize] = Verdict {
+                    of: d,
+                    similarity: found.similarity,
+                    containment: 0.0,
+                    by: Some(found.by),
+                };
+            }
+            index_histogram = m.histogram;
+            let used = IndexUse {
+                index,
+                matched: m.matches.iter().map(|&(d, found)| (d, found.of)).collect(),
+                pending: None,
+            };
+            (m.bands, Some(used), m.for_index)
+        }
+    };
     let similarity = |a: u32, b: u32| sigs.similarity(a, b);
     let matching::Matched {
         mut verdicts,
-        histogram,
+        mut histogram,
     } = matching::resolve(
         &exact,
         bands,
         similarity,
         config.threshold,
+        verdicts,
         temp.path(),
         budget / 4 / 16,
     )?;
+    for (h, i) in histogram.iter_mut().zip(index_histogram) {
+        *h += i;
+    }
     if let (Some(threshold), Some((prefixes, mut signatures))) = (config.containment, prefixes) {
         containment::find(
             prefixes,
@@ -364,7 +552,14 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
             &mut verdicts,
         )?;
     }
-    drop(exact);
+    if let (Some(used), Some(bands), Some(origins)) = (index_use.as_mut(), index_bands, origins) {
+        used.pending = Some(Pending {
+            exact,
+            sigs,
+            bands,
+            origins,
+        });
+    }
     timings.push(Stage::since("match documents", t, false));
 
     let t = Instant::now();
@@ -391,6 +586,78 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         store: store.finish()?,
         _work: temp,
         timings,
+        index: index_use,
+    })
+}
+
+/// What matching a run against an index gives.
+struct IndexMatched {
+    /// The run's bucket records again, for matching within the run.
+    bands: Sorter<(u64, u32)>,
+    /// The same, for adding the kept documents to the index (when it may).
+    for_index: Option<Sorter<(u64, u32)>>,
+    /// The documents that copy an indexed one, in order.
+    matches: Vec<(u32, crate::index::IndexMatch)>,
+    /// The similarities compared, in [`matching::SIMILARITY_BINS`] bins.
+    histogram: Vec<u64>,
+}
+
+/// Matches the run's documents against `index`: their exact hashes and
+/// their bucket records (`bands`), each merged with the index's sorted
+/// keys ([`Index::candidates`]), then each candidate verified
+/// ([`Index::match_run`]).
+fn match_index(
+    index: &Index,
+    exact: &[Option<u64>],
+    sigs: &BitSignatures,
+    bands: Sorter<(u64, u32)>,
+    config: &Config,
+    dir: &Path,
+    budget: usize,
+) -> Result<IndexMatched> {
+    let mut again = Sorter::new("bands", dir, budget / 2 / 12);
+    let mut for_index = index
+        .writable()
+        .then(|| Sorter::new("index-bands", dir, budget / 4 / 12));
+    let mut sorted = bands.sorted()?;
+    let mut near = Vec::new();
+    index.candidates(
+        true,
+        || {
+            let record = sorted.next_record()?;
+            if let Some(r) = record {
+                again.push(r)?;
+                if let Some(f) = for_index.as_mut() {
+                    f.push(r)?;
+                }
+            }
+            Ok(record)
+        },
+        |d, of| near.push((d, of)),
+    )?;
+    drop(sorted);
+    let mut by_exact: Vec<(u64, u32)> = exact
+        .iter()
+        .enumerate()
+        .filter_map(|(d, e)| e.map(|e| (e, d as u32)))
+        .collect();
+    by_exact.sort_unstable();
+    let mut records = by_exact.into_iter();
+    let mut copies = Vec::new();
+    index.candidates(false, || Ok(records.next()), |d, of| copies.push((d, of)))?;
+    let mut histogram = vec![0u64; matching::SIMILARITY_BINS];
+    let matches = index.match_run(
+        copies,
+        near,
+        |d| sigs.bits(d),
+        config.threshold,
+        |s| histogram[matching::similarity_bin(s)] += 1,
+    );
+    Ok(IndexMatched {
+        bands: again,
+        for_index,
+        matches,
+        histogram,
     })
 }
 
@@ -543,6 +810,9 @@ fn gather(
     for (k, (doc, sketch)) in batch.into_iter().zip(sketches).enumerate() {
         let d = (base + k) as u32;
         g.ids.push(&doc.id);
+        if let Some(origins) = g.origins.as_mut() {
+            origins.push(&doc.file, doc.line);
+        }
         g.read = fold(g.read, sketch.text_hash);
         g.exact
             .push((sketch.kept_words > 0).then_some(sketch.exact));

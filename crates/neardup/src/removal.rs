@@ -206,6 +206,26 @@ impl Removal {
     }
 }
 
+/// The kept document a dropped one copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Original {
+    /// A document of the run: its number, in input order from 0.
+    Run(u32),
+    /// A document an earlier run kept, in the run's index
+    /// ([`crate::index`]): its number there.
+    Indexed(u64),
+}
+
+impl Original {
+    /// Its number in the run, or else in the index.
+    pub fn numbers(self) -> (Option<u32>, Option<u64>) {
+        match self {
+            Original::Run(d) => (Some(d), None),
+            Original::Indexed(d) => (None, Some(d)),
+        }
+    }
+}
+
 /// What happens to one document.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Fate {
@@ -215,8 +235,8 @@ pub enum Fate {
     /// Jaccard similarity of their contents (and, for a document cut short,
     /// this share of its content contained in `of`).
     Dropped {
-        /// The kept document's number, in input order from 0.
-        of: u32,
+        /// The kept document.
+        of: Original,
         /// Estimated Jaccard similarity of the two contents.
         similarity: f32,
         /// For a document cut short: the share of its content found in `of`.

@@ -21,6 +21,8 @@ pub struct Run {
     pub summary: Summary,
     /// Wall time per stage, in order.
     pub stages: Vec<Stage>,
+    /// What the run did with its index, when it had one.
+    pub index: Option<crate::pipeline::IndexUpdate>,
 }
 
 /// Cleans `inputs` into the folder `out`, as `neardup clean` does: the
@@ -45,7 +47,7 @@ pub fn clean(
         let analysis = pipeline::analyze(inputs, options.config()?, progress)?;
         let written = Instant::now();
         let summary = output::write_clean(&analysis, out, clean, progress)?;
-        Ok(finished(analysis, summary, written))
+        finished(analysis, summary, written)
     })
 }
 
@@ -73,7 +75,7 @@ pub fn scan(
         let analysis = pipeline::analyze(inputs, options.config()?, progress)?;
         let written = Instant::now();
         let summary = output::write_report(&analysis, report, stdout, extra, progress)?;
-        Ok(finished(analysis, summary, written))
+        finished(analysis, summary, written)
     })
 }
 
@@ -178,10 +180,21 @@ fn spool<R: Read>(
     Ok(names.into_values().collect())
 }
 
-fn finished(analysis: pipeline::Analysis, summary: Summary, written: Instant) -> Run {
+/// The run's outcome once its outputs are written: its kept documents are
+/// added to its index now, so that a run that failed adds nothing.
+fn finished(mut analysis: pipeline::Analysis, summary: Summary, written: Instant) -> Result<Run> {
     let mut stages = analysis.timings.clone();
     stages.push(Stage::since("read again + write", written, true));
-    Run { summary, stages }
+    let added = Instant::now();
+    let index = analysis.commit_index()?;
+    if index.is_some() {
+        stages.push(Stage::since("add to index", added, false));
+    }
+    Ok(Run {
+        summary,
+        stages,
+        index,
+    })
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::corpus::ReadOptions;
 use crate::error::{Error, Result};
 use crate::output::report::Summary;
 use crate::pipeline::{self, Progress};
-use crate::removal::Fate;
+use crate::removal::{Fate, Original};
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use std::path::Path;
@@ -49,7 +49,9 @@ enum Row {
     Kept(Option<String>),
     Dropped {
         of: String,
-        of_row: u64,
+        /// The row of the kept document, when it is one of the table's
+        /// (not one of an index's).
+        of_row: Option<u64>,
         rule: String,
         similarity: f32,
     },
@@ -86,7 +88,7 @@ pub fn clean_table(
     write(&path, &schema, batches)?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     options.install(|| {
-        let analysis = pipeline::analyze(std::slice::from_ref(&path), config, progress)?;
+        let mut analysis = pipeline::analyze(std::slice::from_ref(&path), config, progress)?;
         // The row of each document, to name the rows dropped documents copy.
         let mut row_of: Vec<u64> = Vec::with_capacity(analysis.len());
         let mut fates = vec![Row::Unreadable; rows];
@@ -104,8 +106,8 @@ pub fn clean_table(
                 } => {
                     dropped.push((row, of));
                     Row::Dropped {
-                        of: o.duplicate_of.unwrap_or_default().to_owned(),
-                        of_row: 0,
+                        of: o.duplicate_of.unwrap_or_default().into_owned(),
+                        of_row: None,
                         rule: rule.name(),
                         similarity,
                     }
@@ -117,15 +119,18 @@ pub fn clean_table(
         // longer version of a document cut short): rows are named once all
         // are known.
         for (row, of) in dropped {
-            if let Row::Dropped { of_row, .. } = &mut fates[row as usize] {
-                *of_row = row_of[of as usize];
+            if let (Row::Dropped { of_row, .. }, Original::Run(of)) = (&mut fates[row as usize], of)
+            {
+                *of_row = Some(row_of[of as usize]);
             }
         }
-        Ok(Cleaned {
+        let cleaned = Cleaned {
             kept: kept(&schema, batches, &columns.text, &fates)?,
             dropped: dropped_rows(&schema, batches, &fates)?,
             summary,
-        })
+        };
+        analysis.commit_index()?;
+        Ok(cleaned)
     })
 }
 
@@ -220,7 +225,7 @@ fn dropped_rows(schema: &SchemaRef, batches: &[RecordBatch], fates: &[Row]) -> R
                 similarity: s,
             } => {
                 of.push(Some(id.as_str()));
-                of_row.push(Some(*at as i64));
+                of_row.push(at.map(|at| at as i64));
                 rule.push(name.as_str());
                 similarity.push(Some(f64::from(*s)));
             }

@@ -80,7 +80,8 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn kept(doc: u32) -> Self {
+    /// The verdict of a kept document.
+    pub fn kept(doc: u32) -> Self {
         Verdict {
             of: doc,
             similarity: 1.0,
@@ -93,6 +94,11 @@ impl Verdict {
     pub fn is_kept(&self) -> bool {
         self.by.is_none()
     }
+}
+
+/// The verdicts of `n` documents nothing is settled for yet: every one kept.
+pub fn unsettled(n: usize) -> Vec<Verdict> {
+    (0..n as u32).map(Verdict::kept).collect()
 }
 
 /// Words of content below which a document is too short to be judged a
@@ -119,6 +125,11 @@ pub fn judged(content_words: u32, kept_words: u32, shingle_size: usize) -> bool 
 
 /// Bins of the histogram of candidate similarities.
 pub const SIMILARITY_BINS: usize = 20;
+
+/// The histogram bin of similarity `s`.
+pub fn similarity_bin(s: f64) -> usize {
+    ((s * SIMILARITY_BINS as f64) as usize).min(SIMILARITY_BINS - 1)
+}
 
 /// What matching gives: a verdict per document, and the similarities of the
 /// candidate pairs it compared, in [`SIMILARITY_BINS`] equal bins.
@@ -154,17 +165,21 @@ impl Record for (u64, u64) {
 /// `None` for a document without words, which is never matched; `bands`
 /// holds the (bucket key, document) records of the judged documents;
 /// `similarity` estimates the Jaccard similarity of two documents' contents
-/// (from their signatures). Temporary files go into `dir`, in at most
-/// `capacity` records of memory.
+/// (from their signatures). `settled` holds a verdict per document: those
+/// dropped there (copies of documents an index holds, [`crate::index`]) stay
+/// dropped and are no document's original; the rest are resolved here.
+/// Temporary files go into `dir`, in at most `capacity` records of memory.
 pub fn resolve(
     exact: &[Option<u64>],
     bands: Sorter<(u64, u32)>,
     similarity: impl Fn(u32, u32) -> f64,
     threshold: f64,
+    settled: Vec<Verdict>,
     dir: &Path,
     capacity: usize,
 ) -> Result<Matched> {
     let n = exact.len();
+    debug_assert_eq!(settled.len(), n);
     let mut uf = UnionFind::new(n);
     let mut buckets: Sorter<(u64, u32)> = Sorter::new("buckets", dir, capacity);
 
@@ -219,7 +234,7 @@ pub fn resolve(
         },
     )?;
 
-    let mut verdicts: Vec<Verdict> = (0..n as u32).map(Verdict::kept).collect();
+    let mut verdicts = settled;
     let mut histogram = vec![0u64; SIMILARITY_BINS];
     let mut component = Component::default();
     members.sorted()?.for_each_group(
@@ -256,6 +271,9 @@ impl Component {
         self.kept.clear();
         for doc in run.chunk_by(|a, b| a.0 == b.0) {
             let d = doc[0].0 as u32;
+            if !verdicts[d as usize].is_kept() {
+                continue;
+            }
             let mut verdict = Verdict::kept(d);
             // An exact copy of a kept document: at most one is kept per group.
             let exact = doc
@@ -281,8 +299,7 @@ impl Component {
                 let mut best: Option<(f64, u32)> = None;
                 for &c in &self.candidates {
                     let s = similarity(d, c);
-                    let bin = (s * SIMILARITY_BINS as f64) as usize;
-                    histogram[bin.min(SIMILARITY_BINS - 1)] += 1;
+                    histogram[similarity_bin(s)] += 1;
                     if s >= threshold && best.is_none_or(|(b, _)| s > b) {
                         best = Some((s, c));
                     }
@@ -329,7 +346,7 @@ mod tests {
             bands.push((k as u64, a)).unwrap();
             bands.push((k as u64, b)).unwrap();
         }
-        resolve(exact, bands, table(sims), threshold, dir.path(), 1024).unwrap()
+        resolve(exact, bands, table(sims), threshold, unsettled(exact.len()), dir.path(), 1024).unwrap()
     }
 
     #[test]

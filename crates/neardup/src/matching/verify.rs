@@ -41,14 +41,15 @@ impl BitSignatures {
         self.bytes.extend_from_slice(bits);
     }
 
-    fn row(&self, i: u32) -> &[u8] {
+    /// Item `i`'s b-bit signature.
+    pub fn bits(&self, i: u32) -> &[u8] {
         let p = self.permutations;
         &self.bytes[i as usize * p..(i as usize + 1) * p]
     }
 
     /// Estimated Jaccard similarity of items `a` and `b`.
     pub fn similarity(&self, a: u32, b: u32) -> f64 {
-        bbit_similarity(self.row(a), self.row(b))
+        bbit_similarity(self.bits(a), self.bits(b))
     }
 }
 

@@ -8,9 +8,10 @@
 //! the same way).
 
 use crate::plan::{Cut, DocPlan};
-use crate::removal::{Fate, Kind, Rule};
+use crate::removal::{Fate, Kind, Original, Rule};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The field added to each JSONL record.
@@ -22,7 +23,7 @@ struct Annotation<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<Rule>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    duplicate_of: Option<&'a str>,
+    duplicate_of: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     similarity: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,12 +31,13 @@ struct Annotation<'a> {
     spans: Vec<(usize, usize, Kind, Rule)>,
 }
 
-/// The decisions on one document as a JSON object. `id_of` names a document.
+/// The decisions on one document as a JSON object. `id_of` names a kept
+/// document.
 pub fn annotation<'a>(
     text: &str,
     plan: &DocPlan,
     cuts: &[Cut],
-    id_of: impl Fn(u32) -> &'a str,
+    id_of: impl Fn(Original) -> Cow<'a, str>,
 ) -> String {
     let a = match plan.fate {
         Fate::Kept => {

@@ -12,7 +12,7 @@
 
 use super::report::{Footer, Header, Summary, TemplateEntry};
 use crate::pipeline::Analysis;
-use crate::removal::{Fate, Rule};
+use crate::removal::{Fate, Original, Rule};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -117,7 +117,11 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             }
             Fate::Dropped { of, .. } => {
                 ix.status.push('d');
-                ix.duplicate_of.push(i64::from(of));
+                // A document of an index is not on the page.
+                ix.duplicate_of.push(match of {
+                    Original::Run(of) => i64::from(of),
+                    Original::Indexed(_) => -1,
+                });
             }
         }
         let wanted = d.spans_removed > 0

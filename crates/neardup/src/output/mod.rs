@@ -295,7 +295,7 @@ fn annotated_copy(
     plan: &DocPlan,
     cuts: &[Cut],
 ) -> Result<Copy> {
-    let json = annotate::annotation(&document.text, plan, cuts, |d| analysis.id(d));
+    let json = annotate::annotation(&document.text, plan, cuts, |d| analysis.original_id(d));
     Ok(match &document.record {
         Some(record) => {
             let (at, add) =
@@ -441,7 +441,7 @@ pub struct Outcome<'a> {
     /// Kept, or dropped as a copy of which kept document.
     pub fate: Fate,
     /// The id of the kept document a dropped one is a copy of.
-    pub duplicate_of: Option<&'a str>,
+    pub duplicate_of: Option<std::borrow::Cow<'a, str>>,
     /// The kept text when something was cut from it.
     pub text: Option<&'a str>,
 }
@@ -463,7 +463,7 @@ pub fn outcomes(
             .and_then(Copy::cut)
             .map(|b| std::str::from_utf8(b).expect("cut on character boundaries"));
         let duplicate_of = match d.plan.fate {
-            Fate::Dropped { of, .. } => Some(analysis.id(of)),
+            Fate::Dropped { of, .. } => Some(analysis.original_id(of)),
             Fate::Kept => None,
         };
         f(Outcome {

@@ -15,7 +15,7 @@ use crate::corpus::{compression_of, FileKind};
 use crate::error::{Error, Result};
 use crate::output::report::Summary;
 use crate::pipeline::Analysis;
-use crate::removal::{Fate, Rule};
+use crate::removal::{Fate, Original, Rule};
 use crate::staging::Staging;
 use arrow_array::{
     ArrayRef, Float32Array, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array,
@@ -66,8 +66,8 @@ struct Dropped<'a> {
     line: Option<u64>,
     row: Option<u64>,
     rule: Rule,
-    of: u32,
-    of_id: &'a str,
+    of: Original,
+    of_id: Cow<'a, str>,
     similarity: f32,
     containment: Option<f32>,
     /// The original JSONL record, or else the text.
@@ -119,7 +119,7 @@ impl DroppedWriter {
             row: parquet.then_some(doc.line),
             rule,
             of,
-            of_id: analysis.id(of),
+            of_id: analysis.original_id(of),
             similarity,
             containment,
             record: doc.record.as_ref().map(|r| r.line.as_str()),
@@ -156,8 +156,11 @@ fn is_parquet(path: &Path) -> bool {
 fn json_line(line: &mut String, d: &Dropped) {
     #[derive(Serialize)]
     struct Twin<'a> {
-        index: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        index: Option<u32>,
         id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        indexed: Option<u64>,
     }
     #[derive(Serialize)]
     struct Source<'a> {
@@ -179,9 +182,11 @@ fn json_line(line: &mut String, d: &Dropped) {
     line.push_str(",\"rule\":");
     line.push_str(&json(&d.rule));
     line.push_str(",\"duplicate_of\":");
+    let (index, indexed) = d.of.numbers();
     line.push_str(&json(&Twin {
-        index: d.of,
-        id: d.of_id,
+        index,
+        id: &d.of_id,
+        indexed,
     }));
     line.push_str(",\"similarity\":");
     line.push_str(&json(&d.similarity));
@@ -211,8 +216,9 @@ struct DroppedTable {
     line: Vec<Option<u64>>,
     row: Vec<Option<u64>>,
     rule: Vec<String>,
-    of: Vec<u32>,
+    of: Vec<Option<u32>>,
     of_id: Vec<String>,
+    of_indexed: Vec<Option<u64>>,
     similarity: Vec<f32>,
     containment: Vec<Option<f32>>,
     record: Vec<Option<String>>,
@@ -232,8 +238,9 @@ fn source_fields() -> Fields {
 
 fn twin_fields() -> Fields {
     Fields::from(vec![
-        Field::new("index", DataType::UInt32, false),
+        Field::new("index", DataType::UInt32, true),
         Field::new("id", DataType::Utf8, false),
+        Field::new("indexed", DataType::UInt64, true),
     ])
 }
 
@@ -266,6 +273,7 @@ impl DroppedTable {
             rule: Vec::new(),
             of: Vec::new(),
             of_id: Vec::new(),
+            of_indexed: Vec::new(),
             similarity: Vec::new(),
             containment: Vec::new(),
             record: Vec::new(),
@@ -279,8 +287,10 @@ impl DroppedTable {
         self.line.push(d.line);
         self.row.push(d.row);
         self.rule.push(d.rule.name());
-        self.of.push(d.of);
+        let (index, indexed) = d.of.numbers();
+        self.of.push(index);
         self.of_id.push(d.of_id.to_string());
+        self.of_indexed.push(indexed);
         self.similarity.push(d.similarity);
         self.containment.push(d.containment);
         self.record.push(d.record.map(str::to_string));
@@ -312,6 +322,7 @@ impl DroppedTable {
             vec![
                 Arc::new(UInt32Array::from(std::mem::take(&mut self.of))),
                 strings(&mut self.of_id),
+                Arc::new(UInt64Array::from(std::mem::take(&mut self.of_indexed))),
             ],
             None,
         );

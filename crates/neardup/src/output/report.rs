@@ -10,7 +10,7 @@
 use crate::corpus::{FileKind, InputKind};
 use crate::pipeline::{Analysis, Skipped, Stage};
 use crate::plan::{Cut, DocPlan};
-use crate::removal::{Fate, Kind, Removal, Rule, Twin};
+use crate::removal::{Fate, Kind, Original, Removal, Rule, Twin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -369,8 +369,13 @@ struct InputEntry<'a> {
 
 #[derive(Serialize)]
 struct DocRef<'a> {
-    index: u32,
-    id: &'a str,
+    /// The document's number in the run; none for an indexed document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<u32>,
+    id: std::borrow::Cow<'a, str>,
+    /// A document of the run's index: its number and source there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indexed: Option<IndexedRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     start: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -378,6 +383,21 @@ struct DocRef<'a> {
     similarity: f32,
     #[serde(skip_serializing_if = "Option::is_none")]
     containment: Option<f32>,
+}
+
+/// A document of the run's index, as a dropped document's original.
+#[derive(Serialize)]
+struct IndexedRef {
+    /// Its number in the index.
+    document: u64,
+    /// Where it was read when it was added.
+    source: IndexedSource,
+}
+
+#[derive(Serialize)]
+struct IndexedSource {
+    file: String,
+    line: u64,
 }
 
 /// What a document was compared on: its content, the words the in-document
@@ -477,8 +497,9 @@ pub struct DocumentView<'a> {
 /// of the analysis and the document, so documents render in parallel.
 pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
     let doc_ref = |t: Twin| DocRef {
-        index: t.doc,
-        id: analysis.id(t.doc),
+        index: Some(t.doc),
+        id: analysis.id(t.doc).into(),
+        indexed: None,
         start: Some(t.start),
         end: Some(t.end),
         similarity: t.similarity,
@@ -506,9 +527,23 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
             containment,
             rule,
         } => {
+            let indexed = match of {
+                Original::Run(_) => None,
+                Original::Indexed(d) => {
+                    let doc = analysis.indexed(d);
+                    Some(IndexedRef {
+                        document: doc.document,
+                        source: IndexedSource {
+                            file: doc.file,
+                            line: doc.line,
+                        },
+                    })
+                }
+            };
             let twin = DocRef {
-                index: of,
-                id: analysis.id(of),
+                index: of.numbers().0,
+                id: analysis.original_id(of),
+                indexed,
                 start: None,
                 end: None,
                 similarity,
