@@ -312,7 +312,7 @@ pub struct InputArgs {
     pub index: Option<PathBuf>,
     /// Match against --index without adding to it: drop from a training dump
     /// what copies an evaluation set indexed before (decontamination).
-    #[arg(long, requires = "index")]
+    #[arg(long)]
     pub read_only: bool,
     /// Print nothing but errors.
     #[arg(long, short, conflicts_with = "verbose")]

@@ -74,7 +74,7 @@ fn usage_error(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         matches!(
             c.downcast_ref::<neardup::Error>(),
-            Some(neardup::Error::Config(_))
+            Some(neardup::Error::Config(_) | neardup::Error::IndexParameters { .. })
         )
     })
 }
@@ -167,10 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &bars,
             )?
         }
-        Command::Synth(_)
-        | Command::Eval { .. }
-        | Command::Restore { .. }
-        | Command::Index(_) => {
+        Command::Synth(_) | Command::Eval { .. } | Command::Restore { .. } | Command::Index(_) => {
             unreachable!("handled above")
         }
     };
@@ -216,14 +213,22 @@ fn index(command: &IndexCommand) -> anyhow::Result<()> {
             let create = matches!(command, IndexCommand::Create { .. });
             let Some((dir, sources)) = input.inputs.split_last().filter(|(_, s)| !s.is_empty())
             else {
-                anyhow::bail!("give the sources, then the index folder: index create SOURCES... IDX");
+                anyhow::bail!(
+                    "give the sources, then the index folder: index create SOURCES... IDX"
+                );
             };
             let exists = dir.join("MANIFEST.json").exists();
             if create && exists {
-                anyhow::bail!("{}: an index is already there; `index add` adds to it", dir.display());
+                anyhow::bail!(
+                    "{}: an index is already there; `index add` adds to it",
+                    dir.display()
+                );
             }
             if !create && !exists {
-                anyhow::bail!("{}: no index there; `index create` makes one", dir.display());
+                anyhow::bail!(
+                    "{}: no index there; `index create` makes one",
+                    dir.display()
+                );
             }
             if input.read_only {
                 anyhow::bail!("--read-only adds nothing: use `clean --index IDX --read-only` to match a dump against an index");

@@ -440,12 +440,14 @@ def clean(
     null), ``duplicate_of_row`` (that document's place in the input),
     ``rule`` and ``similarity``.
     ``options`` are ``neardup.Options`` or a dict of them; ``containment``
-    is refused (not yet done here)."""
+    and ``index`` are refused (not yet done here)."""
     opts = options.to_dict() if isinstance(options, _core.Options) else dict(options or {})
     opts["text_field"] = text_field
     checked = _options(opts)
     if checked.containment:
         raise _core.NeardupError("containment is not yet done by the Spark job; neardup clean and clean_table do it")
+    if checked.index is not None:
+        raise _core.NeardupError("the Spark job does not match against an index yet; neardup clean and clean_table do")
     id_field = id_field or checked.id_field
     if ROW not in df.columns:
         df = with_rows(df)

@@ -98,10 +98,12 @@ def test_spark_gives_the_clis_answer(spark, corpus, neardup_bin, extra, tmp_path
     assert kept.columns == [c for c in df.columns if c != nds.ROW]
 
 
-def test_containment_is_refused(spark, corpus):
+def test_containment_and_an_index_are_refused(spark, corpus, tmp_path):
     df = nds.read_jsonl(spark, str(corpus))
     with pytest.raises(ValueError, match="not yet done by the Spark job"):
         nds.clean(df, options={"containment": 0.8})
+    with pytest.raises(ValueError, match="does not match against an index yet"):
+        nds.clean(df, options={"index": str(tmp_path / "index")})
 
 
 def test_shared_passages_are_cut_as_the_cli_cuts_them(spark, corpus, neardup_bin, tmp_path):

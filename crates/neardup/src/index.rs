@@ -227,7 +227,10 @@ impl Run {
             return Err(bad(&docs_name, "truncated or overlong"));
         }
         if keys.len() < KEYS_HEADER || &keys[..8] != KEYS_MAGIC || u32_at(&keys, 8) != VERSION {
-            return Err(bad(&keys_name, "not a neardup index keys file of this version"));
+            return Err(bad(
+                &keys_name,
+                "not a neardup index keys file of this version",
+            ));
         }
         let (exact, bands) = (u64_at(&keys, 16), u64_at(&keys, 24));
         if keys.len() as u64 != KEYS_HEADER as u64 + (exact + bands) * KEY_RECORD as u64 {
@@ -258,6 +261,20 @@ impl Run {
     fn bits(&self, local: usize, permutations: usize) -> &[u8] {
         let start = DOCS_HEADER + self.count as usize * DOC_RECORD + local * permutations;
         &self.docs[start..start + permutations]
+    }
+
+    /// Document `local` as [`Index::add`] took it.
+    fn doc_at(&self, local: usize, permutations: usize) -> NewDoc<'_> {
+        let (id, file) = self.strings(local, permutations);
+        let r = self.record(local);
+        let has_exact = u64_at(&self.docs, r + 24) & HAS_EXACT != 0;
+        NewDoc {
+            id,
+            file,
+            line: u64_at(&self.docs, r + 8),
+            exact: has_exact.then(|| u64_at(&self.docs, r)),
+            bits: self.bits(local, permutations),
+        }
     }
 
     fn strings(&self, local: usize, permutations: usize) -> (&str, &str) {
@@ -539,12 +556,12 @@ impl Index {
     /// Indexed document `doc`'s id and source.
     pub fn doc(&self, doc: u64) -> IndexedDoc {
         let (run, local) = self.run_of(doc);
-        let (id, file) = run.strings(local, self.params.permutations);
+        let d = run.doc_at(local, self.params.permutations);
         IndexedDoc {
             document: doc,
-            id: id.to_owned(),
-            file: file.to_owned(),
-            line: u64_at(&run.docs, run.record(local) + 8),
+            id: d.id.to_owned(),
+            file: d.file.to_owned(),
+            line: d.line,
         }
     }
 
@@ -744,7 +761,13 @@ impl Index {
             name: format!("run-{number:06}"),
             documents: docs.len() as u64,
         };
-        write_run(&self.dir, &entry.name, self.params.permutations, docs, bands)?;
+        write_run(
+            &self.dir,
+            &entry.name,
+            self.params.permutations,
+            docs,
+            bands,
+        )?;
         let mut entries: Vec<RunEntry> = self.entries();
         entries.push(entry.clone());
         self.write_manifest(&entries)?;
@@ -782,36 +805,15 @@ impl Index {
             name: format!("run-{number:06}"),
             documents: total,
         };
-        // Documents in order; their strings held one run at a time.
-        let mut strings: Vec<(String, String, u64, Option<u64>, Vec<u8>)> = Vec::new();
-        for run in &self.runs {
-            for local in 0..run.count as usize {
-                let (id, file) = run.strings(local, perms);
-                let r = run.record(local);
-                let flags = u64_at(&run.docs, r + 24);
-                strings.push((
-                    id.to_owned(),
-                    file.to_owned(),
-                    u64_at(&run.docs, r + 8),
-                    (flags & HAS_EXACT != 0).then(|| u64_at(&run.docs, r)),
-                    run.bits(local, perms).to_vec(),
-                ));
-            }
-        }
-        let docs: Vec<NewDoc> = strings
+        // Documents in order, read from the mapped runs.
+        let docs: Vec<NewDoc> = self
+            .runs
             .iter()
-            .map(|(id, file, line, exact, bits)| NewDoc {
-                id,
-                file,
-                line: *line,
-                exact: *exact,
-                bits,
-            })
+            .flat_map(|run| (0..run.count as usize).map(move |local| run.doc_at(local, perms)))
             .collect();
         let mut merge = RunMerge::new(&self.runs, true);
         write_run(&self.dir, &entry.name, perms, &docs, || Ok(merge.next()))?;
         drop(docs);
-        drop(strings);
         let old: Vec<String> = self.runs.iter().map(|r| r.name.clone()).collect();
         self.write_manifest(std::slice::from_ref(&entry))?;
         self.runs = vec![Run::open(&self.dir, &entry, 0, perms)?];
@@ -1074,10 +1076,14 @@ mod tests {
         assert_eq!((ix.doc(1).file.as_str(), ix.doc(1).line), ("a.jsonl", 7));
         let mut pairs = Vec::new();
         let keys = feed(vec![(5, 0), (7, 1), (8, 2)]);
-        ix.candidates(true, keys, |d, of| pairs.push((d, of))).unwrap();
+        ix.candidates(true, keys, |d, of| pairs.push((d, of)))
+            .unwrap();
         assert_eq!(pairs, vec![(0, 0), (0, 2), (1, 1)]);
         let q = ix.query(&bits_a, &[5], None, 10);
-        assert_eq!(q.iter().map(|h| h.0.id.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(
+            q.iter().map(|h| h.0.id.as_str()).collect::<Vec<_>>(),
+            ["a", "c"]
+        );
         assert!(q.iter().all(|h| h.1 == 1.0));
     }
 
@@ -1091,7 +1097,9 @@ mod tests {
             .add(&[doc("a", 1, &bits)], feed(vec![]))
             .unwrap();
         let other = IndexParams { seed: 7, ..p };
-        let err = Index::open(dir.path(), &other, false).unwrap_err().to_string();
+        let err = Index::open(dir.path(), &other, false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("seed 42") && err.contains("seed 7"), "{err}");
     }
 
@@ -1125,16 +1133,32 @@ mod tests {
         let p = params();
         let bits: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; p.permutations]).collect();
         let mut ix = Index::open(dir.path(), &p, true).unwrap();
-        ix.add(&[doc("a", 1, &bits[0]), doc("b", 2, &bits[1])], feed(vec![(9, 0), (3, 1)]))
-            .unwrap();
-        ix.add(&[doc("c", 3, &bits[2]), doc("d", 2, &bits[3])], feed(vec![(9, 1), (4, 0)]))
-            .unwrap();
-        let before: Vec<_> = [3u64, 4, 9].iter().map(|&k| ix.query(&bits[0], &[k], None, 9)).collect();
+        ix.add(
+            &[doc("a", 1, &bits[0]), doc("b", 2, &bits[1])],
+            feed(vec![(9, 0), (3, 1)]),
+        )
+        .unwrap();
+        ix.add(
+            &[doc("c", 3, &bits[2]), doc("d", 2, &bits[3])],
+            feed(vec![(9, 1), (4, 0)]),
+        )
+        .unwrap();
+        let before: Vec<_> = [3u64, 4, 9]
+            .iter()
+            .map(|&k| ix.query(&bits[0], &[k], None, 9))
+            .collect();
         ix.compact().unwrap();
         assert_eq!(ix.runs(), 1);
-        let after: Vec<_> = [3u64, 4, 9].iter().map(|&k| ix.query(&bits[0], &[k], None, 9)).collect();
+        let after: Vec<_> = [3u64, 4, 9]
+            .iter()
+            .map(|&k| ix.query(&bits[0], &[k], None, 9))
+            .collect();
         assert_eq!(before, after);
-        assert_eq!(ix.query(&bits[0], &[], Some(2), 9).len(), 2, "b and d share an exact hash");
+        assert_eq!(
+            ix.query(&bits[0], &[], Some(2), 9).len(),
+            2,
+            "b and d share an exact hash"
+        );
         drop(ix);
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -1154,7 +1178,14 @@ mod tests {
             .add(&[doc("a", 1, &bits)], feed(vec![(1, 0)]))
             .unwrap();
         // What a run killed after writing its files, before the manifest, left.
-        write_run(dir.path(), "run-000002", p.permutations, &[doc("b", 2, &bits)], feed(vec![])).unwrap();
+        write_run(
+            dir.path(),
+            "run-000002",
+            p.permutations,
+            &[doc("b", 2, &bits)],
+            feed(vec![]),
+        )
+        .unwrap();
         std::fs::write(dir.path().join("MANIFEST.json.tmp"), b"{").unwrap();
         let ix = Index::open(dir.path(), &p, true).unwrap();
         assert_eq!(ix.documents(), 1);

@@ -177,6 +177,38 @@ fn a_dropped_duplicate_is_shown_beside_its_kept_twin() {
     );
 }
 
+#[test]
+fn a_copy_of_an_indexed_document_names_it() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    fs::create_dir(&first).unwrap();
+    fs::create_dir(&second).unwrap();
+    let original = article(7, 6);
+    fs::write(first.join("a.txt"), &original).unwrap();
+    fs::write(second.join("b.txt"), edit(&original, 10, 2)).unwrap();
+    let index = dir.path().join("index");
+    ok(&["index", "create", s(&first), s(&index), "-q"]);
+    let out = dir.path().join("out");
+    ok(&[
+        "clean",
+        s(&second),
+        "--out",
+        s(&out),
+        "--index",
+        s(&index),
+        "-q",
+    ]);
+    let page = out.join("report.html");
+    assert_eq!(testid(&dom(&browser, &page, ""), "documents-dropped"), "1");
+    let doc = dom(&browser, &page, "doc=0");
+    let named = text(testid(&doc, "indexed-original"));
+    assert!(
+        named.contains("a.txt") && named.contains("a document of the index"),
+        "{named}"
+    );
+}
+
 /// Writes screenshots of the sample's report into target/, to look at.
 #[test]
 #[ignore]

@@ -10,6 +10,7 @@ mod faults;
 mod fuzz_replay;
 mod helpers;
 mod hostile;
+mod index;
 mod jsonl;
 mod large;
 mod minhash;

@@ -80,6 +80,17 @@ fn real_reports_follow_the_schema() {
         "scan writes the page beside the report"
     );
 
+    // The sample again, against an index of itself: every document is a
+    // copy of an indexed one.
+    let index = d.join("index");
+    ok(&["index", "create", s(&sample), s(&index), "-q"]);
+    let again = d.join("again.json");
+    let args = ["scan", s(&sample), "--report", s(&again), "-q"];
+    ok(&[&args[..], &["--index", s(&index), "--read-only"]].concat());
+    let indexed = report(&again);
+    assert!(indexed["documents"][0]["duplicate_of"]["indexed"].is_object());
+    assert_valid(&v, &indexed, "indexed");
+
     // A report that breaks the schema is caught.
     let mut broken = r.clone();
     broken["documents"][0]["removed"] = serde_json::json!([{"start": 0, "end": 1, "kind": "nonsense", "rule": "byline", "text": "x"}]);

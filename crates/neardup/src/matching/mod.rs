@@ -346,7 +346,16 @@ mod tests {
             bands.push((k as u64, a)).unwrap();
             bands.push((k as u64, b)).unwrap();
         }
-        resolve(exact, bands, table(sims), threshold, unsettled(exact.len()), dir.path(), 1024).unwrap()
+        resolve(
+            exact,
+            bands,
+            table(sims),
+            threshold,
+            unsettled(exact.len()),
+            dir.path(),
+            1024,
+        )
+        .unwrap()
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub fn input_path(input: &crate::corpus::Input) -> String {
 }
 
 /// Report format version; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Counts for the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
