@@ -363,7 +363,7 @@ impl InputArgs {
             temp_dir: self.temp_dir.clone(),
             threads: self.threads,
             index: self.index.clone(),
-            index_read_only: self.read_only,
+            read_only: self.read_only,
         })
     }
 }

@@ -92,7 +92,7 @@ def test_every_option_round_trips(tmp_path):
         segment_threshold=0.6, min_segment_words=6, template_min_docs=5, no_structural=True, no_body=True,
         no_boilerplate=True, keep_boilerplate=True, rules=rules, profile="dedup", documents_only=False,
         remove_shared=True, text_field="body", id_field="doc_id", on_error="skip", memory=512,
-        max_document=64, temp_dir=tmp_path, threads=2, index=tmp_path / "index", index_read_only=True,
+        max_document=64, temp_dir=tmp_path, threads=2, index=tmp_path / "index", read_only=True,
     )
     assert set(changed) == set(neardup.Options().to_dict())
     opts = neardup.Options(**changed)

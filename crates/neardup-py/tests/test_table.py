@@ -128,3 +128,26 @@ def test_ids_by_row_nested_text_and_bad_tables(rows):
         neardup.clean_table([{"text": "a"}])
     empty = neardup.clean_table(pa.table({"text": pa.array([], pa.string())}))
     assert empty.kept.num_rows == 0 and empty.summary["documents"] == 0
+
+
+def test_a_table_against_an_index_drops_what_copies_it(rows, neardup_bin, tmp_path):
+    """The first half of the rows indexed by the CLI; the second half as a
+    table against that index loses what the CLI's run against it loses, and
+    a read-only run adds nothing."""
+    half = len(rows) // 2
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:half]))
+    index = tmp_path / "index"
+    subprocess.run([neardup_bin, "index", "create", str(first), str(index), "-q"], check=True)
+    stats = lambda: json.loads(  # noqa: E731
+        subprocess.run([neardup_bin, "index", "stats", str(index), "--json"], check=True, capture_output=True).stdout
+    )
+    before = stats()["documents"]
+    table = pa.Table.from_pylist(rows[half:])
+    result = neardup.clean_table(table, options=neardup.Options(index=index, read_only=True))
+    _, want = cli(neardup_bin, rows[half:], tmp_path, "--index", str(index), "--read-only")
+    _, got = from_table(result)
+    assert got == want
+    copies = [r for r in result.dropped.to_pylist() if r["duplicate_of_row"] is None]
+    assert copies and all(r["duplicate_of"].startswith("page-") for r in copies)
+    assert stats()["documents"] == before

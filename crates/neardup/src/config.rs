@@ -132,7 +132,7 @@ pub struct Options {
     /// are added to it when the run succeeds (it is created when missing).
     pub index: Option<PathBuf>,
     /// Match against the index without adding to it (decontamination).
-    pub index_read_only: bool,
+    pub read_only: bool,
 }
 
 impl Default for Options {
@@ -166,7 +166,7 @@ impl Default for Options {
             temp_dir: c.temp_dir,
             threads: 0,
             index: c.index,
-            index_read_only: c.index_read_only,
+            read_only: c.index_read_only,
         }
     }
 }
@@ -228,7 +228,7 @@ impl Options {
             max_document_mb: self.max_document,
             temp_dir: self.temp_dir.clone(),
             index: self.index.clone(),
-            index_read_only: self.index_read_only,
+            index_read_only: self.read_only,
             ..defaults
         };
         profile.apply(&mut c);

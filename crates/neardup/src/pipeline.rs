@@ -237,9 +237,7 @@ impl Analysis {
             rule: by.rule(),
         }
     }
-}
 
-impl Analysis {
     /// The indexed document that document `doc` copies, when it copies one.
     fn indexed_original(&self, doc: u32) -> Option<u64> {
         self.index.as_ref()?.matched.get(&doc).copied()
@@ -357,6 +355,23 @@ fn fold(state: u64, text_hash: u64) -> u64 {
     fmix64(state ^ text_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
 }
 
+/// Refuses an index folder that is an input or inside an input folder (its
+/// manifest would be read as JSON Lines); gives it back.
+fn refuse_index_in_inputs<'a>(paths: &[PathBuf], index: &'a Path) -> Result<&'a Path> {
+    let abs = crate::staging::absolute(index)?;
+    for input in paths {
+        let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+        if abs.starts_with(&input) {
+            return Err(Error::Config(format!(
+                "--index {} is an input or inside the input {}; keep the index apart",
+                index.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(index)
+}
+
 /// Refuses a temporary folder that is an input folder or inside one: a
 /// killed run would leave its work files among the inputs.
 fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
@@ -400,7 +415,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     // is said before the long passes.
     let index = match &config.index {
         Some(dir) => Some(Index::open(
-            dir,
+            refuse_index_in_inputs(paths, dir)?,
             &IndexParams::of(&config),
             !config.index_read_only,
         )?),

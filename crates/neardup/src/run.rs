@@ -40,6 +40,18 @@ pub fn clean(
     if let Some(path) = &clean.dropped {
         pipeline_files::check_path(path)?;
     }
+    if let Some(index) = &options.index {
+        // Lexically: neither needs to exist yet.
+        let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::io(p, e));
+        let (index_abs, out_abs) = (absolute(index)?, absolute(out)?);
+        if index_abs.starts_with(&out_abs) {
+            return Err(Error::Config(format!(
+                "--index {} is inside the output folder {}, which a run replaces; keep the index apart",
+                index.display(),
+                out.display()
+            )));
+        }
+    }
     for swept in crate::staging::sweep(out)? {
         progress.note(&output::interrupted_note(out, &swept));
     }
