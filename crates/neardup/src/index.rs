@@ -432,22 +432,35 @@ impl Index {
 
     fn open_with(dir: &Path, params: Option<&IndexParams>, writable: bool) -> Result<Index> {
         let manifest_path = dir.join(MANIFEST);
+        let missing = || {
+            Error::Config(format!(
+                "{}: no index there (a run that may add to it makes it)",
+                dir.display()
+            ))
+        };
         if !dir.is_dir() {
             if !writable {
-                return Err(Error::Config(format!(
-                    "--index {}: no such index (a run that may add to it creates it)",
-                    dir.display()
-                )));
+                return Err(missing());
             }
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
+        // A reader only opens the lock, so an index on a read-only file
+        // system can be matched against.
         let lock_path = dir.join("LOCK");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
+        let lock = if writable {
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        } else {
+            File::open(&lock_path)
+        };
+        let lock = match lock {
+            Ok(lock) => lock,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+            Err(e) => return Err(Error::io(&lock_path, e)),
+        };
         let locked = if writable {
             lock.try_lock()
         } else {
@@ -495,10 +508,7 @@ impl Index {
             .map(|m| m.params.clone())
             .or_else(|| params.cloned())
         else {
-            return Err(Error::Config(format!(
-                "{}: no index here (no {MANIFEST})",
-                dir.display()
-            )));
+            return Err(missing());
         };
         let entries = manifest.map(|m| m.runs).unwrap_or_default();
         if writable {
@@ -1087,15 +1097,20 @@ mod tests {
         assert!(q.iter().all(|h| h.1 == 1.0));
     }
 
+    /// An index in `dir` of one document, "a", with bucket key 1.
+    fn index_of_one(dir: &Path, p: &IndexParams) {
+        let bits = vec![0u8; p.permutations];
+        Index::open(dir, p, true)
+            .unwrap()
+            .add(&[doc("a", 1, &bits)], feed(vec![(1, 0)]))
+            .unwrap();
+    }
+
     #[test]
     fn other_parameters_are_refused_naming_both() {
         let dir = tempfile::tempdir().unwrap();
         let p = params();
-        let bits = vec![0u8; p.permutations];
-        Index::open(dir.path(), &p, true)
-            .unwrap()
-            .add(&[doc("a", 1, &bits)], feed(vec![]))
-            .unwrap();
+        index_of_one(dir.path(), &p);
         let other = IndexParams { seed: 7, ..p };
         let err = Index::open(dir.path(), &other, false)
             .unwrap_err()
@@ -1173,10 +1188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = params();
         let bits = vec![0u8; p.permutations];
-        Index::open(dir.path(), &p, true)
-            .unwrap()
-            .add(&[doc("a", 1, &bits)], feed(vec![(1, 0)]))
-            .unwrap();
+        index_of_one(dir.path(), &p);
         // What a run killed after writing its files, before the manifest, left.
         write_run(
             dir.path(),

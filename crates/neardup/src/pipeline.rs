@@ -355,21 +355,28 @@ fn fold(state: u64, text_hash: u64) -> u64 {
     fmix64(state ^ text_hash).wrapping_add(0x9e37_79b9_7f4a_7c15)
 }
 
-/// Refuses an index folder that is an input or inside an input folder (its
-/// manifest would be read as JSON Lines); gives it back.
-fn refuse_index_in_inputs<'a>(paths: &[PathBuf], index: &'a Path) -> Result<&'a Path> {
-    let abs = crate::staging::absolute(index)?;
+/// The input (of `paths`) that is the absolute path `abs` or holds it.
+fn input_holding(paths: &[PathBuf], abs: &Path) -> Result<Option<PathBuf>> {
     for input in paths {
         let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
         if abs.starts_with(&input) {
-            return Err(Error::Config(format!(
-                "--index {} is an input or inside the input {}; keep the index apart",
-                index.display(),
-                input.display()
-            )));
+            return Ok(Some(input));
         }
     }
-    Ok(index)
+    Ok(None)
+}
+
+/// Refuses an index folder that is an input or inside an input folder (its
+/// manifest would be read as JSON Lines); gives it back.
+fn refuse_index_in_inputs<'a>(paths: &[PathBuf], index: &'a Path) -> Result<&'a Path> {
+    match input_holding(paths, &crate::staging::absolute(index)?)? {
+        Some(input) => Err(Error::Config(format!(
+            "--index {} is an input or inside the input {}; keep the index apart",
+            index.display(),
+            input.display()
+        ))),
+        None => Ok(index),
+    }
 }
 
 /// Refuses a temporary folder that is an input folder or inside one: a
@@ -383,17 +390,14 @@ fn refuse_inside_inputs(paths: &[PathBuf], dir: &Path) -> Result<()> {
     }
     let abs = crate::staging::absolute(dir)?;
     let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
-    for input in paths.iter().filter(|p| p.is_dir()) {
-        let input = std::fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
-        if abs.starts_with(&input) {
-            return Err(Error::Config(format!(
-                "--temp-dir {} is inside the input folder {}; a killed run would leave its work files there",
-                dir.display(),
-                input.display()
-            )));
-        }
+    match input_holding(paths, &abs)? {
+        Some(input) => Err(Error::Config(format!(
+            "--temp-dir {} is inside the input folder {}; a killed run would leave its work files there",
+            dir.display(),
+            input.display()
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Reads and analyses `paths` with `config` (validated here); temporary files
