@@ -235,17 +235,8 @@ fn index(command: &IndexCommand) -> anyhow::Result<()> {
             }
             let mut options = input.options()?;
             options.index = Some(dir.clone());
-            let bars = Bars::new(input.quiet);
-            let run = neardup::scan(
-                sources,
-                None,
-                std::io::sink(),
-                &Default::default(),
-                &options,
-                &bars,
-            )?;
+            let update = neardup::index(sources, &options, &Bars::new(input.quiet))?;
             if !input.quiet {
-                let update = run.index.expect("the run had an index");
                 print!("{}", index_line(dir, &update));
             }
             Ok(())

@@ -91,6 +91,28 @@ pub fn scan(
     })
 }
 
+/// Adds to the index `options.index` (made when missing) the documents of
+/// `inputs` that a run keeps, as `neardup index create|add` does: the run
+/// of `scan` without its report, so without the second pass. Gives what it
+/// did with the index.
+pub fn index(
+    inputs: &[PathBuf],
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<pipeline::IndexUpdate> {
+    if options.index.is_none() || options.read_only {
+        return Err(Error::Config(
+            "adding to an index needs the index, and not read-only".into(),
+        ));
+    }
+    options.install(|| {
+        let mut analysis = pipeline::analyze(inputs, options.config()?, progress)?;
+        Ok(analysis
+            .commit_index()?
+            .expect("the run was given an index"))
+    })
+}
+
 /// One input given as a stream rather than a path.
 #[derive(Debug)]
 pub struct Source<R> {
