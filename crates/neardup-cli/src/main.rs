@@ -235,7 +235,7 @@ fn index(command: &IndexCommand) -> anyhow::Result<()> {
             }
             let mut options = input.options()?;
             options.index = Some(dir.clone());
-            let update = neardup::index(sources, &options, &Bars::new(input.quiet))?;
+            let update = neardup::add_to_index(sources, &options, &Bars::new(input.quiet))?;
             if !input.quiet {
                 print!("{}", index_line(dir, &update));
             }

@@ -54,4 +54,4 @@ pub mod text;
 
 pub use config::{Config, Options};
 pub use error::{Error, Result};
-pub use run::{clean, clean_streams, index, scan, Run, Source};
+pub use run::{add_to_index, clean, clean_streams, scan, Run, Source};

@@ -95,7 +95,7 @@ pub fn scan(
 /// `inputs` that a run keeps, as `neardup index create|add` does: the run
 /// of `scan` without its report, so without the second pass. Gives what it
 /// did with the index.
-pub fn index(
+pub fn add_to_index(
     inputs: &[PathBuf],
     options: &Options,
     progress: &dyn Progress,
