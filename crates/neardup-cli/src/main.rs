@@ -210,28 +210,34 @@ fn index(command: &IndexCommand) -> anyhow::Result<()> {
     use neardup::index::Index;
     match command {
         IndexCommand::Create { input } | IndexCommand::Add { input } => {
+            // Usage errors (exit 2), as the library's option errors are.
+            let misused = |message: String| Err(neardup::Error::Config(message).into());
             let create = matches!(command, IndexCommand::Create { .. });
             let Some((dir, sources)) = input.inputs.split_last().filter(|(_, s)| !s.is_empty())
             else {
-                anyhow::bail!(
-                    "give the sources, then the index folder: index create SOURCES... IDX"
+                return misused(
+                    "give the sources, then the index folder: index create SOURCES... IDX".into(),
                 );
             };
-            let exists = dir.join("MANIFEST.json").exists();
-            if create && exists {
-                anyhow::bail!(
-                    "{}: an index is already there; `index add` adds to it",
-                    dir.display()
-                );
+            match (create, Index::exists(dir)) {
+                (true, true) => {
+                    return misused(format!(
+                        "{}: an index is already there; `index add` adds to it",
+                        dir.display()
+                    ))
+                }
+                (false, false) => {
+                    return misused(format!(
+                        "{}: no index there; `index create` makes one",
+                        dir.display()
+                    ))
+                }
+                _ => {}
             }
-            if !create && !exists {
-                anyhow::bail!(
-                    "{}: no index there; `index create` makes one",
-                    dir.display()
+            if input.read_only || input.index.is_some() {
+                return misused(
+                    "index create and add take the index as their last path, and add to it; to match a dump without adding, use clean --index IDX --read-only".into(),
                 );
-            }
-            if input.read_only {
-                anyhow::bail!("--read-only adds nothing: use `clean --index IDX --read-only` to match a dump against an index");
             }
             let mut options = input.options()?;
             options.index = Some(dir.clone());

@@ -529,6 +529,11 @@ impl Index {
         })
     }
 
+    /// Whether `dir` holds an index (its manifest).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(MANIFEST).is_file()
+    }
+
     /// The parameters its signatures were made with.
     pub fn params(&self) -> &IndexParams {
         &self.params

@@ -206,6 +206,21 @@ fn an_index_among_the_inputs_or_in_the_output_is_refused() {
 }
 
 #[test]
+fn index_commands_say_what_is_missing_or_there_already() {
+    let (dir, a, b) = dumps(200, 100, "2");
+    let index = dir.path().join("index");
+    let err = misused(&["index", "add", s(&b), s(&index)]);
+    assert!(err.contains("no index there"), "{err}");
+    ok(&["index", "create", s(&a), s(&index), "-q"]);
+    let err = misused(&["index", "create", s(&b), s(&index)]);
+    assert!(err.contains("already there"), "{err}");
+    let err = misused(&["index", "add", s(&index)]);
+    assert!(err.contains("give the sources"), "{err}");
+    let err = misused(&["index", "stats", s(&dir.path().join("none"))]);
+    assert!(err.contains("no index there"), "{err}");
+}
+
+#[test]
 fn a_second_writer_is_refused() {
     let (dir, a, b) = dumps(300, 150, "4");
     let index = dir.path().join("index");
