@@ -340,6 +340,16 @@ mod tests {
     /// Resolves documents whose pairwise similarities are given, with every
     /// pair of documents with a similarity sharing one LSH bucket.
     fn run(exact: &[Option<u64>], sims: &[(u32, u32, u8)], threshold: f64) -> Matched {
+        run_settled(exact, sims, threshold, unsettled(exact.len()))
+    }
+
+    /// [`run`], with some verdicts settled beforehand.
+    fn run_settled(
+        exact: &[Option<u64>],
+        sims: &[(u32, u32, u8)],
+        threshold: f64,
+        settled: Vec<Verdict>,
+    ) -> Matched {
         let dir = tempfile::tempdir().unwrap();
         let mut bands = Sorter::new("b", dir.path(), 1024);
         for (k, &(a, b, _)) in sims.iter().enumerate() {
@@ -351,7 +361,7 @@ mod tests {
             bands,
             table(sims),
             threshold,
-            unsettled(exact.len()),
+            settled,
             dir.path(),
             1024,
         )
@@ -367,6 +377,21 @@ mod tests {
         assert!(v[0].is_kept());
         assert_eq!((v[1].of, v[1].by), (0, Some(Match::Near)));
         assert!(v[2].is_kept(), "C stays: its only match, B, was dropped");
+    }
+
+    #[test]
+    fn a_settled_document_stays_dropped_and_is_no_original() {
+        // 0 copies an indexed document; 1 and 2 copy 0 (2 exactly): they
+        // are compared with the kept documents only, so 1 stays and 2 is
+        // a near copy of 1.
+        let exact = [Some(5), Some(6), Some(5)];
+        let mut settled = unsettled(3);
+        settled[0].by = Some(Match::Near);
+        let m = run_settled(&exact, &[(0, 1, 240), (1, 2, 235)], 0.8, settled);
+        let v = &m.verdicts;
+        assert_eq!(v[0].by, Some(Match::Near), "settled, not resolved again");
+        assert!(v[1].is_kept(), "its only match was dropped before");
+        assert_eq!((v[2].of, v[2].by), (1, Some(Match::Near)));
     }
 
     #[test]
