@@ -193,6 +193,8 @@ struct Run {
     count: u64,
     docs: memmap2::Mmap,
     keys: memmap2::Mmap,
+    /// The keys file, for errors.
+    keys_path: PathBuf,
     exact: u64,
     bands: u64,
 }
@@ -242,6 +244,7 @@ impl Run {
             count: entry.documents,
             docs,
             keys,
+            keys_path: dir.join(keys_name),
             exact,
             bands,
         })
@@ -251,7 +254,11 @@ impl Run {
     fn section(&self, bands: bool) -> Keys<'_> {
         let start = KEYS_HEADER + if bands { self.exact as usize } else { 0 } * KEY_RECORD;
         let n = if bands { self.bands } else { self.exact } as usize;
-        Keys(&self.keys[start..start + n * KEY_RECORD])
+        Keys {
+            bytes: &self.keys[start..start + n * KEY_RECORD],
+            count: self.count,
+            path: &self.keys_path,
+        }
     }
 
     fn record(&self, local: usize) -> usize {
@@ -285,26 +292,46 @@ impl Run {
             u64_at(&self.docs, self.record(local - 1) + 16) as usize
         };
         let end = u64_at(&self.docs, self.record(local) + 16) as usize;
-        let text = std::str::from_utf8(&self.docs[base + start..base + end]).unwrap_or("");
+        // A damaged record gives an empty id, never a read out of bounds.
+        let text = self
+            .docs
+            .get(base + start..base + end)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
         text.split_once('\0').unwrap_or((text, ""))
     }
 }
 
-/// A section of sorted (key, document) records.
+/// A section of sorted (key, document) records of a run of `count`
+/// documents.
 #[derive(Clone, Copy)]
-struct Keys<'a>(&'a [u8]);
+struct Keys<'a> {
+    bytes: &'a [u8],
+    count: u64,
+    path: &'a Path,
+}
 
 impl Keys<'_> {
     fn len(&self) -> usize {
-        self.0.len() / KEY_RECORD
+        self.bytes.len() / KEY_RECORD
     }
 
     fn key(&self, i: usize) -> u64 {
-        u64_at(self.0, i * KEY_RECORD)
+        u64_at(self.bytes, i * KEY_RECORD)
     }
 
-    fn doc(&self, i: usize) -> u32 {
-        u32_at(self.0, i * KEY_RECORD + 8)
+    /// The document of record `i`; one the run does not hold is an error
+    /// (a damaged file), never a read out of bounds.
+    fn doc(&self, i: usize) -> Result<u32> {
+        let d = u32_at(self.bytes, i * KEY_RECORD + 8);
+        if u64::from(d) < self.count {
+            Ok(d)
+        } else {
+            Err(Error::IndexFormat {
+                path: self.path.to_path_buf(),
+                reason: format!("a key names document {d} of a run of {}", self.count),
+            })
+        }
     }
 
     /// The first position at or after `from` whose key is at least `key`:
@@ -607,7 +634,7 @@ impl Index {
                 *at = section.seek(*at, key);
                 let mut i = *at;
                 while i < section.len() && section.key(i) == key {
-                    pair(doc, base + u64::from(section.doc(i)));
+                    pair(doc, base + u64::from(section.doc(i)?));
                     i += 1;
                 }
             }
@@ -681,21 +708,22 @@ impl Index {
         keys: &[u64],
         exact: Option<u64>,
         limit: usize,
-    ) -> Vec<(IndexedDoc, f32, Match)> {
+    ) -> Result<Vec<(IndexedDoc, f32, Match)>> {
         let mut found: Vec<(u64, Match)> = Vec::new();
         for run in &self.runs {
-            let mut probe = |section: Keys, key: u64, by: Match| {
+            let mut probe = |section: Keys, key: u64, by: Match| -> Result<()> {
                 let mut i = section.seek(0, key);
                 while i < section.len() && section.key(i) == key {
-                    found.push((run.base + u64::from(section.doc(i)), by));
+                    found.push((run.base + u64::from(section.doc(i)?), by));
                     i += 1;
                 }
+                Ok(())
             };
             if let Some(e) = exact {
-                probe(run.section(false), e, Match::Exact);
+                probe(run.section(false), e, Match::Exact)?;
             }
             for &k in keys {
-                probe(run.section(true), k, Match::Near);
+                probe(run.section(true), k, Match::Near)?;
             }
         }
         found.sort_unstable_by_key(|&(d, by)| (d, by as u8));
@@ -717,10 +745,10 @@ impl Index {
                 .then(a.0.cmp(&b.0))
         });
         scored.truncate(limit);
-        scored
+        Ok(scored
             .into_iter()
             .map(|(d, s, by)| (self.doc(d), s, by))
-            .collect()
+            .collect())
     }
 
     /// The indexed documents nearest `text`, analysed as a document of a run
@@ -745,7 +773,7 @@ impl Index {
             crate::matching::lsh::band_keys(&sketch.signature, lsh, self.params.seed, &mut keys);
         }
         let exact = (sketch.kept_words > 0).then_some(sketch.exact);
-        Ok(self.query(&bits, &keys, exact, limit))
+        self.query(&bits, &keys, exact, limit)
     }
 
     /// Adds `docs` (numbered from 0 in the order given) as a new run, with
@@ -826,8 +854,8 @@ impl Index {
             .iter()
             .flat_map(|run| (0..run.count as usize).map(move |local| run.doc_at(local, perms)))
             .collect();
-        let mut merge = RunMerge::new(&self.runs, true);
-        write_run(&self.dir, &entry.name, perms, &docs, || Ok(merge.next()))?;
+        let mut merge = RunMerge::new(&self.runs, true)?;
+        write_run(&self.dir, &entry.name, perms, &docs, || merge.next())?;
         drop(docs);
         let old: Vec<String> = self.runs.iter().map(|r| r.name.clone()).collect();
         self.write_manifest(std::slice::from_ref(&entry))?;
@@ -908,34 +936,34 @@ struct RunMerge<'a> {
 }
 
 impl<'a> RunMerge<'a> {
-    fn new(runs: &'a [Run], bands: bool) -> Self {
+    fn new(runs: &'a [Run], bands: bool) -> Result<Self> {
         let sections: Vec<(Keys, u64)> = runs.iter().map(|r| (r.section(bands), r.base)).collect();
-        let mut heap = std::collections::BinaryHeap::new();
-        for (s, (keys, base)) in sections.iter().enumerate() {
-            if keys.len() > 0 {
-                heap.push(std::cmp::Reverse((
-                    keys.key(0),
-                    base + u64::from(keys.doc(0)),
-                    s,
-                    0,
-                )));
-            }
+        let mut merge = RunMerge {
+            sections,
+            heap: std::collections::BinaryHeap::new(),
+        };
+        for s in 0..merge.sections.len() {
+            merge.push(s, 0)?;
         }
-        RunMerge { sections, heap }
+        Ok(merge)
     }
 
-    fn next(&mut self) -> Option<(u64, u32)> {
-        let std::cmp::Reverse((key, doc, s, i)) = self.heap.pop()?;
+    /// Record `i` of section `s` onto the heap, when there is one.
+    fn push(&mut self, s: usize, i: usize) -> Result<()> {
         let (keys, base) = self.sections[s];
-        if i + 1 < keys.len() {
-            self.heap.push(std::cmp::Reverse((
-                keys.key(i + 1),
-                base + u64::from(keys.doc(i + 1)),
-                s,
-                i + 1,
-            )));
+        if i < keys.len() {
+            let doc = base + u64::from(keys.doc(i)?);
+            self.heap.push(std::cmp::Reverse((keys.key(i), doc, s, i)));
         }
-        Some((key, doc as u32))
+        Ok(())
+    }
+
+    fn next(&mut self) -> Result<Option<(u64, u32)>> {
+        let Some(std::cmp::Reverse((key, doc, s, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        self.push(s, i + 1)?;
+        Ok(Some((key, doc as u32)))
     }
 }
 
@@ -1094,7 +1122,7 @@ mod tests {
         ix.candidates(true, keys, |d, of| pairs.push((d, of)))
             .unwrap();
         assert_eq!(pairs, vec![(0, 0), (0, 2), (1, 1)]);
-        let q = ix.query(&bits_a, &[5], None, 10);
+        let q = ix.query(&bits_a, &[5], None, 10).unwrap();
         assert_eq!(
             q.iter().map(|h| h.0.id.as_str()).collect::<Vec<_>>(),
             ["a", "c"]
@@ -1165,17 +1193,17 @@ mod tests {
         .unwrap();
         let before: Vec<_> = [3u64, 4, 9]
             .iter()
-            .map(|&k| ix.query(&bits[0], &[k], None, 9))
+            .map(|&k| ix.query(&bits[0], &[k], None, 9).unwrap())
             .collect();
         ix.compact().unwrap();
         assert_eq!(ix.runs(), 1);
         let after: Vec<_> = [3u64, 4, 9]
             .iter()
-            .map(|&k| ix.query(&bits[0], &[k], None, 9))
+            .map(|&k| ix.query(&bits[0], &[k], None, 9).unwrap())
             .collect();
         assert_eq!(before, after);
         assert_eq!(
-            ix.query(&bits[0], &[], Some(2), 9).len(),
+            ix.query(&bits[0], &[], Some(2), 9).unwrap().len(),
             2,
             "b and d share an exact hash"
         );
@@ -1186,6 +1214,22 @@ mod tests {
             .filter(|n| n.starts_with("run-"))
             .collect();
         assert_eq!(names.len(), 2, "one run's two files: {names:?}");
+    }
+
+    #[test]
+    fn a_key_naming_a_document_the_run_lacks_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = params();
+        let bits = vec![0u8; p.permutations];
+        let mut ix = Index::open(dir.path(), &p, true).unwrap();
+        // A damaged run: its key names document 7 of a run of one.
+        ix.add(&[doc("a", 1, &bits)], feed(vec![(5, 7)])).unwrap();
+        let err = ix
+            .candidates(true, feed(vec![(5, 0)]), |_, _| {})
+            .unwrap_err();
+        assert!(matches!(err, Error::IndexFormat { .. }), "{err}");
+        assert!(ix.query(&bits, &[5], None, 9).is_err());
+        assert!(ix.query(&bits, &[6], None, 9).unwrap().is_empty());
     }
 
     #[test]
