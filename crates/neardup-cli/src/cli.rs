@@ -105,7 +105,7 @@ pub enum Command {
 pub enum IndexCommand {
     /// Make a new index of the documents of SOURCES that a run keeps: `index
     /// create SOURCES... IDX` (the last path is the index folder, which must
-    /// not exist yet). The options are `scan`'s; they are recorded in the
+    /// hold no index yet). The options are `scan`'s; they are recorded in the
     /// index, and every run that uses it must give the same.
     Create {
         #[command(flatten)]
