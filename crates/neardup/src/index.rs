@@ -334,6 +334,20 @@ impl Keys<'_> {
         }
     }
 
+    /// Hands `f` the document of each record with key `key`, seeking from
+    /// position `from` ([`Keys::seek`]); gives the position of the first
+    /// such record (or of the first greater key), where the next seek of a
+    /// key at least as large starts.
+    fn each(&self, from: usize, key: u64, mut f: impl FnMut(u32)) -> Result<usize> {
+        let at = self.seek(from, key);
+        let mut i = at;
+        while i < self.len() && self.key(i) == key {
+            f(self.doc(i)?);
+            i += 1;
+        }
+        Ok(at)
+    }
+
     /// The first position at or after `from` whose key is at least `key`:
     /// a gallop, then a binary search, so a merge that moves forward by
     /// small steps costs little and one that jumps costs a logarithm.
@@ -631,12 +645,7 @@ impl Index {
         let mut at = vec![0usize; sections.len()];
         while let Some((key, doc)) = keys()? {
             for ((section, base), at) in sections.iter().zip(&mut at) {
-                *at = section.seek(*at, key);
-                let mut i = *at;
-                while i < section.len() && section.key(i) == key {
-                    pair(doc, base + u64::from(section.doc(i)?));
-                    i += 1;
-                }
+                *at = section.each(*at, key, |d| pair(doc, base + u64::from(d)))?;
             }
         }
         Ok(())
@@ -711,13 +720,8 @@ impl Index {
     ) -> Result<Vec<(IndexedDoc, f32, Match)>> {
         let mut found: Vec<(u64, Match)> = Vec::new();
         for run in &self.runs {
-            let mut probe = |section: Keys, key: u64, by: Match| -> Result<()> {
-                let mut i = section.seek(0, key);
-                while i < section.len() && section.key(i) == key {
-                    found.push((run.base + u64::from(section.doc(i)?), by));
-                    i += 1;
-                }
-                Ok(())
+            let mut probe = |section: Keys, key: u64, by: Match| {
+                section.each(0, key, |d| found.push((run.base + u64::from(d), by)))
             };
             if let Some(e) = exact {
                 probe(run.section(false), e, Match::Exact)?;
