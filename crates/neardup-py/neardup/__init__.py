@@ -9,8 +9,7 @@ the same code. Every call releases the GIL while it works, raises
 and stops on Ctrl-C, removing what it had begun to write.
 
 The kernels ``template_keys``, ``sketch``, ``similarity``, ``resolve``,
-``sentence_pairs``, ``corpus_templates``, ``shared_passages`` and ``cut``
-take and give Arrow
+``corpus_templates``, ``shared_passages`` and ``cut`` take and give Arrow
 record batches; ``neardup.spark`` runs the whole cleaning on Apache Spark
 with them.
 """
@@ -29,7 +28,6 @@ from neardup._core import (
     corpus_templates,
     cut,
     resolve,
-    sentence_pairs,
     shared_passages,
     similarity,
     sketch,
@@ -47,7 +45,6 @@ __all__ = [
     "cut",
     "resolve",
     "scan",
-    "sentence_pairs",
     "shared_passages",
     "similarity",
     "sketch",

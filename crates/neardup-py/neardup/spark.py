@@ -10,7 +10,10 @@ stages:
    every executor;
 2. the per-document stage with those lines set aside (the in-document rules,
    then MinHash of the content);
-3. candidate components: (band, key, document) records grouped by bucket,
+3. on a corpus of up to ``DRIVER_DOCUMENTS`` documents, every sketch
+   (without its text) collected and resolved by one call of the core's
+   ``matching::resolve``, as the CLI resolves, and stage 4 skipped; on a
+   larger one, candidate components: (band, key, document) records grouped by bucket,
    each bucket a star to its smallest document, exact copies likewise, and
    connected components of those edges: collected and joined on the driver
    by the core's union-find when they are few enough (``DRIVER_EDGES``),
@@ -21,8 +24,8 @@ stages:
    of neighbours;
 5. the corpus templates: the shared lines counted over the kept documents,
    less the sentences that stand in no block of template lines (the core's
-   ``template::sentence_pairs`` per document, counted, then
-   ``template::in_block`` on the driver);
+   ``template::sentence_pairs`` per document, found in stage 2 against the
+   shared lines, counted, then ``template::in_block`` on the driver);
 6. each kept document cut by the core's ``plan::decide`` with those
    templates and the in-document results of stage 2, carried as the
    core's own per-document record.
@@ -60,16 +63,17 @@ SKETCH_SCHEMA = T.StructType(
             T.ArrayType(T.StructType([T.StructField(n, T.LongType(), False) for n in _core.PASSAGE_FIELDS])),
             False,
         ),
+        T.StructField(
+            "pairs",
+            T.ArrayType(T.StructType([T.StructField(n, T.LongType(), False) for n in _core.PAIR_FIELDS])),
+            False,
+        ),
     ]
 )
 
 SHARED_FIELDS = tuple(_core.SHARED_FIELDS)
 
 MATCHES_SCHEMA = T.StructType([T.StructField(n, T.LongType(), False) for n in ("doc", *SHARED_FIELDS)])
-
-PAIRS_SCHEMA = T.StructType(
-    [T.StructField("sentence", T.LongType(), False), T.StructField("neighbour", T.LongType(), False)]
-)
 
 KEYS_SCHEMA = T.StructType(
     [
@@ -94,6 +98,13 @@ ROW = "_neardup_row"
 order, rows or lines in file order, from 0), added by the readers and by
 ``clean`` and never written out. The user's ids, of any type, stay as they
 are in their own column."""
+
+DRIVER_DOCUMENTS = 500_000
+"""Corpora of up to this many documents are resolved on the driver, in one
+call of the core's ``resolve`` over every document's sketch (about 300 bytes
+each without the text, collected in one job), as the CLI resolves them;
+larger ones go through candidate edges, components and groups of whole
+components on the executors."""
 
 DRIVER_EDGES = 2_000_000
 """Candidate edges up to this many are joined into components on the
@@ -128,7 +139,9 @@ def _numbered(df: DataFrame, keys: list[str], at: str) -> DataFrame:
         offsets.append((*(g[k] for k in keys), base - g["_first"]))
         base += g["_n"]
     schema = T.StructType([*df.select(*keys).schema.fields, T.StructField("_base", T.LongType(), False)])
-    table = df.sparkSession.createDataFrame(offsets, schema)
+    # From Arrow, a local relation: no job and no Python worker to make it.
+    columns = {f.name: [o[i] for o in offsets] for i, f in enumerate(schema.fields)}
+    table = df.sparkSession.createDataFrame(pa.table(columns), schema)
     numbered = df.join(F.broadcast(table), keys).withColumn(ROW, F.col("_base") + F.col(at))
     return numbered.drop(*keys, "_base", at)
 
@@ -264,15 +277,9 @@ def templates(kept: DataFrame, options: dict, text_field: str = "text") -> list[
     candidates = [(r["key"], r["count"]) for r in counts.where(F.col("count") >= min_docs).collect()]
     if not candidates:
         return []
-    held = kept.sparkSession.sparkContext.broadcast(candidates)
-
-    def run(batches):
-        opts = _options(options)
-        for batch in batches:
-            yield _core.sentence_pairs(batch, opts, held.value)
-
-    texts = kept.select(F.col(text_field).alias("text"))
-    pairs = texts.mapInArrow(run, PAIRS_SCHEMA).groupBy("sentence", "neighbour").count()
+    # Each kept document's sentence pairs, found by the sketch against the
+    # shared lines, counted; those of the candidates are what counts.
+    pairs = kept.select(F.explode(SKETCHED + "pairs").alias("p")).groupBy("p.sentence", "p.neighbour").count()
     counted = [(r["sentence"], r["neighbour"], r["count"]) for r in pairs.collect()]
     return _core.corpus_templates(candidates, counted)
 
@@ -360,6 +367,16 @@ def resolve(sketched: DataFrame, labels: DataFrame, options: dict) -> DataFrame:
     return grouped.groupBy("_group").applyInArrow(run, DROPPED_SCHEMA)
 
 
+def resolve_on_driver(sketched: DataFrame, options: dict) -> DataFrame:
+    """The dropped documents of the whole corpus, as ``resolve`` gives them,
+    from one call of the core on the driver over every row of ``sketch``:
+    no candidate edges, components or groups, and no shuffle."""
+    table = sketched.select("id", "exact", "judged", "bits", "band_keys").toArrow()
+    batch = pa.record_batch({c: table.column(c).combine_chunks() for c in table.column_names})
+    dropped = _core.resolve(batch, _options(options))
+    return sketched.sparkSession.createDataFrame(pa.Table.from_batches([dropped]), DROPPED_SCHEMA)
+
+
 def _checkpoint(df: DataFrame) -> DataFrame:
     spark = df.sparkSession
     if spark.sparkContext.getCheckpointDir():
@@ -373,9 +390,10 @@ def components(edges: DataFrame, driver_edges: int = DRIVER_EDGES, checkpoint_ev
     when there are at most ``driver_edges`` edges (one job to collect them),
     else by ``connected_components``."""
     edges = edges.select(F.col("a").cast("long"), F.col("b").cast("long")).where("a != b")
-    if edges.limit(driver_edges + 1).count() > driver_edges:
+    # One job: the edges are collected, up to one more than the driver takes.
+    table = edges.limit(driver_edges + 1).toArrow()
+    if table.num_rows > driver_edges:
         return connected_components(edges, checkpoint_every)
-    table = edges.toArrow()
     batch = pa.record_batch({c: table.column(c).combine_chunks() for c in ("a", "b")})
     labels = _core.components(batch)
     return edges.sparkSession.createDataFrame(pa.Table.from_batches([labels]))
@@ -425,7 +443,12 @@ def connected_components(edges: DataFrame, checkpoint_every: int = 1, max_rounds
 
 
 def clean(
-    df: DataFrame, text_field: str = "text", id_field: str | None = None, options=None, checkpoint_every: int = 1
+    df: DataFrame,
+    text_field: str = "text",
+    id_field: str | None = None,
+    options=None,
+    checkpoint_every: int = 1,
+    driver_documents: int = DRIVER_DOCUMENTS,
 ) -> tuple[DataFrame, DataFrame]:
     """``df`` cleaned as ``neardup clean`` cleans the same rows: each
     document, after the in-document rules and with the corpus's shared lines
@@ -440,7 +463,9 @@ def clean(
     null), ``duplicate_of_row`` (that document's place in the input),
     ``rule`` and ``similarity``.
     ``options`` are ``neardup.Options`` or a dict of them; ``containment``
-    and ``index`` are refused (not yet done here)."""
+    and ``index`` are refused (not yet done here). Up to ``driver_documents``
+    documents are resolved on the driver (``resolve_on_driver``), more on
+    the executors; the answer is the same."""
     opts = options.to_dict() if isinstance(options, _core.Options) else dict(options or {})
     opts["text_field"] = text_field
     checked = _options(opts)
@@ -453,9 +478,16 @@ def clean(
         df = with_rows(df)
     docs = df.select(F.col(ROW).alias("id"), F.col(text_field).alias("text"))
     sketched = sketch(df, opts, shared_lines(docs, opts), text_field).cache()
+    # Filled in one job: the stages after it read it at once, and would each
+    # compute it again while it is not.
+    documents = sketched.count()
     sketches = _sketches(sketched)
-    labels = components(candidates(sketches), checkpoint_every=checkpoint_every)
-    verdicts = resolve(sketches, labels, opts).select(
+    if documents <= driver_documents:
+        verdicts = resolve_on_driver(sketches, opts)
+    else:
+        labels = components(candidates(sketches), checkpoint_every=checkpoint_every)
+        verdicts = resolve(sketches, labels, opts)
+    verdicts = verdicts.select(
         F.col("id").alias(ROW), F.col("duplicate_of").alias("duplicate_of_row"), "rule", "similarity"
     ).cache()
     small = _hint(verdicts)

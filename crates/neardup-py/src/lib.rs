@@ -278,9 +278,11 @@ fn template_keys(
 /// signature, one byte a permutation), `band_keys` (one LSH bucket key a
 /// band, for judged documents), `shared_keys` (the distinct `shared` lines
 /// it holds, which the corpus templates are counted from), `local` (what
-/// `cut` needs of it: the core's per-document record) and `passages` (with
+/// `cut` needs of it: the core's per-document record), `passages` (with
 /// `remove_shared`, its passage records: `key`, `segment`, `start`, `end`;
-/// empty without).
+/// empty without) and `pairs` (its `template::sentence_pairs` against the
+/// `shared` lines: `sentence`, `neighbour`; counted over the kept documents,
+/// they go to `corpus_templates`).
 #[pyfunction]
 #[pyo3(signature = (batch, options, shared=Vec::new(), text_column="text", id_column="id"))]
 fn sketch(
@@ -295,6 +297,11 @@ fn sketch(
     let out = run(py, move || {
         let (ids, texts) = documents(&batch, id_column, text_column)?;
         let config = &options.config;
+        // The census's shared lines as candidate templates: a document's
+        // sentence pairs against them hold its pairs against any subset
+        // (the corpus templates are one), and `corpus_templates` reads only
+        // those; so they are found here, with the text at hand.
+        let candidates = template_list(shared.iter().map(|&k| (k, 0)).collect());
         let shared = SharedLines::from_keys(shared.into_iter().map(|k| k as u64).collect());
         let analyzer = Analyzer::new(config);
         let lsh = config.doc_lsh();
@@ -307,6 +314,8 @@ fn sketch(
         let (mut bits, mut local) = (BinaryBuilder::new(), BinaryBuilder::new());
         let mut passage_out =
             ListBuilder::new(StructBuilder::from_fields(int64_fields(PASSAGE), 0));
+        let mut pair_out = ListBuilder::new(StructBuilder::from_fields(int64_fields(PAIR), 0));
+        let (mut buf, mut found) = (Vec::new(), Vec::new());
         let mut keys = ListBuilder::new(Int64Builder::new());
         let mut shared_keys = ListBuilder::new(Int64Builder::new());
         let (mut low, mut band, mut record) = (Vec::new(), Vec::new(), Vec::new());
@@ -345,6 +354,14 @@ fn sketch(
                 .collect();
             held.sort_unstable();
             held.dedup();
+            if !held.is_empty() {
+                let k = DocKeys::of(&text, config.doc_sketch.seed, &mut buf);
+                template::sentence_pairs(k.segments(), k.prose(), &candidates, &mut found);
+                for &(a, b) in &found {
+                    append_struct(pair_out.values(), &[a as i64, b as i64]);
+                }
+            }
+            pair_out.append(true);
             shared_keys.values().append_slice(&held);
             shared_keys.append(true);
             record.clear();
@@ -367,6 +384,7 @@ fn sketch(
             Arc::new(shared_keys.finish()),
             Arc::new(local.finish()),
             Arc::new(passage_out.finish()),
+            Arc::new(pair_out.finish()),
         ];
         RecordBatch::try_new(sketch_schema(), columns).map_err(|e| e.to_string())
     })?;
@@ -520,12 +538,18 @@ fn sketch_schema() -> Arc<Schema> {
         Field::new("shared_keys", int64_list(), false),
         Field::new("local", DataType::Binary, false),
         Field::new("passages", struct_list(PASSAGE), false),
+        Field::new("pairs", struct_list(PAIR), false),
     ]))
 }
 
 /// The fields of a passage record: a long paragraph the in-document rules
 /// keep (`remove_shared` only).
 const PASSAGE: &[&str] = &["key", "segment", "start", "end"];
+
+/// The fields of a sentence pair (`template::sentence_pairs`): a shared
+/// prose line and a shared line beside it, 0, or `u64::MAX` (as `i64`)
+/// where it opens or closes the document.
+const PAIR: &[&str] = &["sentence", "neighbour"];
 
 /// The fields of a shared passage: a document's segment and the earlier
 /// kept one it copies.
@@ -690,52 +714,11 @@ fn template_list(templates: Vec<(i64, u32)>) -> Vec<(u64, u32)> {
     t
 }
 
-/// The (sentence, neighbour) pairs of every (kept) document of `batch`, as
-/// the core's `template::sentence_pairs` gives them, given the shared lines
-/// in enough kept documents (`candidates`: (key, kept documents)): one row
-/// per pair and document, `sentence` and `neighbour`. Counted over the kept
-/// documents, they go to `corpus_templates`.
-#[pyfunction]
-#[pyo3(signature = (batch, options, candidates, text_column="text"))]
-fn sentence_pairs(
-    py: Python<'_>,
-    batch: PyArrowType<RecordBatch>,
-    options: Options,
-    candidates: Vec<(i64, u32)>,
-    text_column: &str,
-) -> PyResult<PyArrowType<RecordBatch>> {
-    let batch = batch.0;
-    let out = run(py, move || {
-        let texts = texts(&batch, text_column)?;
-        let candidates = template_list(candidates);
-        let seed = options.config.doc_sketch.seed;
-        let (mut sentence, mut neighbour) = (Int64Builder::new(), Int64Builder::new());
-        let (mut buf, mut found) = (Vec::new(), Vec::new());
-        for text in texts {
-            let k = DocKeys::of(&text.unwrap_or_default(), seed, &mut buf);
-            template::sentence_pairs(k.segments(), k.prose(), &candidates, &mut found);
-            for &(a, b) in &found {
-                sentence.append_value(a as i64);
-                neighbour.append_value(b as i64);
-            }
-        }
-        let columns: Vec<ArrayRef> =
-            vec![Arc::new(sentence.finish()), Arc::new(neighbour.finish())];
-        record_batch(
-            vec![
-                Field::new("sentence", DataType::Int64, false),
-                Field::new("neighbour", DataType::Int64, false),
-            ],
-            columns,
-        )
-    })?;
-    Ok(PyArrowType(out))
-}
-
 /// The corpus templates, (key, kept documents) sorted by key: the
 /// `candidates` less the sentences that stand in no block of template lines
 /// (`template::in_block`), from `pairs`, (sentence, neighbour, kept
-/// documents) counted over the `sentence_pairs` of the kept documents.
+/// documents) counted over the `pairs` of the kept documents' sketches
+/// (pairs of shared lines that are no candidates count for nothing).
 #[pyfunction]
 fn corpus_templates(
     candidates: Vec<(i64, u32)>,
@@ -940,7 +923,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(resolve, m)?)?;
     m.add_function(wrap_pyfunction!(similarity, m)?)?;
     m.add_function(wrap_pyfunction!(components, m)?)?;
-    m.add_function(wrap_pyfunction!(sentence_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(corpus_templates, m)?)?;
     m.add_function(wrap_pyfunction!(shared_passages, m)?)?;
     m.add_function(wrap_pyfunction!(cut, m)?)?;
@@ -950,6 +932,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NeardupError", m.py().get_type::<NeardupError>())?;
     // The kernels' struct fields, for the Spark job's schemas.
     m.add("PASSAGE_FIELDS", PASSAGE.to_vec())?;
+    m.add("PAIR_FIELDS", PAIR.to_vec())?;
     m.add("SHARED_FIELDS", SHARED.to_vec())?;
     Ok(())
 }

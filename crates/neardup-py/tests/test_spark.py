@@ -81,13 +81,17 @@ def cli_kept(neardup_bin, path, out, extra=()):
     return kept
 
 
-@pytest.mark.parametrize("extra", [(), ("--documents-only",)])
-def test_spark_gives_the_clis_answer(spark, corpus, neardup_bin, extra, tmp_path):
+@pytest.mark.parametrize(
+    "extra, driver_documents",
+    [((), nds.DRIVER_DOCUMENTS), ((), 0), (("--documents-only",), nds.DRIVER_DOCUMENTS)],
+    ids=["driver", "executors", "documents-only"],
+)
+def test_spark_gives_the_clis_answer(spark, corpus, neardup_bin, extra, driver_documents, tmp_path):
     want = cli_result(neardup_bin, corpus, extra)
     assert len(want) > 100
     want_kept = cli_kept(neardup_bin, corpus, tmp_path / "out", extra)
     df = nds.read_jsonl(spark, str(corpus))
-    kept, dropped = nds.clean(df, options={"documents_only": bool(extra)})
+    kept, dropped = nds.clean(df, options={"documents_only": bool(extra)}, driver_documents=driver_documents)
     got = {r["id"]: (r["duplicate_of"], r["rule"]) for r in dropped.collect()}
     assert got == want
     got_kept = {r["id"]: r["text"] for r in kept.collect()}
@@ -144,7 +148,7 @@ s = (SparkSession.builder.master("local-cluster[2,1,1024]").appName("neardup-clu
      .config("spark.sql.shuffle.partitions", "4").getOrCreate())
 assert s.sparkContext.defaultParallelism >= 2
 df = nds.read_parquet(s, sys.argv[1]).repartition(4)
-kept, dropped = nds.clean(df)
+kept, dropped = nds.clean(df, driver_documents=int(sys.argv[2]))
 print(json.dumps({
     "dropped": {r["id"]: [r["duplicate_of"], r["rule"]] for r in dropped.collect()},
     "kept": {r["id"]: r["text"] for r in kept.collect()},
@@ -157,14 +161,15 @@ s.stop()
 def test_two_executor_processes_give_the_same_answer(shards, neardup_bin, tmp_path):
     """Executors in processes of their own: everything the job ships
     (options, batches, the extension module, the per-document records)
-    crosses process boundaries."""
+    crosses process boundaries. Resolved on the executors, the path on
+    which the most crosses them."""
     import os
     import sys
 
     folder, _ = shards
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     out = subprocess.run(
-        [sys.executable, "-c", LOCAL_CLUSTER, str(folder)], env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, "-c", LOCAL_CLUSTER, str(folder), "0"], env=env, capture_output=True, text=True, timeout=900
     )
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])

@@ -552,7 +552,9 @@ pub fn sentence_pairs(
 /// ([`sentence_pairs`]), in any order, the number of kept documents in
 /// which it stands beside it. It does when, for some template
 /// line, it stands beside it in at least half of that line's kept documents,
-/// or when it opens or closes at least half of its own.
+/// or when it opens or closes at least half of its own. A neighbour that is
+/// no template (in pairs found against more lines than the templates) is
+/// no block.
 pub fn in_block(
     templates: &[(u64, u32)],
     sentence: u64,
@@ -563,7 +565,10 @@ pub fn in_block(
         let of = match neighbour {
             0 => return false,
             EDGE => own,
-            key => lookup(templates, key).unwrap_or(u32::MAX),
+            key => match lookup(templates, key) {
+                Some(docs) => docs,
+                None => return false,
+            },
         };
         docs * 2 >= of as usize
     })
