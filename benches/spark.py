@@ -1,13 +1,18 @@
 """The Spark job against `neardup scan` on one corpus, on this machine.
 
-    python benches/spark.py CORPUS.jsonl [--master local[2]]
+    python benches/spark.py CORPUS.jsonl [--master local[2]] [--runs N]
 
 Needs the `neardup` package with its `spark` extra installed (see the
 README) and `target/release/neardup`. Prints the wall time of `neardup scan`,
 of the Spark job (read, census, sketch, shuffle, verify, components,
 templates, cut, write Parquet), of the Rust kernels alone on the same
 documents (sketch and cut, in this process, one core),
-and what the Spark job costs per document beyond the kernels.
+and what the Spark job costs per document beyond the kernels. With
+``--runs N`` the job runs N times in one session: the first pays for a
+cold JVM (classes loaded, code not yet compiled) and the start of the
+Python workers, the later ones show what a long job pays. With
+``ND_EVENTLOG=DIR`` Spark writes its event log there (each job's and
+stage's times).
 """
 
 import argparse
