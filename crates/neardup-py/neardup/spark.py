@@ -104,7 +104,10 @@ DRIVER_DOCUMENTS = 500_000
 call of the core's ``resolve`` over every document's sketch (about 300 bytes
 each without the text, collected in one job), as the CLI resolves them;
 larger ones go through candidate edges, components and groups of whole
-components on the executors."""
+components on the executors. The driver's Python process then holds about
+1.2 KB a document at its peak (measured: 740 MB against 160 MB on the
+executors' path, at 500,000 documents on ``local[2]``, where the driver's
+path took 66 s and the executors' 226 s)."""
 
 DRIVER_EDGES = 2_000_000
 """Candidate edges up to this many are joined into components on the
