@@ -476,6 +476,7 @@ def clean(
         raise _core.NeardupError("containment is not yet done by the Spark job; neardup clean and clean_table do it")
     if checked.index is not None:
         raise _core.NeardupError("the Spark job does not match against an index yet; neardup clean and clean_table do")
+    _check_text_field(df.schema, text_field)
     id_field = id_field or checked.id_field
     if ROW not in df.columns:
         df = with_rows(df)
@@ -510,6 +511,22 @@ def clean(
         shared = shared_passages(kept, opts).cache()
         kept = kept.join(_hint(shared)(shared), ROW, "left")
     return cut(kept, opts, corpus_templates, text_field), dropped
+
+
+def _check_text_field(schema: T.StructType, text_field: str) -> None:
+    """Refuses, before any job runs, a text field that ``schema`` lacks (a
+    column, or a field inside struct columns: ``doc.body``) or that holds
+    no strings, naming the fields there are."""
+    where, fields = "the rows", schema
+    for name in text_field.split("."):
+        if not isinstance(fields, T.StructType) or name not in fields.names:
+            there = ", ".join(f'"{n}"' for n in fields.names) if isinstance(fields, T.StructType) else "none"
+            raise _core.NeardupError(
+                f'no field "{name}" in {where} for the text field "{text_field}"; the fields there are {there}'
+            )
+        fields, where = fields[name].dataType, f'"{name}"'
+    if not isinstance(fields, T.StringType):
+        raise _core.NeardupError(f'the text field "{text_field}" holds {fields.simpleString()}, not strings')
 
 
 def _hint(df: DataFrame):

@@ -110,6 +110,20 @@ def test_containment_and_an_index_are_refused(spark, corpus, tmp_path):
         nds.clean(df, options={"index": str(tmp_path / "index")})
 
 
+def test_a_missing_or_non_text_field_is_refused_before_any_job(spark):
+    df = spark.createDataFrame([("a", 1, ("x",))], "id string, n int, doc struct<body: string>")
+    with pytest.raises(ValueError, match='no field "text" in the rows .* fields there are "id", "n", "doc"'):
+        nds.clean(df)
+    with pytest.raises(ValueError, match='no field "title" in "doc" .* fields there are "body"'):
+        nds.clean(df, text_field="doc.title")
+    with pytest.raises(ValueError, match='the text field "n" holds int, not strings'):
+        nds.clean(df, text_field="n")
+    with pytest.raises(ValueError, match='no field "body" in "n"'):
+        nds.clean(df, text_field="n.body")
+    kept, _ = nds.clean(df, text_field="doc.body")
+    assert kept.count() == 1
+
+
 def test_shared_passages_are_cut_as_the_cli_cuts_them(spark, corpus, neardup_bin, tmp_path):
     want = cli_kept(neardup_bin, corpus, tmp_path / "shared", ("--remove-shared",))
     assert want != cli_kept(neardup_bin, corpus, tmp_path / "default")
