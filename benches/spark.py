@@ -88,15 +88,15 @@ def main():
             kept, dropped = nds.clean(df)
             dropped.write.parquet(f"{tmp}/dropped")
             kept.write.parquet(f"{tmp}/kept")
-            jobs.append(time.perf_counter() - t)
-            spark_dropped = spark.read.parquet(f"{tmp}/dropped").count()
+            job = time.perf_counter() - t
+            jobs.append((job, spark.read.parquet(f"{tmp}/dropped").count()))
         spark.catalog.clearCache()
     spark.stop()
 
     print(f"documents                 {docs}")
     print(f"neardup scan              {cli:8.2f} s   ({cli_dropped} dropped)")
     print(f"Rust kernels, one core    {kernels:8.2f} s")
-    for i, job in enumerate(jobs):
+    for i, (job, spark_dropped) in enumerate(jobs):
         # The first run starts a cold JVM (classes loaded, code not yet
         # compiled) and Python workers; later ones show what a long job pays.
         run = "first run" if i == 0 else f"run {i + 1}"

@@ -269,7 +269,7 @@ def _sketches(sketched: DataFrame) -> DataFrame:
     )
 
 
-def templates(kept: DataFrame, options: dict, text_field: str = "text") -> list[tuple[int, int]]:
+def templates(kept: DataFrame, options: dict) -> list[tuple[int, int]]:
     """The corpus templates, (key, kept documents), from the kept rows of
     ``sketch``: the shared lines in ``template_min_docs`` kept documents or
     more, less the sentences that stand in no block of template lines."""
@@ -325,8 +325,7 @@ def shared_passages(kept: DataFrame, options: dict) -> DataFrame:
     grouped = records.withColumn("_group", F.pmod(F.xxhash64("key"), F.lit(groups)))
 
     def run(table):
-        (batch,) = table.combine_chunks().to_batches()
-        return pa.Table.from_batches([_core.shared_passages(batch, _options(options))])
+        return pa.Table.from_batches([_core.shared_passages(_one_batch(table), _options(options))])
 
     matches = grouped.groupBy("_group").applyInArrow(run, MATCHES_SCHEMA)
     return matches.groupBy(F.col("doc").alias(ROW)).agg(
@@ -363,9 +362,7 @@ def resolve(sketched: DataFrame, labels: DataFrame, options: dict) -> DataFrame:
     grouped = members.withColumn("_group", F.pmod(F.xxhash64("label"), F.lit(groups)))
 
     def run(table):
-        # A group is never empty; its columns in one chunk make one batch.
-        (batch,) = table.combine_chunks().to_batches()
-        return pa.Table.from_batches([_core.resolve(batch, _options(options))])
+        return pa.Table.from_batches([_core.resolve(_one_batch(table), _options(options))])
 
     return grouped.groupBy("_group").applyInArrow(run, DROPPED_SCHEMA)
 
@@ -375,9 +372,15 @@ def resolve_on_driver(sketched: DataFrame, options: dict) -> DataFrame:
     from one call of the core on the driver over every row of ``sketch``:
     no candidate edges, components or groups, and no shuffle."""
     table = sketched.select("id", "exact", "judged", "bits", "band_keys").toArrow()
-    batch = pa.record_batch({c: table.column(c).combine_chunks() for c in table.column_names})
-    dropped = _core.resolve(batch, _options(options))
+    dropped = _core.resolve(_one_batch(table), _options(options))
     return sketched.sparkSession.createDataFrame(pa.Table.from_batches([dropped]), DROPPED_SCHEMA)
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    """The columns of ``table`` (collected, or a group, in chunks) as one
+    record batch, which the core's calls take; empty when ``table`` is."""
+    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    return pa.RecordBatch.from_arrays(columns, schema=table.schema)
 
 
 def _checkpoint(df: DataFrame) -> DataFrame:
@@ -397,8 +400,7 @@ def components(edges: DataFrame, driver_edges: int = DRIVER_EDGES, checkpoint_ev
     table = edges.limit(driver_edges + 1).toArrow()
     if table.num_rows > driver_edges:
         return connected_components(edges, checkpoint_every)
-    batch = pa.record_batch({c: table.column(c).combine_chunks() for c in ("a", "b")})
-    labels = _core.components(batch)
+    labels = _core.components(_one_batch(table))
     return edges.sparkSession.createDataFrame(pa.Table.from_batches([labels]))
 
 
@@ -506,7 +508,7 @@ def clean(
         .select(*columns, "duplicate_of", "duplicate_of_row", "rule", "similarity")
     )
     kept = sketched.join(small(verdicts.select(ROW)), ROW, "left_anti")
-    corpus_templates = templates(kept, opts, text_field)
+    corpus_templates = templates(kept, opts)
     if checked.remove_shared:
         shared = shared_passages(kept, opts).cache()
         kept = kept.join(_hint(shared)(shared), ROW, "left")
