@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 pub const JSON_FILE: &str = "report.json";
 /// The interactive report written beside `report.json`.
 pub const HTML_FILE: &str = "report.html";
+/// The folder of the pages `report.html` loads, beside it.
+pub const PAGES_FOLDER: &str = "report.pages";
 /// The name of the summary in an output folder.
 pub const SUMMARY_FILE: &str = "summary.json";
 /// The side file's name in the output folder: what restore reads.
@@ -34,9 +36,10 @@ pub const ANNOTATIONS_FILE: &str = "annotations.jsonl";
 
 /// Names neardup writes at the top of an output folder: no input may take
 /// one, and a folder read as input passes them over beside a side file.
-pub const RESERVED: [&str; 6] = [
+pub const RESERVED: [&str; 7] = [
     JSON_FILE,
     HTML_FILE,
+    PAGES_FOLDER,
     SUMMARY_FILE,
     SIDE_FILE,
     ROWS_FOLDER,

@@ -94,6 +94,15 @@ fn testid<'a>(dom: &'a str, id: &str) -> &'a str {
     &rest[start..start + rest[start..].find('<').unwrap()]
 }
 
+/// The DOM from the element marked `data-testid="id"` on (the summary
+/// page's other views stay in the DOM, hidden).
+fn section<'a>(dom: &'a str, id: &str) -> &'a str {
+    let at = dom
+        .find(&format!("data-testid=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id}"));
+    &dom[at..]
+}
+
 /// Unescapes the few entities Chromium writes in text.
 fn text(s: &str) -> String {
     s.replace("&lt;", "<")
@@ -129,6 +138,7 @@ fn report_of_the_sample_renders_in_a_browser() {
         .position(|d| d["id"] == "004_92d7cee229c4202d.txt")
         .unwrap();
     let doc = dom(&browser, &page, &format!("doc={index}"));
+    let doc = section(&doc, "document");
     let removed = report["documents"][index]["removed"].as_array().unwrap();
     let repeats: Vec<&str> = removed
         .iter()
@@ -234,4 +244,139 @@ fn screenshot() {
         assert!(png.exists());
         eprintln!("wrote {}", png.display());
     }
+}
+
+/// A corpus of 20,060 short articles as JSON Lines, so that the
+/// report has two pages of its document list and 21 of texts: copies of
+/// earlier articles at the end (documents 20,000 and 20,001 both of
+/// document 3, the largest cluster), and every 1,000th article with its
+/// paragraph doubled.
+fn paged_corpus(dir: &Path) -> PathBuf {
+    let mut jsonl = String::new();
+    for i in 0..20_060u64 {
+        let text = match i {
+            20_000 => article(3, 2),
+            20_001 => edit(&article(3, 2), 5, i),
+            20_002.. => edit(&article((i - 20_002) * 7 + 10, 2), 5, i),
+            _ if i % 1_000 == 500 => {
+                let p = article(i, 1);
+                format!("{p}\n\n{p}")
+            }
+            _ => article(i, 2),
+        };
+        jsonl.push_str(&serde_json::json!({ "id": format!("d{i}"), "text": text }).to_string());
+        jsonl.push('\n');
+    }
+    let path = dir.join("corpus.jsonl");
+    fs::write(&path, jsonl).unwrap();
+    path
+}
+
+/// The `data-doc` numbers of the rows of the document list, in order.
+fn rows(dom: &str) -> Vec<usize> {
+    section(dom, "doc-count")
+        .split("<tr data-doc=\"")
+        .skip(1)
+        .map(|r| r[..r.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = paged_corpus(dir.path());
+    let out = dir.path().join("out");
+    ok(&["clean", s(&corpus), "--out", s(&out), "-q"]);
+    let report = report(&out.join("report.json"));
+    let docs = report["documents"].as_array().unwrap();
+    let page = out.join("report.html");
+    let pages = out.join("report.pages");
+    assert!(pages.join("index-00001.js").is_file());
+    assert!(pages.join("docs-00020.js").is_file());
+    assert!(fs::metadata(&page).unwrap().len() < 200_000);
+
+    // The largest cluster comes first on the summary page.
+    let overview = dom(&browser, &page, "");
+    let first = overview.find("data-cluster=\"").expect("a cluster row");
+    assert!(overview[first..].starts_with("data-cluster=\"3\""));
+
+    // Dropped documents, most similar first, over both index pages.
+    let dropped: Vec<usize> = (0..docs.len())
+        .filter(|&i| docs[i]["status"] == "dropped")
+        .collect();
+    assert!(dropped.len() >= 50, "{}", dropped.len());
+    let list = dom(&browser, &page, "documents?status=dropped&sort=-similarity");
+    assert_eq!(
+        testid(&list, "doc-count"),
+        format!("{} of 20,060", dropped.len())
+    );
+    let shown = rows(&list);
+    assert_eq!(shown.len(), dropped.len().min(100));
+    let similarity = |i: usize| docs[i]["duplicate_of"]["similarity"].as_f64().unwrap();
+    assert!(shown
+        .windows(2)
+        .all(|w| similarity(w[0]) >= similarity(w[1])));
+    assert!(shown.iter().all(|&i| i >= 20_000));
+
+    // By rule: the doubled paragraphs, in both pages of the list.
+    let repeats: Vec<usize> = (0..docs.len())
+        .filter(|&i| {
+            docs[i]["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["rule"] == "exact_repeat")
+        })
+        .collect();
+    assert_eq!(repeats.len(), 20);
+    let list = dom(
+        &browser,
+        &page,
+        "documents?rule=exact_repeat&sort=-bytes_removed",
+    );
+    let mut shown = rows(&list);
+    shown.sort_unstable();
+    assert_eq!(shown, repeats);
+
+    // A search by id finds the one document.
+    let list = dom(&browser, &page, "documents?q=d20059");
+    assert_eq!(rows(&list), vec![20_059]);
+
+    // A document of the last page of texts, beside its kept twin of the first.
+    let doc = dom(&browser, &page, "doc=20001");
+    let doc = section(&doc, "document");
+    assert!(doc.contains("data-testid=\"diff-dropped\""));
+    assert!(
+        doc.contains("href=\"#doc=3\""),
+        "a link to the kept document"
+    );
+
+    // Every cluster, largest first.
+    let clusters = dom(&browser, &page, "clusters");
+    let count = dropped
+        .iter()
+        .map(|&i| docs[i]["duplicate_of"]["index"].as_u64().unwrap())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    assert_eq!(
+        testid(&clusters, "cluster-count"),
+        format!("{count} clusters")
+    );
+}
+
+#[test]
+fn a_report_without_its_pages_says_so() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    ok(&["clean", s(&sample()), "--out", s(&out), "-q"]);
+    let moved = dir.path().join("report.html");
+    fs::copy(out.join("report.html"), &moved).unwrap();
+    assert_eq!(testid(&dom(&browser, &moved, ""), "documents"), "5");
+    let failed = dom(&browser, &moved, "doc=0");
+    assert!(
+        text(testid(&failed, "failure")).contains("report.pages must stay beside this page"),
+        "{failed}"
+    );
 }

@@ -446,6 +446,9 @@ fn duplicate_ids_and_ids_that_look_like_paths() {
                 "removed.jsonl.zst",
                 "report.html",
                 "report.json",
+                "report.pages/clusters-00000.js",
+                "report.pages/docs-00000.js",
+                "report.pages/index-00000.js",
                 "summary.json"
             ]
         );

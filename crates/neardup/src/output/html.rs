@@ -1,56 +1,73 @@
-//! `report.html`: the report as one self-contained page (no network, no
-//! external scripts or fonts) with charts, a searchable list of documents,
-//! each document's text with its removed spans struck through, and each
-//! dropped duplicate beside the document it duplicates, differences marked.
+//! `report.html` and its pages: a summary page of bounded size that opens
+//! from disk with no server and no network, and a folder of compressed
+//! pages beside it that the summary page loads when a view needs them.
 //!
-//! Written as a stream beside `report.json`. Each document's report entry
-//! goes into the page as one line of an inert `text/plain` script, parsed
-//! only when the document is shown, so a page of 100k documents opens as
-//! fast as its overview draws. The texts needed to show removals and
-//! duplicates are embedded up to [`TEXT_BUDGET`] bytes; past it a document
-//! shows its removed spans only, and `report.json` stays the full record.
+//! The summary page holds the run's totals, the charts, the top templates,
+//! the largest clusters, the kept documents with the most text removed and
+//! a few samples of each rule: its size does not grow with the corpus. The
+//! folder (`report.pages/` beside `report.html`) holds three kinds of page,
+//! each a script that hands its data, gzip-compressed and in base64, to
+//! the summary page (a page opened from disk may load scripts beside it,
+//! but not read files):
+//!
+//! - `index-NNNNN.js`: the document list's columns (id, file, status,
+//!   counts, the rules that removed something), [`INDEX_PER_PAGE`]
+//!   documents a page, loaded when the list is opened;
+//! - `docs-NNNNN.js`: each document's report entry and, for the documents
+//!   a reader looks into (changed, dropped, or the kept twin of a dropped
+//!   one), its text, [`DOCS_PER_PAGE`] documents a page, loaded when one of
+//!   them is shown; texts up to [`TEXT_BUDGET`] bytes in all, past which a
+//!   document shows its removed spans only;
+//! - `clusters-NNNNN.js`: every cluster of duplicates, largest first, with
+//!   the first line of its kept document and the range of similarities of
+//!   its dropped ones, [`CLUSTERS_PER_PAGE`] clusters a page.
+//!
+//! `report.json` stays the full record.
 
 use super::report::{Footer, Header, Summary, TemplateEntry};
+use crate::error::{Error, Result};
 use crate::pipeline::Analysis;
-use crate::removal::{Fate, Original, Rule};
+use crate::plan::Cut;
+use crate::removal::{Fate, Kind, Original, Rule};
+use base64::Engine;
+use flate2::write::GzEncoder;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
-/// Bytes of document text embedded in the page, at most.
+/// Bytes of document text written into the pages, at most.
 pub const TEXT_BUDGET: usize = 64 << 20;
+/// Documents a page of entries and texts holds.
+pub const DOCS_PER_PAGE: usize = 1_000;
+/// Documents a page of the document list holds.
+pub const INDEX_PER_PAGE: usize = 20_000;
+/// Clusters a page of the cluster list holds.
+pub const CLUSTERS_PER_PAGE: usize = 10_000;
+/// Rows of each list on the summary page.
+const TOP: usize = 100;
+/// Samples of each rule on the summary page.
+const SAMPLES: usize = 5;
+/// Characters of a sample or a first line shown.
+const SNIPPET: usize = 160;
+/// Dropped documents named in a cluster's row.
+const MEMBERS: usize = 20;
+/// Skipped inputs listed on the summary page (all are in `report.json`).
+const SKIPPED: usize = 100;
 
 const TEMPLATE: &str = include_str!("report.html");
-const DOCS_MARK: &str = "<!--DOCS-->";
 const META_MARK: &str = "<!--META-->";
 
-/// Columns of the document list, one entry per document.
-#[derive(Default, Serialize)]
-struct Index {
-    id: Vec<String>,
-    /// Distinct source files, and each document's position in it.
-    file: Vec<String>,
-    source: Vec<u32>,
-    /// `k` kept, `d` dropped, one character per document.
-    status: String,
-    removed: Vec<u32>,
-    bytes_removed: Vec<u64>,
-    bytes: Vec<u64>,
-    /// The document each one duplicates, or -1.
-    duplicate_of: Vec<i64>,
+/// The folder of pages that goes with the report page `html`.
+pub fn pages_folder(html: &Path) -> PathBuf {
+    html.with_extension("pages")
 }
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    #[serde(flatten)]
-    header: Header<'a>,
-    #[serde(flatten)]
-    footer: Footer<'a>,
-    index: &'a Index,
-    rule_kinds: BTreeMap<Rule, crate::removal::Kind>,
-}
-
-/// One document as the page needs it.
+/// One document as the report page needs it.
 pub struct HtmlDocument<'a> {
     /// The document's id.
     pub id: &'a str,
@@ -62,69 +79,218 @@ pub struct HtmlDocument<'a> {
     pub fate: Fate,
     /// Its report entry (one line of JSON).
     pub entry: &'a str,
-    /// Segments removed from it.
-    pub spans_removed: usize,
-    /// Bytes removed from it.
-    pub bytes_removed: usize,
+    /// What was cut from it.
+    pub cuts: &'a [Cut],
     /// Whether a rule flagged some of it without removing it.
     pub flagged: bool,
 }
 
-/// Writes `report.html`: [`HtmlWriter::begin`], one [`HtmlWriter::document`]
-/// per document in order, [`HtmlWriter::finish`].
+/// The document list's columns for one page of documents.
+#[derive(Default, Serialize)]
+struct IndexPage {
+    id: Vec<String>,
+    /// Distinct source files of the page, and each document's position in it.
+    file: Vec<String>,
+    source: Vec<u32>,
+    /// `k` kept, `d` dropped, one character per document.
+    status: String,
+    removed: Vec<u32>,
+    /// Bytes cut from a kept document; all of a dropped one.
+    bytes_removed: Vec<u64>,
+    bytes: Vec<u64>,
+    /// The document each one duplicates, or -1.
+    duplicate_of: Vec<i64>,
+    /// A dropped document's similarity to the one it duplicates.
+    similarity: Vec<Option<f32>>,
+    /// The rules that removed something from it: bit `r as u32` for rule `r`.
+    rules: Vec<u32>,
+}
+
+/// A cluster of duplicates: a kept document and the ones dropped as its copies.
+#[derive(Default, Serialize)]
+struct Cluster {
+    kept: u32,
+    id: String,
+    first_line: String,
+    /// Documents in the cluster, the kept one included.
+    size: u32,
+    similarity_min: f32,
+    similarity_max: f32,
+    /// The first [`MEMBERS`] dropped documents, in input order.
+    members: Vec<(u32, String)>,
+}
+
+/// A kept document with text removed.
+#[derive(Serialize)]
+struct Changed {
+    index: u32,
+    id: String,
+    first_line: String,
+    removed: u32,
+    bytes_removed: u64,
+    bytes: u64,
+}
+
+/// What one rule removed from one document.
+#[derive(Serialize)]
+struct Sample {
+    index: u32,
+    id: String,
+    text: String,
+}
+
+/// Where the pages are and how they are cut.
+#[derive(Serialize)]
+struct PagesMeta {
+    folder: String,
+    documents: usize,
+    docs_per_page: usize,
+    index_per_page: usize,
+    clusters: usize,
+    clusters_per_page: usize,
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    top_templates: &'a [TemplateEntry],
+    similarity_histogram: super::report::Histogram<'a>,
+    summary: &'a Summary,
+    skipped: &'a [crate::pipeline::Skipped],
+    skipped_total: usize,
+    rule_kinds: BTreeMap<Rule, Kind>,
+    /// Rule names by bit of [`IndexPage::rules`].
+    rule_bits: Vec<Rule>,
+    pages: PagesMeta,
+    /// Clusters by size (documents in each, the kept one included).
+    cluster_sizes: BTreeMap<u32, u32>,
+    largest_clusters: &'a [Cluster],
+    most_removed: &'a [Changed],
+    samples: &'a BTreeMap<Rule, Vec<Sample>>,
+}
+
+/// Writes `report.html` and its pages: [`HtmlWriter::begin`], one
+/// [`HtmlWriter::document`] per document in order, [`HtmlWriter::finish`].
 pub struct HtmlWriter<'a, W: Write> {
     out: W,
     analysis: &'a Analysis,
-    index: Index,
+    pages: PathBuf,
+    pager: Pager,
     has_duplicates: Vec<bool>,
     budget: usize,
-    tail: &'static str,
+    documents: usize,
+    index: IndexPage,
+    /// The open page of entries and texts: a JSON array, unclosed.
+    docs: Vec<u8>,
+    clusters: FxHashMap<u32, Cluster>,
+    most_removed: Vec<Changed>,
+    samples: BTreeMap<Rule, Vec<Sample>>,
 }
 
 impl<'a, W: Write> HtmlWriter<'a, W> {
-    /// Writes the page's head and the run's header to `out`.
-    pub fn begin(mut out: W, analysis: &'a Analysis) -> io::Result<Self> {
-        let (head, tail) = TEMPLATE
-            .split_once(DOCS_MARK)
-            .expect("the template has DOCS");
-        out.write_all(head.as_bytes())?;
-        Ok(HtmlWriter {
+    /// A writer of the page to `out` and of its pages into the folder
+    /// `pages`, which exists and is empty.
+    pub fn begin(out: W, pages: &Path, analysis: &'a Analysis) -> Self {
+        HtmlWriter {
             out,
             analysis,
-            index: Index::default(),
+            pages: pages.to_path_buf(),
+            pager: Pager::start(pages.to_path_buf()),
             has_duplicates: analysis.has_duplicates(),
             budget: TEXT_BUDGET,
-            tail,
-        })
+            documents: 0,
+            index: IndexPage::default(),
+            docs: Vec::new(),
+            clusters: FxHashMap::default(),
+            most_removed: Vec::new(),
+            samples: BTreeMap::new(),
+        }
     }
 
-    /// Adds one document to the page.
-    pub fn document(&mut self, d: &HtmlDocument) -> io::Result<()> {
-        let i = self.index.id.len();
+    /// Adds one document.
+    pub fn document(&mut self, d: &HtmlDocument) -> Result<()> {
+        let i = self.documents;
+        self.documents += 1;
+        let bytes_removed: usize = d.cuts.iter().map(|c| c.end - c.start).sum();
+        let mut rules = 0u32;
+        for c in d.cuts {
+            rules |= 1 << c.removal.rule as u32;
+            self.sample(c.removal.rule, i, d.id, &d.text[c.start..c.end]);
+        }
+        if let Fate::Dropped { rule, .. } = d.fate {
+            self.sample(rule, i, d.id, d.text);
+        }
         let ix = &mut self.index;
         ix.id.push(d.id.to_string());
         if ix.file.last().map(String::as_str) != Some(d.file) {
             ix.file.push(d.file.to_string());
         }
         ix.source.push(ix.file.len() as u32 - 1);
-        ix.removed.push(d.spans_removed as u32);
-        ix.bytes_removed.push(d.bytes_removed as u64);
+        ix.removed.push(d.cuts.len() as u32);
+        ix.bytes_removed.push(match d.fate {
+            Fate::Kept => bytes_removed,
+            Fate::Dropped { .. } => d.text.len(),
+        } as u64);
         ix.bytes.push(d.text.len() as u64);
         match d.fate {
             Fate::Kept => {
                 ix.status.push('k');
                 ix.duplicate_of.push(-1);
+                ix.similarity.push(None);
+                ix.rules.push(rules);
+                if self.has_duplicates.get(i).copied().unwrap_or(false) {
+                    let c = self.clusters.entry(i as u32).or_default();
+                    c.kept = i as u32;
+                    c.id = d.id.to_string();
+                    c.first_line = first_line(d.text);
+                }
+                if bytes_removed > 0 {
+                    self.most_removed.push(Changed {
+                        index: i as u32,
+                        id: d.id.to_string(),
+                        first_line: first_line(d.text),
+                        removed: d.cuts.len() as u32,
+                        bytes_removed: bytes_removed as u64,
+                        bytes: d.text.len() as u64,
+                    });
+                    if self.most_removed.len() >= 2 * TOP {
+                        keep_most_removed(&mut self.most_removed);
+                    }
+                }
             }
-            Fate::Dropped { of, .. } => {
+            Fate::Dropped {
+                of,
+                similarity,
+                rule,
+                ..
+            } => {
                 ix.status.push('d');
-                // A document of an index is not on the page.
-                ix.duplicate_of.push(match of {
-                    Original::Run(of) => i64::from(of),
-                    Original::Indexed(_) => -1,
-                });
+                ix.similarity.push(Some(similarity));
+                ix.rules.push(rules | 1 << rule as u32);
+                match of {
+                    Original::Run(of) => {
+                        ix.duplicate_of.push(i64::from(of));
+                        let c = self.clusters.entry(of).or_default();
+                        c.kept = of;
+                        if c.size == 0 {
+                            (c.size, c.similarity_min, c.similarity_max) =
+                                (1, similarity, similarity);
+                        }
+                        c.size += 1;
+                        c.similarity_min = c.similarity_min.min(similarity);
+                        c.similarity_max = c.similarity_max.max(similarity);
+                        if c.members.len() < MEMBERS {
+                            c.members.push((i as u32, d.id.to_string()));
+                        }
+                    }
+                    // A document of an index has no page here.
+                    Original::Indexed(_) => ix.duplicate_of.push(-1),
+                }
             }
         }
-        let wanted = d.spans_removed > 0
+
+        let wanted = !d.cuts.is_empty()
             || d.flagged
             || matches!(d.fate, Fate::Dropped { .. })
             || self.has_duplicates.get(i).copied().unwrap_or(false);
@@ -134,33 +300,224 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         } else {
             None
         };
-        let text = serde_json::to_string(&text).map_err(io::Error::other)?;
-        write_script_safe(&mut self.out, "{\"r\":")?;
-        write_script_safe(&mut self.out, d.entry)?;
-        write_script_safe(&mut self.out, ",\"t\":")?;
-        write_script_safe(&mut self.out, &text)?;
-        self.out.write_all(b"}\n")
+        self.docs
+            .extend_from_slice(if i.is_multiple_of(DOCS_PER_PAGE) { b"[" } else { b"," });
+        self.docs.extend_from_slice(b"{\"r\":");
+        self.docs.extend_from_slice(d.entry.as_bytes());
+        self.docs.extend_from_slice(b",\"t\":");
+        serde_json::to_writer(&mut self.docs, &text)
+            .map_err(io::Error::other)
+            .map_err(|e| Error::io(&self.pages, e))?;
+        self.docs.push(b'}');
+        if self.documents.is_multiple_of(DOCS_PER_PAGE) {
+            self.flush_docs()?;
+        }
+        if self.documents.is_multiple_of(INDEX_PER_PAGE) {
+            self.flush_index()?;
+        }
+        Ok(())
     }
 
-    /// Writes the totals, the top templates and the page's end; gives back `out`.
-    pub fn finish(mut self, summary: &Summary, top: &[TemplateEntry]) -> io::Result<W> {
-        let (middle, end) = self
-            .tail
-            .split_once(META_MARK)
-            .expect("the template has META");
-        self.out.write_all(middle.as_bytes())?;
+    /// Keeps the first [`SAMPLES`] removals of each rule.
+    fn sample(&mut self, rule: Rule, index: usize, id: &str, text: &str) {
+        let samples = self.samples.entry(rule).or_default();
+        if samples.len() < SAMPLES {
+            samples.push(Sample {
+                index: index as u32,
+                id: id.to_string(),
+                text: snippet(text),
+            });
+        }
+    }
+
+    fn flush_docs(&mut self) -> Result<()> {
+        if self.docs.is_empty() {
+            return Ok(());
+        }
+        self.docs.push(b']');
+        let k = (self.documents - 1) / DOCS_PER_PAGE;
+        self.pager.write("docs", k, std::mem::take(&mut self.docs))
+    }
+
+    fn flush_index(&mut self) -> Result<()> {
+        if self.index.id.is_empty() {
+            return Ok(());
+        }
+        let k = (self.documents - 1) / INDEX_PER_PAGE;
+        let json = serde_json::to_vec(&self.index).map_err(|e| Error::io(&self.pages, e.into()))?;
+        self.index = IndexPage::default();
+        self.pager.write("index", k, json)
+    }
+
+    /// Writes the last pages, the cluster list and the summary page; gives
+    /// back `out`.
+    pub fn finish(mut self, summary: &Summary, top: &[TemplateEntry], html: &Path) -> Result<W> {
+        self.flush_docs()?;
+        self.flush_index()?;
+        let mut clusters: Vec<Cluster> =
+            self.clusters.into_values().filter(|c| c.size > 0).collect();
+        clusters.sort_unstable_by(|a, b| b.size.cmp(&a.size).then(a.kept.cmp(&b.kept)));
+        for (k, page) in clusters.chunks(CLUSTERS_PER_PAGE).enumerate() {
+            let json = serde_json::to_vec(page).map_err(|e| Error::io(&self.pages, e.into()))?;
+            self.pager.write("clusters", k, json)?;
+        }
+        self.pager.finish()?;
+        keep_most_removed(&mut self.most_removed);
+        let footer = Footer::new(self.analysis, summary, top);
+        let skipped = &self.analysis.skipped;
+        let mut rule_bits: Vec<Rule> = Rule::ALL.to_vec();
+        rule_bits.sort_by_key(|&r| r as u32);
         let meta = Meta {
             header: Header::new(self.analysis),
-            footer: Footer::new(self.analysis, summary, top),
-            index: &self.index,
+            top_templates: footer.top_templates,
+            similarity_histogram: footer.similarity_histogram,
+            summary,
+            skipped: &skipped[..skipped.len().min(SKIPPED)],
+            skipped_total: skipped.len(),
             rule_kinds: Rule::ALL.iter().map(|&r| (r, r.kind())).collect(),
+            rule_bits,
+            pages: PagesMeta {
+                folder: self
+                    .pages
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                documents: self.documents,
+                docs_per_page: DOCS_PER_PAGE,
+                index_per_page: INDEX_PER_PAGE,
+                clusters: clusters.len(),
+                clusters_per_page: CLUSTERS_PER_PAGE,
+            },
+            cluster_sizes: clusters.iter().fold(BTreeMap::new(), |mut m, c| {
+                *m.entry(c.size).or_default() += 1;
+                m
+            }),
+            largest_clusters: &clusters[..clusters.len().min(TOP)],
+            most_removed: &self.most_removed,
+            samples: &self.samples,
         };
-        let json = serde_json::to_string(&meta).map_err(io::Error::other)?;
-        write_script_safe(&mut self.out, &json)?;
-        self.out.write_all(end.as_bytes())?;
-        self.out.flush()?;
+        let (head, tail) = TEMPLATE
+            .split_once(META_MARK)
+            .expect("the template has META");
+        let json = serde_json::to_string(&meta).map_err(|e| Error::io(html, e.into()))?;
+        (|| {
+            self.out.write_all(head.as_bytes())?;
+            write_script_safe(&mut self.out, &json)?;
+            self.out.write_all(tail.as_bytes())?;
+            self.out.flush()
+        })()
+        .map_err(|e| Error::io(html, e))?;
         Ok(self.out)
     }
+}
+
+/// Keeps the [`TOP`] documents with the most bytes removed, most first
+/// (ties in input order).
+fn keep_most_removed(rows: &mut Vec<Changed>) {
+    rows.sort_unstable_by(|a, b| {
+        b.bytes_removed
+            .cmp(&a.bytes_removed)
+            .then(a.index.cmp(&b.index))
+    });
+    rows.truncate(TOP);
+}
+
+/// The first line of `text` that holds more than white space, cut to a
+/// snippet.
+fn first_line(text: &str) -> String {
+    snippet(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""))
+}
+
+/// `text` with its white space runs made single spaces, cut to [`SNIPPET`]
+/// characters (an ellipsis marks a cut).
+fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    for (n, word) in text.split_whitespace().enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() > SNIPPET {
+            let end = out
+                .char_indices()
+                .nth(SNIPPET)
+                .map_or(out.len(), |(i, _)| i);
+            out.truncate(end);
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+/// Writes the pages on a thread of its own, so that their compression
+/// runs beside the pass that renders them.
+struct Pager {
+    folder: PathBuf,
+    jobs: Option<mpsc::SyncSender<(&'static str, usize, Vec<u8>)>>,
+    thread: Option<thread::JoinHandle<Result<()>>>,
+}
+
+impl Pager {
+    fn start(folder: PathBuf) -> Self {
+        // Two pages wait at most: memory stays at a few pages.
+        let (jobs, rx) = mpsc::sync_channel::<(&'static str, usize, Vec<u8>)>(2);
+        let to = folder.clone();
+        let thread = thread::spawn(move || {
+            for (kind, k, json) in rx {
+                write_page(&to, kind, k, &json)?;
+            }
+            Ok(())
+        });
+        Pager {
+            folder,
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands page `k` of `kind` to the thread; an error of an earlier page
+    /// comes back here or from [`Pager::finish`].
+    fn write(&mut self, kind: &'static str, k: usize, json: Vec<u8>) -> Result<()> {
+        let sent = self.jobs.as_ref().map(|tx| tx.send((kind, k, json)));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The thread stopped at an error: it says which.
+            _ => self.finish(),
+        }
+    }
+
+    /// Waits for every page to be written.
+    fn finish(&mut self) -> Result<()> {
+        self.jobs = None;
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| {
+                Err(Error::io(
+                    &self.folder,
+                    io::Error::other("the thread writing the report's pages panicked"),
+                ))
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Writes page `k` of `kind` into `folder`: a script that hands `json`,
+/// gzip-compressed and in base64, to the report page.
+fn write_page(folder: &Path, kind: &str, k: usize, json: &[u8]) -> Result<()> {
+    let path = folder.join(format!("{kind}-{k:05}.js"));
+    (|| {
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(json.len() / 4),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(json)?;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(gz.finish()?);
+        let mut f = BufWriter::new(fs::File::create(&path)?);
+        writeln!(f, "neardup.page(\"{kind}\",{k},\"{b64}\");")?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })()
+    .map_err(|e| Error::io(&path, e))
 }
 
 /// Writes JSON inside a `<script>` element: `<` only occurs inside JSON
@@ -194,10 +551,11 @@ mod tests {
     }
 
     #[test]
-    fn the_template_has_its_marks_once() {
-        assert_eq!(TEMPLATE.matches(DOCS_MARK).count(), 1);
+    fn the_template_has_its_mark_once_and_loads_only_its_pages() {
         assert_eq!(TEMPLATE.matches(META_MARK).count(), 1);
-        // Nothing fetched: no script or image sources, style sheets or urls.
+        // Nothing fetched: no sources in the markup, no style sheets, urls,
+        // fetches or requests; the one script source set is a page of the
+        // report's own folder.
         for fetch in [
             " src=",
             "<link",
@@ -205,8 +563,48 @@ mod tests {
             "@import",
             "fetch(",
             "XMLHttpRequest",
+            "https:",
         ] {
             assert!(!TEMPLATE.contains(fetch), "{fetch}");
         }
+        // The one address is SVG's namespace, a name that is never fetched.
+        assert_eq!(
+            TEMPLATE.matches("http:").count(),
+            TEMPLATE.matches("\"http://www.w3.org/2000/svg\"").count()
+        );
+        assert_eq!(TEMPLATE.matches(".src = ").count(), 1);
+        assert!(TEMPLATE.contains(".src = encodeURIComponent(P.folder) + \"/\" + "));
+    }
+
+    #[test]
+    fn snippets_are_one_line_and_bounded() {
+        assert_eq!(snippet("  a\n\n b\tc "), "a b c");
+        let long = "é".repeat(500);
+        let s = snippet(&long);
+        assert_eq!(s.chars().count(), SNIPPET + 1);
+        assert!(s.ends_with('…'));
+        assert_eq!(first_line("\n  \nTitle here\nbody"), "Title here");
+    }
+
+    #[test]
+    fn the_most_removed_are_kept_most_first_ties_in_order() {
+        let row = |index, bytes_removed| Changed {
+            index,
+            id: index.to_string(),
+            first_line: String::new(),
+            removed: 1,
+            bytes_removed,
+            bytes: 1000,
+        };
+        let mut rows: Vec<Changed> = (0..3 * TOP as u32)
+            .map(|i| row(i, u64::from(i % 7)))
+            .collect();
+        keep_most_removed(&mut rows);
+        assert_eq!(rows.len(), TOP);
+        assert_eq!((rows[0].bytes_removed, rows[0].index), (6, 6));
+        assert_eq!((rows[1].bytes_removed, rows[1].index), (6, 13));
+        assert!(rows
+            .windows(2)
+            .all(|w| w[0].bytes_removed >= w[1].bytes_removed));
     }
 }

@@ -329,17 +329,25 @@ fn annotated_copy(
     })
 }
 
-/// The two files of a report written to `path`: `path` itself (JSON) and
-/// the page beside it (`.html`). Either one a folder is refused: call it
-/// before a run, so that nothing is analysed for an output that cannot be
-/// written.
-pub fn report_files(path: &Path) -> Result<[PathBuf; 2]> {
+/// The files of a report written to `path`: `path` itself (JSON), the
+/// page beside it (`.html`) and the folder of its pages (`.pages`). A
+/// folder in place of either file, or a file in place of the folder, is
+/// refused: call it before a run, so that nothing is analysed for an
+/// output that cannot be written.
+pub fn report_files(path: &Path) -> Result<[PathBuf; 3]> {
     staging::folder_exists(path)?;
-    let files = [path.to_path_buf(), path.with_extension("html")];
-    for f in &files {
+    let html = path.with_extension("html");
+    let pages = html::pages_folder(&html);
+    for f in [path, &html] {
         staging::refuse_folder(f)?;
     }
-    Ok(files)
+    if pages.exists() && !pages.is_dir() {
+        return Err(Error::Output {
+            path: pages,
+            message: "is a file; the report's pages go in a folder of this name, which neardup writes in its place, never over a file".into(),
+        });
+    }
+    Ok([path.to_path_buf(), html, pages])
 }
 
 /// The writer of `--dropped`, when asked for.
@@ -411,24 +419,35 @@ fn report_only(
     also: &mut dyn FnMut(&Decided) -> Result<()>,
 ) -> Result<Summary> {
     let Some(path) = dest else {
-        let mut reports =
-            Reports::new(analysis, out, Path::new("<stdout>"), None::<(fs::File, _)>)?;
+        let mut reports = Reports::new(
+            analysis,
+            out,
+            Path::new("<stdout>"),
+            None::<HtmlFiles<fs::File>>,
+        )?;
         let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
         reports.finish(&summary, &top)?;
         return Ok(summary);
     };
-    let [_, html_path] = report_files(path)?;
-    for p in [path, &html_path] {
+    let [_, html_path, pages_path] = report_files(path)?;
+    for p in [path, &html_path, &pages_path] {
         pipeline_files::refuse_inside_inputs(analysis, p)?;
     }
     let (tmp, tmp_html) = (Staging::file(path)?, Staging::file(&html_path)?);
-    for swept in tmp.swept.iter().chain(&tmp_html.swept) {
+    let tmp_pages = Staging::new(&pages_path)?;
+    for swept in tmp
+        .swept
+        .iter()
+        .chain(&tmp_html.swept)
+        .chain(&tmp_pages.swept)
+    {
         progress.note(&interrupted_note(path, swept));
     }
-    let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path)?;
+    let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path, &tmp_pages.path)?;
     let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
     reports.finish_files(&summary, &top)?;
     tmp.commit(path)?;
+    tmp_pages.commit(&pages_path)?;
     tmp_html.commit(&html_path)?;
     Ok(summary)
 }
@@ -494,8 +513,9 @@ fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
 }
 
 impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
-    /// Both reports, into new files at `json` and `html`.
-    fn create(analysis: &'a Analysis, json: &Path, html: &Path) -> Result<Self> {
+    /// Both reports, into new files at `json` and `html` and the empty
+    /// folder `pages`.
+    fn create(analysis: &'a Analysis, json: &Path, html: &Path, pages: &Path) -> Result<Self> {
         let create = |p: &Path| {
             fs::File::create(p)
                 .map(BufWriter::new)
@@ -505,7 +525,7 @@ impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
             analysis,
             create(json)?,
             json,
-            Some((create(html)?, html.to_path_buf())),
+            Some((create(html)?, html.to_path_buf(), pages.to_path_buf())),
         )
     }
 
@@ -523,7 +543,11 @@ impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
 /// A finished writer and the path it wrote.
 type Written<W> = (W, PathBuf);
 
-/// `report.json` and, when asked for, `report.html`, written together.
+/// The page's file, its path and the folder of its pages.
+type HtmlFiles<H> = (H, PathBuf, PathBuf);
+
+/// `report.json` and, when asked for, `report.html` and its pages, written
+/// together.
 struct Reports<'a, W: Write, H: Write> {
     json: ReportWriter<'a, W>,
     json_path: PathBuf,
@@ -535,16 +559,10 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
         analysis: &'a Analysis,
         json: W,
         json_path: &Path,
-        html: Option<(H, PathBuf)>,
+        html: Option<HtmlFiles<H>>,
     ) -> Result<Self> {
         let json = ReportWriter::begin(json, analysis).map_err(|e| Error::io(json_path, e))?;
-        let html = match html {
-            Some((w, path)) => Some((
-                HtmlWriter::begin(w, analysis).map_err(|e| Error::io(&path, e))?,
-                path,
-            )),
-            None => None,
-        };
+        let html = html.map(|(w, path, pages)| (HtmlWriter::begin(w, &pages, analysis), path));
         Ok(Reports {
             json,
             json_path: json_path.to_path_buf(),
@@ -556,7 +574,7 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
         self.json
             .line(&d.entry)
             .map_err(|e| Error::io(&self.json_path, e))?;
-        let Some((html, path)) = self.html.as_mut() else {
+        let Some((html, _)) = self.html.as_mut() else {
             return Ok(());
         };
         html.document(&HtmlDocument {
@@ -565,11 +583,9 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
             text: &d.document.text,
             fate: d.plan.fate,
             entry: &d.entry,
-            spans_removed: d.cuts.len(),
-            bytes_removed: d.cuts.iter().map(|c| c.end - c.start).sum(),
+            cuts: &d.cuts,
             flagged: !d.plan.flagged.is_empty(),
         })
-        .map_err(|e| Error::io(path, e))
     }
 
     /// Closes both reports; returns their writers with their paths.
@@ -584,7 +600,7 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
             .map_err(|e| Error::io(&self.json_path, e))?;
         let html = match self.html {
             Some((html, path)) => {
-                let w = html.finish(summary, top).map_err(|e| Error::io(&path, e))?;
+                let w = html.finish(summary, top, &path)?;
                 Some((w, path))
             }
             None => None,
@@ -835,10 +851,13 @@ pub fn write_clean(
     }
     let staging_path = staging.path.clone();
 
+    let pages = staging_path.join(staging::PAGES_FOLDER);
+    fs::create_dir(&pages).map_err(|e| Error::io(&pages, e))?;
     let mut reports = Reports::create(
         analysis,
         &staging_path.join(staging::JSON_FILE),
         &staging_path.join(staging::HTML_FILE),
+        &pages,
     )?;
     let mut copies = Copies {
         analysis,

@@ -54,7 +54,7 @@ pub struct DroppedWriter {
 }
 
 enum Out {
-    Jsonl { sink: Sink, line: String },
+    Jsonl { sink: Box<Sink>, line: String },
     Parquet(Box<DroppedTable>),
 }
 
@@ -84,7 +84,7 @@ impl DroppedWriter {
             Out::Parquet(Box::new(DroppedTable::create(&staging.path)?))
         } else {
             Out::Jsonl {
-                sink: Sink::open(&staging.path, compression_of(dest))?,
+                sink: Box::new(Sink::open(&staging.path, compression_of(dest))?),
                 line: String::new(),
             }
         };
