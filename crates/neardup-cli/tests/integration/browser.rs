@@ -272,6 +272,21 @@ fn paged_corpus(dir: &Path) -> PathBuf {
     path
 }
 
+/// The text of line `i` of a JSONL corpus.
+fn text_of(corpus: &Path, i: usize) -> String {
+    let all = fs::read_to_string(corpus).unwrap();
+    let v: serde_json::Value = serde_json::from_str(all.lines().nth(i).unwrap()).unwrap();
+    v["text"].as_str().unwrap().to_string()
+}
+
+/// The documents a text search found, in order.
+fn hits(dom: &str) -> Vec<usize> {
+    dom.split("<tr data-hit=\"")
+        .skip(1)
+        .map(|r| r[..r.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
 /// The `data-doc` numbers of the rows of the document list, in order.
 fn rows(dom: &str) -> Vec<usize> {
     section(dom, "doc-count")
@@ -351,6 +366,27 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
         doc.contains("href=\"#doc=3\""),
         "a link to the kept document"
     );
+
+    // Text search: a phrase of a dropped copy finds it and the document it
+    // copies; one of a doubled paragraph finds its document; words that
+    // are in no text find nothing.
+    let copy = text_of(&corpus, 20_001);
+    let words: Vec<&str> = copy.split(' ').collect();
+    let phrase = words[3..8].join(" ");
+    let found = dom(
+        &browser,
+        &page,
+        &format!("search?q={}", phrase.replace(' ', "+")),
+    );
+    let both = hits(&found);
+    assert!(both.contains(&20_001) && both.contains(&3), "{both:?}");
+    let doubled = text_of(&corpus, 1_500);
+    let phrase: Vec<&str> = doubled.split(' ').skip(2).take(4).collect();
+    let found = dom(&browser, &page, &format!("search?q={}", phrase.join("+")));
+    assert!(hits(&found).contains(&1_500));
+    let found = dom(&browser, &page, "search?q=zzzqqq+xxyyzz");
+    assert!(hits(&found).is_empty());
+    assert_eq!(testid(&found, "search-count").split(' ').next(), Some("0"));
 
     // Every cluster, largest first.
     let clusters = dom(&browser, &page, "clusters");

@@ -25,6 +25,7 @@
 //! `report.json` stays the full record.
 
 use super::report::{Footer, Header, Summary, TemplateEntry};
+use super::text_search::{IndexMeta, TextIndex};
 use crate::error::{Error, Result};
 use crate::pipeline::Analysis;
 use crate::plan::Cut;
@@ -168,6 +169,7 @@ struct Meta<'a> {
     largest_clusters: &'a [Cluster],
     most_removed: &'a [Changed],
     samples: &'a BTreeMap<Rule, Vec<Sample>>,
+    search: IndexMeta,
 }
 
 /// Writes `report.html` and its pages: [`HtmlWriter::begin`], one
@@ -186,6 +188,7 @@ pub struct HtmlWriter<'a, W: Write> {
     clusters: FxHashMap<u32, Cluster>,
     most_removed: Vec<Changed>,
     samples: BTreeMap<Rule, Vec<Sample>>,
+    search: TextIndex,
 }
 
 impl<'a, W: Write> HtmlWriter<'a, W> {
@@ -205,6 +208,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             clusters: FxHashMap::default(),
             most_removed: Vec::new(),
             samples: BTreeMap::new(),
+            search: TextIndex::default(),
         }
     }
 
@@ -300,8 +304,18 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         } else {
             None
         };
+        match text {
+            Some(t) => self.search.add(i as u32, [t]),
+            None => self
+                .search
+                .add(i as u32, d.cuts.iter().map(|c| &d.text[c.start..c.end])),
+        }
         self.docs
-            .extend_from_slice(if i.is_multiple_of(DOCS_PER_PAGE) { b"[" } else { b"," });
+            .extend_from_slice(if i.is_multiple_of(DOCS_PER_PAGE) {
+                b"["
+            } else {
+                b","
+            });
         self.docs.extend_from_slice(b"{\"r\":");
         self.docs.extend_from_slice(d.entry.as_bytes());
         self.docs.extend_from_slice(b",\"t\":");
@@ -361,6 +375,10 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             let json = serde_json::to_vec(page).map_err(|e| Error::io(&self.pages, e.into()))?;
             self.pager.write("clusters", k, json)?;
         }
+        let (search_pages, search) = std::mem::take(&mut self.search).finish();
+        for (k, json) in search_pages.into_iter().enumerate() {
+            self.pager.write("search", k, json)?;
+        }
         self.pager.finish()?;
         keep_most_removed(&mut self.most_removed);
         let footer = Footer::new(self.analysis, summary, top);
@@ -395,6 +413,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             largest_clusters: &clusters[..clusters.len().min(TOP)],
             most_removed: &self.most_removed,
             samples: &self.samples,
+            search,
         };
         let (head, tail) = TEMPLATE
             .split_once(META_MARK)

@@ -15,6 +15,7 @@ pub mod html;
 pub mod parquet;
 pub mod pipeline_files;
 pub mod report;
+pub mod text_search;
 pub mod undo;
 
 use crate::boilerplate::template;

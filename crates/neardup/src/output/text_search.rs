@@ -1,0 +1,200 @@
+//! The word index behind the report page's text search: which documents
+//! hold each word, for the texts in the report's pages and the spans
+//! removed from documents whose text is not there.
+//!
+//! A word is a run of alphanumeric characters, each lowercased on its own
+//! (so that the page's script, which lowercases the same way, finds the
+//! same words), and is known by its 32-bit FNV-1a hash over UTF-8. The
+//! index is cut into pages by hash, so that a query loads the pages of its
+//! words only; the page then checks each candidate's text for the phrase,
+//! which also sets aside the rare document that a hash collision brings.
+
+use serde::Serialize;
+
+/// Postings (word, document) held at most: past them, later documents are
+/// not indexed, and the page says from which document on.
+pub const POSTINGS_BUDGET: usize = 8 << 20;
+/// Postings a page of the index holds, about.
+const POSTINGS_PER_PAGE: usize = 64 << 10;
+
+/// The word index, built one document at a time in document order.
+pub struct TextIndex {
+    /// Postings held at most.
+    budget: usize,
+    postings: Vec<(u32, u32)>,
+    words: Vec<u32>,
+    /// The first document not indexed, once the budget ran out.
+    stopped_at: Option<u32>,
+}
+
+/// What the page needs to know of the index.
+#[derive(Serialize)]
+pub struct IndexMeta {
+    /// Pages of the index; a word's page is its hash modulo this.
+    pub pages: usize,
+    /// The first document not indexed, when the budget ran out.
+    pub stopped_at: Option<u32>,
+}
+
+impl Default for TextIndex {
+    fn default() -> Self {
+        TextIndex {
+            budget: POSTINGS_BUDGET,
+            postings: Vec::new(),
+            words: Vec::new(),
+            stopped_at: None,
+        }
+    }
+}
+
+impl TextIndex {
+    /// Indexes the words of `texts` as document `doc`'s.
+    pub fn add<'t>(&mut self, doc: u32, texts: impl IntoIterator<Item = &'t str>) {
+        if self.stopped_at.is_some() {
+            return;
+        }
+        self.words.clear();
+        for text in texts {
+            self.words.extend(words(text));
+        }
+        self.words.sort_unstable();
+        self.words.dedup();
+        if self.postings.len() + self.words.len() > self.budget {
+            self.stopped_at = Some(doc);
+            return;
+        }
+        self.postings.extend(self.words.iter().map(|&w| (w, doc)));
+    }
+
+    /// The index's pages (each a JSON object from a word's hash to its
+    /// documents, as the gaps between them), and what the page needs to
+    /// know of them.
+    pub fn finish(mut self) -> (Vec<Vec<u8>>, IndexMeta) {
+        let pages = self.postings.len().div_ceil(POSTINGS_PER_PAGE).max(1);
+        // By page, then word, then document: each page is one run.
+        self.postings
+            .sort_unstable_by_key(|&(w, d)| (w as usize % pages, w, d));
+        let mut json = vec![b"{".to_vec(); pages];
+        let mut last: Option<(u32, u32)> = None;
+        for &(word, doc) in &self.postings {
+            let page = &mut json[word as usize % pages];
+            let gap = match last {
+                Some((w, d)) if w == word => {
+                    page.push(b',');
+                    doc - d
+                }
+                _ => {
+                    if page.len() > 1 {
+                        page.extend_from_slice(b"],");
+                    }
+                    page.extend_from_slice(format!("\"{word}\":[").as_bytes());
+                    doc
+                }
+            };
+            page.extend_from_slice(gap.to_string().as_bytes());
+            last = Some((word, doc));
+        }
+        for page in &mut json {
+            page.extend_from_slice(if page.len() > 1 { b"]}" } else { b"}" });
+        }
+        let meta = IndexMeta {
+            pages,
+            stopped_at: self.stopped_at,
+        };
+        (json, meta)
+    }
+}
+
+/// The hashes of the words of `text`.
+fn words(text: &str) -> impl Iterator<Item = u32> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(word_hash)
+}
+
+/// FNV-1a (32 bits) of `word` lowercased character by character, as UTF-8.
+fn word_hash(word: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut buf = [0u8; 4];
+    for c in word.chars().flat_map(char::to_lowercase) {
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn words_are_alphanumeric_runs_lowercased() {
+        let hashes: Vec<u32> = words("Über-all, 2024 ÜBER? über").collect();
+        assert_eq!(hashes.len(), 5);
+        assert_eq!(hashes[0], hashes[3]);
+        assert_eq!(hashes[0], hashes[4]);
+        assert_eq!(hashes[1], word_hash("all"));
+        // FNV-1a's published value for "a".
+        assert_eq!(word_hash("a"), 0xe40c_292c);
+        assert_eq!(word_hash("A"), 0xe40c_292c);
+    }
+
+    #[test]
+    fn postings_are_gaps_per_word_on_the_page_of_its_hash() {
+        let mut ix = TextIndex::default();
+        ix.add(2, ["red fox", "red"]);
+        ix.add(7, ["Red hen"]);
+        let (pages, meta) = ix.finish();
+        assert_eq!(meta.pages, 1);
+        let empty = TextIndex::default().finish().0;
+        assert_eq!(empty, vec![b"{}".to_vec()]);
+        assert_eq!(meta.stopped_at, None);
+        let page: BTreeMap<String, Vec<u32>> = serde_json::from_slice(&pages[0]).unwrap();
+        assert_eq!(page[&word_hash("red").to_string()], vec![2, 5]);
+        assert_eq!(page[&word_hash("fox").to_string()], vec![2]);
+        assert_eq!(page[&word_hash("hen").to_string()], vec![7]);
+    }
+
+    #[test]
+    fn each_word_is_on_the_page_of_its_hash() {
+        let mut ix = TextIndex::default();
+        let many: String = (0..POSTINGS_PER_PAGE + 10)
+            .map(|i| format!("w{i} "))
+            .collect();
+        ix.add(0, [many.as_str()]);
+        ix.add(3, ["w5 w6"]);
+        let (pages, meta) = ix.finish();
+        assert_eq!(meta.pages, 2);
+        let mut seen = 0;
+        for (k, page) in pages.iter().enumerate() {
+            let page: BTreeMap<u32, Vec<u32>> = serde_json::from_slice(page).unwrap();
+            for (w, gaps) in page {
+                assert_eq!(w as usize % 2, k);
+                seen += 1;
+                let expected = if w == word_hash("w5") || w == word_hash("w6") {
+                    vec![0, 3]
+                } else {
+                    vec![0]
+                };
+                assert_eq!(gaps, expected);
+            }
+        }
+        assert_eq!(seen, POSTINGS_PER_PAGE + 10);
+    }
+
+    #[test]
+    fn past_the_budget_later_documents_are_not_indexed() {
+        let mut ix = TextIndex {
+            budget: 5,
+            ..TextIndex::default()
+        };
+        ix.add(0, ["one two"]);
+        ix.add(1, ["three four"]);
+        ix.add(2, ["five six"]);
+        ix.add(3, ["seven"]);
+        let (_, meta) = ix.finish();
+        assert_eq!(meta.stopped_at, Some(2));
+    }
+}
