@@ -5,14 +5,16 @@ For each size, builds a corpus with `neardup synth` (from the shared BBC and
 Reuters corpora when they are beside the project, else from the bundled
 sample; zstd-compressed from a million documents up), then runs `neardup scan`
 and `neardup clean` on it and prints, per stage and in total: seconds, MB/s
-and documents/s, the peak RSS of each run, and the accuracy of the result
-against the truth (pairwise precision, recall, F1, adjusted Rand index, and
+and documents/s, the peak RSS of each run, the size of the report files
+(report.json, report.html and the folder report.pages, in all and per
+document), and the accuracy of the result against the truth (pairwise precision, recall, F1, adjusted Rand index, and
 recall by true Jaccard).
 
 Usage:
   python3 benches/end_to_end.py                          # 10k, 100k, 1M
   python3 benches/end_to_end.py --sizes 10000000 --commands scan
   python3 benches/end_to_end.py --sizes 2000 --quick     # what CI runs
+  python3 benches/end_to_end.py --sizes 1000000 --report-compress   # report.json.zst
   # copies cut short, found by containment (recall by share kept):
   python3 benches/end_to_end.py --sizes 100000 --synth-options "--cut-rate 0.2" --options "--containment 0.9"
   # pages of 40 sites, each in its site's long template:
@@ -44,6 +46,16 @@ def run(cmd, summary_on_stderr):
     return seconds, rss, summary
 
 
+def report_files(json_path):
+    """(name, bytes) of the files of the report at `json_path`: the JSON, the
+    page beside it and the folder of its pages."""
+    base = json_path.with_suffix("") if json_path.suffix == ".zst" else json_path
+    pages = base.with_suffix(".pages")
+    return [(json_path.name, json_path.stat().st_size),
+            (base.with_suffix(".html").name, base.with_suffix(".html").stat().st_size),
+            (pages.name + "/", sum(p.stat().st_size for p in pages.iterdir()))]
+
+
 def stages(summary):
     """(name, seconds) for each stage line of neardup's summary."""
     return [(m.group(1).strip(), float(m.group(2)))
@@ -61,6 +73,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--source", action="append")
     ap.add_argument("--quick", action="store_true", help="bundled sentences only, keep nothing (CI)")
+    ap.add_argument("--report-compress", action="store_true", help="the report compressed (clean --report-compress, scan --report F.json.zst)")
     args = ap.parse_args()
 
     work = Path(args.work)
@@ -82,19 +95,24 @@ def main():
             subprocess.run(cmd, check=True)
         print(f"\n## {size:,} documents ({corpus.name}, {corpus.stat().st_size / 1e6:,.0f} MB on disk)\n")
         extra = args.options.split()
-        report = work / f"report-{size}.json"
+        report = work / f"report-{size}.json{'.zst' if args.report_compress else ''}"
         for command in args.commands.split(","):
             if command == "scan":
                 cmd = [args.neardup, "scan", str(corpus), "--report", str(report), "--verbose", *extra]
                 seconds, rss, summary = run(cmd, summary_on_stderr=True)
             else:
                 out = work / f"clean-{size}"
-                cmd = [args.neardup, "clean", str(corpus), "--out", str(out), "--force", "--verbose", *extra]
+                compress = ["--report-compress"] if args.report_compress else []
+                cmd = [args.neardup, "clean", str(corpus), "--out", str(out), "--force", "--verbose", *compress, *extra]
                 seconds, rss, summary = run(cmd, summary_on_stderr=False)
-                report = out / "report.json"
+                report = out / ("report.json.zst" if args.report_compress else "report.json")
             mb = int(re.search(r"bytes: (\d+) in", summary).group(1)) / 1e6
             print(f"### neardup {command}: {seconds:.2f} s wall, {mb / seconds:.0f} MB/s, "
                   f"{size / seconds:,.0f} documents/s, peak RSS {rss:,.0f} MB\n")
+            files = report_files(report)
+            total = sum(b for _, b in files)
+            print(f"report files: {total / 1e6:,.1f} MB, {total / size:,.0f} bytes/document ("
+                  + ", ".join(f"{n} {b / 1e6:,.1f} MB" for n, b in files) + ")\n")
             print("| stage | seconds | MB/s | documents/s |\n|---|---:|---:|---:|")
             for name, s in stages(summary):
                 rate = (f"{mb / s:,.0f}", f"{size / s:,.0f}") if s > 0 else ("-", "-")

@@ -47,14 +47,18 @@ pub enum Command {
         /// Parquet). Not inside --out.
         #[arg(long, value_name = "PATH")]
         dropped: Option<PathBuf>,
+        /// Write the report compressed with zstd, as report.json.zst
+        /// (restore and eval read it as they read report.json).
+        #[arg(long)]
+        report_compress: bool,
     },
     /// Rebuild the inputs of a `clean`, byte for byte, from its output
     /// folder (the cleaned copy, report.json and removed.jsonl.zst).
     Restore {
         /// The output folder of `neardup clean`.
         cleaned: PathBuf,
-        /// Its report.json (by default the one in CLEANED); removed.jsonl.zst
-        /// is read from beside it.
+        /// Its report.json or report.json.zst (by default the one in
+        /// CLEANED); removed.jsonl.zst is read from beside it.
         #[arg(long)]
         report: Option<PathBuf>,
         /// Where the rebuilt inputs go: a new or empty folder.
@@ -68,8 +72,10 @@ pub enum Command {
     Scan {
         #[command(flatten)]
         input: InputArgs,
-        /// Where to write report.json (and report.html beside it, with the
-        /// same name ending in .html); standard output when not given.
+        /// Where to write report.json (compressed with zstd when the name
+        /// ends in .zst), with report.html and the folder report.pages
+        /// beside it (the same name ending in .html and .pages); standard
+        /// output when not given.
         #[arg(long)]
         report: Option<PathBuf>,
         /// Also write the dropped documents to this file, as `clean

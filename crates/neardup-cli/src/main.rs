@@ -134,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             force,
             annotate,
             dropped,
+            report_compress,
             ..
         } => {
             let clean = neardup::output::CleanOptions {
@@ -144,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     neardup::output::Mode::Cut
                 },
                 dropped: dropped.clone(),
+                report_compress: *report_compress,
             };
             neardup::clean(&input.inputs, out, &options, &clean, &bars)?
         }
@@ -315,10 +317,7 @@ fn restore(
     out: &std::path::Path,
     force: bool,
 ) -> anyhow::Result<()> {
-    let report = report.map_or_else(
-        || cleaned.join(neardup::staging::JSON_FILE),
-        ToOwned::to_owned,
-    );
+    let report = report.map_or_else(|| neardup::restore::report_in(cleaned), ToOwned::to_owned);
     let done = neardup::restore::restore(&report, cleaned, out, force)?;
     for swept in &done.swept {
         eprintln!(

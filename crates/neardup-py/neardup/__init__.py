@@ -68,10 +68,10 @@ def _paths(paths) -> list[str]:
     return [os.fspath(p) for p in paths]
 
 
-def clean(paths, out, options: Options | dict | None = None, *, force=False, annotate=False, dropped=None) -> dict:
+def clean(paths, out, options: Options | dict | None = None, *, force=False, annotate=False, dropped=None, report_compress=False) -> dict:
     """Cleans the files and folders ``paths`` into the folder ``out``, as
-    ``neardup clean`` does; returns the summary (what ``summary.json``
-    holds) as a dict."""
+    ``neardup clean`` does (``report_compress`` is ``--report-compress``);
+    returns the summary (what ``summary.json`` holds) as a dict."""
     import os
 
     return json.loads(
@@ -82,13 +82,15 @@ def clean(paths, out, options: Options | dict | None = None, *, force=False, ann
             force=force,
             annotate=annotate,
             dropped=None if dropped is None else os.fspath(dropped),
+            report_compress=report_compress,
         )
     )
 
 
 def scan(paths, options: Options | dict | None = None, *, report=None, dropped=None, summary=None) -> dict:
     """Scans ``paths`` as ``neardup scan`` does: the report goes to the file
-    ``report`` (with report.html beside it) when given, the dropped documents
+    ``report`` (compressed when it ends in .zst; report.html and report.pages
+    beside it) when given, the dropped documents
     and the totals to ``dropped`` and ``summary`` when given; returns the
     summary as a dict."""
     import os

@@ -830,7 +830,8 @@ fn similarity(
 /// Cleans `inputs` into the folder `out`, as `neardup clean` does; gives
 /// the summary as JSON text.
 #[pyfunction]
-#[pyo3(signature = (inputs, out, options, force=false, annotate=false, dropped=None))]
+#[pyo3(signature = (inputs, out, options, force=false, annotate=false, dropped=None, report_compress=false))]
+#[allow(clippy::too_many_arguments)]
 fn clean(
     py: Python<'_>,
     inputs: Vec<PathBuf>,
@@ -839,6 +840,7 @@ fn clean(
     force: bool,
     annotate: bool,
     dropped: Option<PathBuf>,
+    report_compress: bool,
 ) -> PyResult<String> {
     run(py, move || {
         let clean = neardup::output::CleanOptions {
@@ -849,6 +851,7 @@ fn clean(
                 neardup::output::Mode::Cut
             },
             dropped,
+            report_compress,
         };
         let done = neardup::clean(&inputs, &out, &options.options, &clean, &Silent)
             .map_err(|e| e.to_string())?;
@@ -857,7 +860,8 @@ fn clean(
 }
 
 /// Scans `inputs` as `neardup scan` does: the report to the file `report`
-/// (and report.html beside it) when given, the dropped documents and the
+/// (compressed when it ends in .zst; report.html and report.pages beside
+/// it) when given, the dropped documents and the
 /// totals to `dropped` and `summary` when given; gives the summary as JSON
 /// text.
 #[pyfunction]

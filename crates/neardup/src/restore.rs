@@ -14,7 +14,7 @@ use crate::output::undo::{self, Record};
 use crate::output::{check_destination, Sink};
 use crate::staging::{Staging, RESERVED, ROWS_FOLDER, SIDE_FILE};
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 /// What a restore rebuilt.
@@ -35,8 +35,20 @@ pub struct Restored {
 /// bytes, each written as a six-byte escape at worst, and its fields.
 const MAX_RECORD: u64 = 6 * undo::PIECE as u64 + 4096;
 
+/// The report in the output folder `cleaned` of `neardup clean`:
+/// `report.json`, or `report.json.zst` when only that one is there.
+pub fn report_in(cleaned: &Path) -> PathBuf {
+    let plain = cleaned.join(crate::staging::JSON_FILE);
+    let compressed = cleaned.join(crate::staging::JSON_ZST_FILE);
+    if !plain.exists() && compressed.exists() {
+        compressed
+    } else {
+        plain
+    }
+}
+
 /// Rebuilds into `out` the inputs of the cleaning whose output folder is
-/// `cleaned`; `report` is its `report.json` (and names the side file beside
+/// `cleaned`; `report` is its `report.json` or `report.json.zst` (and names the side file beside
 /// it). `out` must be new or empty, unless `force`.
 pub fn restore(report: &Path, cleaned: &Path, out: &Path, force: bool) -> Result<Restored> {
     let inputs = report_inputs(report)?;
@@ -221,6 +233,12 @@ fn report_inputs(path: &Path) -> Result<Vec<String>> {
         what: "the report of the cleaning to restore (give the output folder of `neardup clean`)",
         source,
     })?;
+    let file: Box<dyn Read> = match path.extension() {
+        Some(e) if e == "zst" => {
+            Box::new(zstd::Decoder::new(file).map_err(|e| bad(format!("unreadable: {e}")))?)
+        }
+        _ => Box::new(file),
+    };
     let mut head = String::new();
     BufReader::new(file)
         .take(64 << 20)
@@ -329,7 +347,7 @@ impl Rebuild {
         self.hash.update(bytes);
         self.pos += bytes.len() as u64;
         self.out
-            .write(bytes)
+            .write_all(bytes)
             .map_err(|e| Error::io(&self.out_path, e))
     }
 

@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// The report's file name in an output folder.
 pub const JSON_FILE: &str = "report.json";
+/// The report compressed (`--report-compress`).
+pub const JSON_ZST_FILE: &str = "report.json.zst";
 /// The interactive report written beside `report.json`.
 pub const HTML_FILE: &str = "report.html";
 /// The folder of the pages `report.html` loads, beside it.
@@ -36,8 +38,9 @@ pub const ANNOTATIONS_FILE: &str = "annotations.jsonl";
 
 /// Names neardup writes at the top of an output folder: no input may take
 /// one, and a folder read as input passes them over beside a side file.
-pub const RESERVED: [&str; 7] = [
+pub const RESERVED: [&str; 8] = [
     JSON_FILE,
+    JSON_ZST_FILE,
     HTML_FILE,
     PAGES_FOLDER,
     SUMMARY_FILE,

@@ -449,6 +449,7 @@ fn duplicate_ids_and_ids_that_look_like_paths() {
                 "report.pages/clusters-00000.js",
                 "report.pages/docs-00000.js",
                 "report.pages/index-00000.js",
+                "report.pages/search-00000.js",
                 "summary.json"
             ]
         );

@@ -322,3 +322,42 @@ proptest! {
         check_round_trips(seed, docs, &[]);
     }
 }
+
+#[test]
+fn a_compressed_report_holds_the_same_record_and_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (plain, packed, back) = (d.join("plain"), d.join("packed"), d.join("back"));
+    ok(&["clean", s(&sample()), "--out", s(&plain), "-q"]);
+    ok(&[
+        "clean",
+        s(&sample()),
+        "--out",
+        s(&packed),
+        "-q",
+        "--report-compress",
+    ]);
+    assert!(!packed.join("report.json").exists());
+    let json = fs::read(plain.join("report.json")).unwrap();
+    assert_eq!(decompressed(&packed.join("report.json.zst")), json);
+    assert!(packed.join("report.html").is_file() && packed.join("report.pages").is_dir());
+    // restore finds the compressed report in the folder by itself.
+    ok(&["restore", s(&packed), "--out", s(&back)]);
+    assert_eq!(tree(&back), tree(&sample()));
+
+    // scan: by the name given.
+    let r = d.join("r.json.zst");
+    ok(&["scan", s(&sample()), "--report", s(&r), "-q"]);
+    let (scanned, plain_scan) = (decompressed(&r), d.join("p.json"));
+    ok(&["scan", s(&sample()), "--report", s(&plain_scan), "-q"]);
+    assert_eq!(scanned, fs::read(&plain_scan).unwrap());
+    assert!(d.join("r.html").is_file() && d.join("r.pages").is_dir());
+    let refused = fails(&[
+        "scan",
+        s(&sample()),
+        "--report",
+        s(&d.join("r.json.gz")),
+        "-q",
+    ]);
+    assert!(refused.contains("name it .zst"), "{refused}");
+}

@@ -55,6 +55,9 @@ pub struct CleanOptions {
     pub mode: Mode,
     /// Where to write the dropped documents (`--dropped`).
     pub dropped: Option<PathBuf>,
+    /// Write the JSON report compressed with zstd, as `report.json.zst`
+    /// (`--report-compress`).
+    pub report_compress: bool,
 }
 
 /// One document of the second pass, decided, rendered and cut.
@@ -337,7 +340,19 @@ fn annotated_copy(
 /// output that cannot be written.
 pub fn report_files(path: &Path) -> Result<[PathBuf; 3]> {
     staging::folder_exists(path)?;
-    let html = path.with_extension("html");
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    if name.as_deref().is_some_and(|n| n.ends_with(".gz")) {
+        return Err(Error::Output {
+            path: path.to_path_buf(),
+            message: "a report is compressed with zstd: name it .zst (restore and eval read that)"
+                .into(),
+        });
+    }
+    let uncompressed = match path.extension() {
+        Some(e) if e == "zst" => path.with_extension(""),
+        _ => path.to_path_buf(),
+    };
+    let html = uncompressed.with_extension("html");
     let pages = html::pages_folder(&html);
     for f in [path, &html] {
         staging::refuse_folder(f)?;
@@ -444,7 +459,13 @@ fn report_only(
     {
         progress.note(&interrupted_note(path, swept));
     }
-    let mut reports = Reports::create(analysis, &tmp.path, &tmp_html.path, &tmp_pages.path)?;
+    let compressed = path.extension().is_some_and(|e| e == "zst");
+    let mut reports = Reports::create(
+        analysis,
+        (&tmp.path, compressed),
+        &tmp_html.path,
+        &tmp_pages.path,
+    )?;
     let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
     reports.finish_files(&summary, &top)?;
     tmp.commit(path)?;
@@ -513,18 +534,28 @@ fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
-    /// Both reports, into new files at `json` and `html` and the empty
-    /// folder `pages`.
-    fn create(analysis: &'a Analysis, json: &Path, html: &Path, pages: &Path) -> Result<Self> {
+impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
+    /// Both reports, into new files at `json` (compressed with zstd when
+    /// `compressed`) and `html` and the empty folder `pages`.
+    fn create(
+        analysis: &'a Analysis,
+        (json, compressed): (&Path, bool),
+        html: &Path,
+        pages: &Path,
+    ) -> Result<Self> {
         let create = |p: &Path| {
             fs::File::create(p)
                 .map(BufWriter::new)
                 .map_err(|e| Error::io(p, e))
         };
+        let compression = if compressed {
+            Compression::Zstd
+        } else {
+            Compression::None
+        };
         Reports::new(
             analysis,
-            create(json)?,
+            Sink::open(json, compression)?,
             json,
             Some((create(html)?, html.to_path_buf(), pages.to_path_buf())),
         )
@@ -533,7 +564,7 @@ impl<'a> Reports<'a, BufWriter<fs::File>, BufWriter<fs::File>> {
     /// Finishes both files and flushes them to disk.
     fn finish_files(self, summary: &Summary, top: &[TemplateEntry]) -> Result<()> {
         let ((json, json_path), html) = self.finish(summary, top)?;
-        sync(json, &json_path)?;
+        json.finish().map_err(|e| Error::io(&json_path, e))?;
         match html {
             Some((html, path)) => sync(html, &path),
             None => Ok(()),
@@ -772,6 +803,26 @@ pub(crate) enum Sink {
     Zstd(zstd::Encoder<'static, BufWriter<fs::File>>),
 }
 
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::None => Ok(bytes.len()),
+            Sink::Plain(w) => w.write(bytes),
+            Sink::Gzip(w) => w.write(bytes),
+            Sink::Zstd(w) => w.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::None => Ok(()),
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+            Sink::Zstd(w) => w.flush(),
+        }
+    }
+}
+
 impl Sink {
     pub fn open(path: &Path, compression: Compression) -> Result<Sink> {
         if let Some(parent) = path.parent() {
@@ -795,15 +846,6 @@ impl Sink {
                 Sink::Zstd(encoder)
             }
         })
-    }
-
-    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match self {
-            Sink::None => Ok(()),
-            Sink::Plain(w) => w.write_all(bytes),
-            Sink::Gzip(w) => w.write_all(bytes),
-            Sink::Zstd(w) => w.write_all(bytes),
-        }
     }
 
     pub fn finish(self) -> std::io::Result<()> {
@@ -856,7 +898,14 @@ pub fn write_clean(
     fs::create_dir(&pages).map_err(|e| Error::io(&pages, e))?;
     let mut reports = Reports::create(
         analysis,
-        &staging_path.join(staging::JSON_FILE),
+        (
+            &staging_path.join(if options.report_compress {
+                staging::JSON_ZST_FILE
+            } else {
+                staging::JSON_FILE
+            }),
+            options.report_compress,
+        ),
         &staging_path.join(staging::HTML_FILE),
         &pages,
     )?;
@@ -1058,7 +1107,7 @@ impl Copies<'_> {
         };
         open.read(bytes);
         match &open.jsonl {
-            Some(path) if g.blank => self.sink.write(bytes).map_err(|e| Error::io(path, e)),
+            Some(path) if g.blank => self.sink.write_all(bytes).map_err(|e| Error::io(path, e)),
             _ => self.undo.removed(&open.name, g.offset, bytes),
         }
     }
@@ -1082,7 +1131,7 @@ impl Copies<'_> {
             }
             if let Some(path) = &j.jsonl {
                 let write = |sink: &mut Sink, bytes: &[u8]| {
-                    sink.write(bytes).map_err(|e| Error::io(path, e))
+                    sink.write_all(bytes).map_err(|e| Error::io(path, e))
                 };
                 match &copy.bytes {
                     Bytes::Nothing => {}

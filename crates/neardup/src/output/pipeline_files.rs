@@ -26,6 +26,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -128,7 +129,7 @@ impl DroppedWriter {
         match &mut self.out {
             Out::Jsonl { sink, line } => {
                 json_line(line, &dropped);
-                sink.write(line.as_bytes())
+                sink.write_all(line.as_bytes())
                     .map_err(|e| Error::io(&self.dest, e))
             }
             Out::Parquet(table) => table.push(&dropped, &self.staging.path),
