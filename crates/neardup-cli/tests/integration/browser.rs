@@ -230,7 +230,10 @@ fn screenshot() {
     for (name, hash) in [
         ("report-overview.png", ""),
         ("report-document.png", "doc=4"),
-        ("report-list.png", "documents?status=changed&sort=-bytes_removed"),
+        (
+            "report-list.png",
+            "documents?status=changed&sort=-bytes_removed",
+        ),
         ("report-search.png", "search?q=Source+link"),
     ] {
         let png = target.join(name);
@@ -380,7 +383,10 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
         &page,
         &format!("search?q={}", phrase.replace(' ', "+")),
     );
-    assert!(found.contains("<div id=\"text-search\" class=\"\">"), "the view is shown");
+    assert!(
+        found.contains("<div id=\"text-search\" class=\"\">"),
+        "the view is shown"
+    );
     let both = hits(&found);
     assert!(both.contains(&20_001) && both.contains(&3), "{both:?}");
     let doubled = text_of(&corpus, 1_500);

@@ -5,8 +5,9 @@
 //! A word is a run of alphanumeric characters, each lowercased on its own
 //! (so that the page's script, which lowercases the same way, finds the
 //! same words), and is known by its 32-bit FNV-1a hash over UTF-8. The
-//! index is cut into pages by hash, so that a query loads the pages of its
-//! words only; the page then checks each candidate's text for the phrase,
+//! index is cut into pages by hash (page `hash * pages >> 32`, so that the
+//! pages follow the order of the hashes), so that a query loads the pages
+//! of its words only; the page then checks each candidate's text for the phrase,
 //! which also sets aside the rare document that a hash collision brings.
 
 use serde::Serialize;
@@ -21,7 +22,8 @@ const POSTINGS_PER_PAGE: usize = 64 << 10;
 pub struct TextIndex {
     /// Postings held at most.
     budget: usize,
-    postings: Vec<(u32, u32)>,
+    /// (word hash << 32) | document.
+    postings: Vec<u64>,
     words: Vec<u32>,
     /// The first document not indexed, once the budget ran out.
     stopped_at: Option<u32>,
@@ -30,7 +32,7 @@ pub struct TextIndex {
 /// What the page needs to know of the index.
 #[derive(Serialize)]
 pub struct IndexMeta {
-    /// Pages of the index; a word's page is its hash modulo this.
+    /// Pages of the index; a word's page is `hash * pages >> 32`.
     pub pages: usize,
     /// The first document not indexed, when the budget ran out.
     pub stopped_at: Option<u32>,
@@ -63,7 +65,11 @@ impl TextIndex {
             self.stopped_at = Some(doc);
             return;
         }
-        self.postings.extend(self.words.iter().map(|&w| (w, doc)));
+        self.postings.extend(
+            self.words
+                .iter()
+                .map(|&w| u64::from(w) << 32 | u64::from(doc)),
+        );
     }
 
     /// The index's pages (each a JSON object from a word's hash to its
@@ -71,13 +77,14 @@ impl TextIndex {
     /// know of them.
     pub fn finish(mut self) -> (Vec<Vec<u8>>, IndexMeta) {
         let pages = self.postings.len().div_ceil(POSTINGS_PER_PAGE).max(1);
-        // By page, then word, then document: each page is one run.
-        self.postings
-            .sort_unstable_by_key(|&(w, d)| (w as usize % pages, w, d));
+        // By word, then document: the pages, and each word's documents, come
+        // in order.
+        self.postings.sort_unstable();
         let mut json = vec![b"{".to_vec(); pages];
         let mut last: Option<(u32, u32)> = None;
-        for &(word, doc) in &self.postings {
-            let page = &mut json[word as usize % pages];
+        for &posting in &self.postings {
+            let (word, doc) = ((posting >> 32) as u32, posting as u32);
+            let page = &mut json[page_of(word, pages)];
             let gap = match last {
                 Some((w, d)) if w == word => {
                     page.push(b',');
@@ -105,6 +112,11 @@ impl TextIndex {
     }
 }
 
+/// The page of `word` among `pages`.
+fn page_of(word: u32, pages: usize) -> usize {
+    (u64::from(word) * pages as u64 >> 32) as usize
+}
+
 /// The hashes of the words of `text`.
 fn words(text: &str) -> impl Iterator<Item = u32> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
@@ -115,6 +127,12 @@ fn words(text: &str) -> impl Iterator<Item = u32> + '_ {
 /// FNV-1a (32 bits) of `word` lowercased character by character, as UTF-8.
 fn word_hash(word: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
+    if word.is_ascii() {
+        for &b in word.as_bytes() {
+            h = (h ^ u32::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0193);
+        }
+        return h;
+    }
     let mut buf = [0u8; 4];
     for c in word.chars().flat_map(char::to_lowercase) {
         for &b in c.encode_utf8(&mut buf).as_bytes() {
@@ -139,6 +157,9 @@ mod tests {
         // FNV-1a's published value for "a".
         assert_eq!(word_hash("a"), 0xe40c_292c);
         assert_eq!(word_hash("A"), 0xe40c_292c);
+        // The same lowercasing on both paths: ASCII, and characters beyond.
+        assert_eq!(word_hash("ÄbC"), word_hash("äbc"));
+        assert_eq!(word_hash("ÄBC"), word_hash("äbc"));
     }
 
     #[test]
@@ -171,7 +192,7 @@ mod tests {
         for (k, page) in pages.iter().enumerate() {
             let page: BTreeMap<u32, Vec<u32>> = serde_json::from_slice(page).unwrap();
             for (w, gaps) in page {
-                assert_eq!(w as usize % 2, k);
+                assert_eq!(page_of(w, 2), k);
                 seen += 1;
                 let expected = if w == word_hash("w5") || w == word_hash("w6") {
                     vec![0, 3]
