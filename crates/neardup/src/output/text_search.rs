@@ -114,7 +114,7 @@ impl TextIndex {
 
 /// The page of `word` among `pages`.
 fn page_of(word: u32, pages: usize) -> usize {
-    (u64::from(word) * pages as u64 >> 32) as usize
+    ((u64::from(word) * pages as u64) >> 32) as usize
 }
 
 /// The hashes of the words of `text`.
