@@ -111,12 +111,18 @@ fn text(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// `input` cleaned into `dir/out`, which it gives.
+fn cleaned(dir: &Path, input: &Path) -> PathBuf {
+    let out = dir.join("out");
+    ok(&["clean", s(input), "--out", s(&out), "-q"]);
+    out
+}
+
 #[test]
 fn report_of_the_sample_renders_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    ok(&["clean", s(&sample()), "--out", s(&out), "-q"]);
+    let out = cleaned(dir.path(), &sample());
     let report = report(&out.join("report.json"));
     let page = out.join("report.html");
     let summary = &report["summary"];
@@ -306,8 +312,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let corpus = paged_corpus(dir.path());
-    let out = dir.path().join("out");
-    ok(&["clean", s(&corpus), "--out", s(&out), "-q"]);
+    let out = cleaned(dir.path(), &corpus);
     let report = report(&out.join("report.json"));
     let docs = report["documents"].as_array().unwrap();
     let page = out.join("report.html");
@@ -414,8 +419,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
 fn a_report_without_its_pages_says_so() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    ok(&["clean", s(&sample()), "--out", s(&out), "-q"]);
+    let out = cleaned(dir.path(), &sample());
     let moved = dir.path().join("report.html");
     fs::copy(out.join("report.html"), &moved).unwrap();
     assert_eq!(testid(&dom(&browser, &moved, ""), "documents"), "5");

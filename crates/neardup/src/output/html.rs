@@ -523,6 +523,15 @@ impl Pager {
     }
 }
 
+/// A run that stops early (an error, an interruption) drops the writer
+/// unfinished: the thread is waited for, so that no page is written into a
+/// staging folder after its removal began.
+impl Drop for Pager {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
 /// Writes page `k` of `kind` into `folder`: a script that hands `json`,
 /// gzip-compressed and in base64, to the report page.
 fn write_page(folder: &Path, kind: &str, k: usize, json: &[u8]) -> Result<()> {
