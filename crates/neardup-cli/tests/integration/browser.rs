@@ -364,6 +364,19 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     shown.sort_unstable();
     assert_eq!(shown, repeats);
 
+    // By kind: every document a rule of that kind cut something from.
+    let repeated: Vec<usize> = (0..docs.len())
+        .filter(|&i| {
+            docs[i]["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["kind"] == "repeated_paragraph")
+        })
+        .collect();
+    let list = dom(&browser, &page, "documents?rule=kind:repeated_paragraph");
+    assert_eq!(rows(&list), repeated);
+
     // A search by id finds the one document.
     let list = dom(&browser, &page, "documents?q=d20059");
     assert_eq!(rows(&list), vec![20_059]);
