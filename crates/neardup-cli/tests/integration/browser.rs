@@ -35,7 +35,14 @@ fn chromium() -> Option<PathBuf> {
 /// (stdout, stderr).
 fn run_chromium(browser: &Path, page: &Path, hash: &str, extra: &[String]) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
-    let url = format!("file://{}#{hash}", page.display());
+    // The path as an address: %, spaces and # escaped.
+    let path = page
+        .display()
+        .to_string()
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('#', "%23");
+    let url = format!("file://{path}#{hash}");
     let out = Command::new(browser)
         .args([
             "--headless",
@@ -426,6 +433,22 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
         testid(&clusters, "cluster-count"),
         format!("{count} clusters")
     );
+}
+
+#[test]
+fn a_scan_report_finds_its_pages_under_their_final_name() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // A name that must be escaped in an address, compressed JSON beside it.
+    let report = dir.path().join("my report #1.json.zst");
+    ok(&["scan", s(&sample()), "--report", s(&report), "-q"]);
+    let page = dir.path().join("my report #1.html");
+    assert!(dir.path().join("my report #1.pages").is_dir());
+    let doc = dom(&browser, &page, "doc=4");
+    let doc = section(&doc, "document");
+    assert!(doc.contains("004_92d7cee229c4202d.txt"), "{doc}");
+    let list = dom(&browser, &page, "documents");
+    assert_eq!(testid(&list, "doc-count"), "5 of 5");
 }
 
 #[test]

@@ -180,6 +180,8 @@ pub struct HtmlWriter<'a, W: Write> {
     out: W,
     analysis: &'a Analysis,
     pages: PathBuf,
+    /// The folder's name beside the page, once in place.
+    pages_name: String,
     pager: Pager,
     has_duplicates: Vec<bool>,
     budget: usize,
@@ -195,12 +197,14 @@ pub struct HtmlWriter<'a, W: Write> {
 
 impl<'a, W: Write> HtmlWriter<'a, W> {
     /// A writer of the page to `out` and of its pages into the folder
-    /// `pages`, which exists and is empty.
-    pub fn begin(out: W, pages: &Path, analysis: &'a Analysis) -> Self {
+    /// `pages`, which exists and is empty, and which the page finds beside
+    /// it under the name `name` once the run puts it in place.
+    pub fn begin(out: W, (pages, name): (&Path, String), analysis: &'a Analysis) -> Self {
         HtmlWriter {
             out,
             analysis,
             pages: pages.to_path_buf(),
+            pages_name: name,
             pager: Pager::start(pages.to_path_buf()),
             has_duplicates: analysis.has_duplicates(),
             budget: TEXT_BUDGET,
@@ -397,11 +401,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             rule_kinds: Rule::ALL.iter().map(|&r| (r, r.kind())).collect(),
             rule_bits,
             pages: PagesMeta {
-                folder: self
-                    .pages
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                folder: self.pages_name.clone(),
                 documents: self.documents,
                 docs_per_page: DOCS_PER_PAGE,
                 index_per_page: INDEX_PER_PAGE,

@@ -460,11 +460,15 @@ fn report_only(
         progress.note(&interrupted_note(path, swept));
     }
     let compressed = path.extension().is_some_and(|e| e == "zst");
+    let pages_name = pages_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut reports = Reports::create(
         analysis,
         (&tmp.path, compressed),
         &tmp_html.path,
-        &tmp_pages.path,
+        (&tmp_pages.path, &pages_name),
     )?;
     let (summary, top) = report_pass(analysis, progress, &mut reports, also)?;
     reports.finish_files(&summary, &top)?;
@@ -536,12 +540,13 @@ fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
 
 impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
     /// Both reports, into new files at `json` (compressed with zstd when
-    /// `compressed`) and `html` and the empty folder `pages`.
+    /// `compressed`) and `html` and the empty folder `pages`, which the
+    /// page finds beside it under the name `pages_name`.
     fn create(
         analysis: &'a Analysis,
         (json, compressed): (&Path, bool),
         html: &Path,
-        pages: &Path,
+        (pages, pages_name): (&Path, &str),
     ) -> Result<Self> {
         let create = |p: &Path| {
             fs::File::create(p)
@@ -557,7 +562,12 @@ impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
             analysis,
             Sink::open(json, compression)?,
             json,
-            Some((create(html)?, html.to_path_buf(), pages.to_path_buf())),
+            Some((
+                create(html)?,
+                html.to_path_buf(),
+                pages.to_path_buf(),
+                pages_name.to_string(),
+            )),
         )
     }
 
@@ -575,8 +585,10 @@ impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
 /// A finished writer and the path it wrote.
 type Written<W> = (W, PathBuf);
 
-/// The page's file, its path and the folder of its pages.
-type HtmlFiles<H> = (H, PathBuf, PathBuf);
+/// The page's file, its path, the folder its pages are written into, and
+/// the name under which the page finds that folder beside it (the folder
+/// is written under a temporary name, then renamed).
+type HtmlFiles<H> = (H, PathBuf, PathBuf, String);
 
 /// `report.json` and, when asked for, `report.html` and its pages, written
 /// together.
@@ -594,7 +606,8 @@ impl<'a, W: Write, H: Write> Reports<'a, W, H> {
         html: Option<HtmlFiles<H>>,
     ) -> Result<Self> {
         let json = ReportWriter::begin(json, analysis).map_err(|e| Error::io(json_path, e))?;
-        let html = html.map(|(w, path, pages)| (HtmlWriter::begin(w, &pages, analysis), path));
+        let html = html
+            .map(|(w, path, pages, name)| (HtmlWriter::begin(w, (&pages, name), analysis), path));
         Ok(Reports {
             json,
             json_path: json_path.to_path_buf(),
@@ -907,7 +920,7 @@ pub fn write_clean(
             options.report_compress,
         ),
         &staging_path.join(staging::HTML_FILE),
-        &pages,
+        (&pages, staging::PAGES_FOLDER),
     )?;
     let mut copies = Copies {
         analysis,
