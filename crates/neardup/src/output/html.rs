@@ -5,7 +5,7 @@
 //! The summary page holds the run's totals, the charts, the top templates,
 //! the largest clusters, the kept documents with the most text removed and
 //! a few samples of each rule: its size does not grow with the corpus. The
-//! folder (`report.pages/` beside `report.html`) holds three kinds of page,
+//! folder (`report.pages/` beside `report.html`) holds four kinds of page,
 //! each a script that hands its data, gzip-compressed and in base64, to
 //! the summary page (a page opened from disk may load scripts beside it,
 //! but not read files):
@@ -20,7 +20,9 @@
 //!   document shows its removed spans only;
 //! - `clusters-NNNNN.js`: every cluster of duplicates, largest first, with
 //!   the first line of its kept document and the range of similarities of
-//!   its dropped ones, [`CLUSTERS_PER_PAGE`] clusters a page.
+//!   its dropped ones, [`CLUSTERS_PER_PAGE`] clusters a page;
+//! - `search-NNNNN.js`: the word index of the text search
+//!   ([`super::text_search`]), loaded by the pages of a query's words.
 //!
 //! `report.json` stays the full record.
 
