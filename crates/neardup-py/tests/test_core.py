@@ -63,7 +63,7 @@ def test_options_are_the_clis(neardup_bin):
     opts = neardup.Options()
     assert (opts.threshold, opts.permutations, opts.bands, opts.rows, opts.lsh) == (0.8, 128, None, None, (16, 8))
     # Every run option of the CLI, by the same name and with the same default.
-    per_command = {"out", "force", "annotate", "dropped", "quiet", "verbose", "json", "help"}
+    per_command = {"out", "force", "annotate", "dropped", "report_compress", "quiet", "verbose", "json", "help"}
     flags = cli_defaults(neardup_bin)
     given = opts.to_dict()
     assert set(flags) - per_command == set(given)
@@ -133,6 +133,11 @@ def test_clean_in_process_is_the_cli(tmp_path, neardup_bin):
         if f.suffix == ".txt":
             assert (tmp_path / "py" / f.name).read_bytes() == f.read_bytes()
     assert summary["documents"] == 5
+    # --report-compress as a keyword: the report as a zstd frame, in place
+    # of report.json (the CLI's tests check that it holds the same bytes).
+    neardup.clean(sample, tmp_path / "packed", report_compress=True)
+    assert (tmp_path / "packed" / "report.json.zst").read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
+    assert not (tmp_path / "packed" / "report.json").exists()
 
 
 def test_a_stopped_run_raises_and_the_next_one_runs(tmp_path):
