@@ -351,16 +351,22 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
         .all(|w| similarity(w[0]) >= similarity(w[1])));
     assert!(shown.iter().all(|&i| i >= 20_000));
 
+    // The documents that a removed span with `field` equal to `value` was
+    // cut from.
+    let cut_by = |field: &str, value: &str| -> Vec<usize> {
+        (0..docs.len())
+            .filter(|&i| {
+                docs[i]["removed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s[field] == value)
+            })
+            .collect()
+    };
+
     // By rule: the doubled paragraphs, in both pages of the list.
-    let repeats: Vec<usize> = (0..docs.len())
-        .filter(|&i| {
-            docs[i]["removed"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s["rule"] == "exact_repeat")
-        })
-        .collect();
+    let repeats = cut_by("rule", "exact_repeat");
     assert_eq!(repeats.len(), 20);
     let list = dom(
         &browser,
@@ -372,15 +378,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     assert_eq!(shown, repeats);
 
     // By kind: every document a rule of that kind cut something from.
-    let repeated: Vec<usize> = (0..docs.len())
-        .filter(|&i| {
-            docs[i]["removed"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s["kind"] == "repeated_paragraph")
-        })
-        .collect();
+    let repeated = cut_by("kind", "repeated_paragraph");
     let list = dom(&browser, &page, "documents?rule=kind:repeated_paragraph");
     assert_eq!(rows(&list), repeated);
 

@@ -107,7 +107,7 @@ struct IndexPage {
     duplicate_of: Vec<i64>,
     /// A dropped document's similarity to the one it duplicates.
     similarity: Vec<Option<f32>>,
-    /// The rules that removed something from it: bit `r as u32` for rule `r`.
+    /// The rules that removed something from it: bit `r.code()` for rule `r`.
     rules: Vec<u32>,
 }
 
@@ -166,7 +166,7 @@ struct Meta<'a> {
     skipped_total: usize,
     rule_kinds: BTreeMap<Rule, Kind>,
     /// Rule names by bit of [`IndexPage::rules`].
-    rule_bits: Vec<Rule>,
+    rule_bits: &'static [Rule],
     pages: PagesMeta,
     /// Clusters by size (documents in each, the kept one included).
     cluster_sizes: BTreeMap<u32, u32>,
@@ -193,6 +193,9 @@ pub struct HtmlWriter<'a, W: Write> {
     docs: Vec<u8>,
     clusters: FxHashMap<u32, Cluster>,
     most_removed: Vec<Changed>,
+    /// Bytes removed by the last of [`TOP`] rows once the list was cut to
+    /// them: a document must remove more to enter.
+    most_removed_floor: u64,
     samples: BTreeMap<Rule, Vec<Sample>>,
     search: TextIndex,
 }
@@ -215,6 +218,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             docs: Vec::new(),
             clusters: FxHashMap::default(),
             most_removed: Vec::new(),
+            most_removed_floor: 0,
             samples: BTreeMap::new(),
             search: TextIndex::default(),
         }
@@ -227,7 +231,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         let bytes_removed: usize = d.cuts.iter().map(|c| c.end - c.start).sum();
         let mut rules = 0u32;
         for c in d.cuts {
-            rules |= 1 << c.removal.rule as u32;
+            rules |= 1 << c.removal.rule.code();
             self.sample(c.removal.rule, i, d.id, &d.text[c.start..c.end]);
         }
         if let Fate::Dropped { rule, .. } = d.fate {
@@ -257,7 +261,10 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
                     c.id = d.id.to_string();
                     c.first_line = first_line(d.text);
                 }
-                if bytes_removed > 0 {
+                // Past the floor only: a document that removed no more than
+                // the last of the kept rows ranks after it (ties go to the
+                // earlier), so its row is not built.
+                if bytes_removed as u64 > self.most_removed_floor {
                     self.most_removed.push(Changed {
                         index: i as u32,
                         id: d.id.to_string(),
@@ -268,6 +275,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
                     });
                     if self.most_removed.len() >= 2 * TOP {
                         keep_most_removed(&mut self.most_removed);
+                        self.most_removed_floor = self.most_removed[TOP - 1].bytes_removed;
                     }
                 }
             }
@@ -279,7 +287,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             } => {
                 ix.status.push('d');
                 ix.similarity.push(Some(similarity));
-                ix.rules.push(rules | 1 << rule as u32);
+                ix.rules.push(rules | 1 << rule.code());
                 match of {
                     Original::Run(of) => {
                         ix.duplicate_of.push(i64::from(of));
@@ -391,8 +399,6 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         keep_most_removed(&mut self.most_removed);
         let footer = Footer::new(self.analysis, summary, top);
         let skipped = &self.analysis.skipped;
-        let mut rule_bits: Vec<Rule> = Rule::ALL.to_vec();
-        rule_bits.sort_by_key(|&r| r as u32);
         let meta = Meta {
             header: Header::new(self.analysis),
             top_templates: footer.top_templates,
@@ -401,7 +407,8 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             skipped: &skipped[..skipped.len().min(SKIPPED)],
             skipped_total: skipped.len(),
             rule_kinds: Rule::ALL.iter().map(|&r| (r, r.kind())).collect(),
-            rule_bits,
+            // In code order: the rule of bit b is the one of code b.
+            rule_bits: &Rule::ALL,
             pages: PagesMeta {
                 folder: self.pages_name.clone(),
                 documents: self.documents,

@@ -11,6 +11,7 @@
 //! which also sets aside the rare document that a hash collision brings.
 
 use serde::Serialize;
+use std::io::Write;
 
 /// Postings (word, document) held at most: past them, later documents are
 /// not indexed, and the page says from which document on.
@@ -94,11 +95,11 @@ impl TextIndex {
                     if page.len() > 1 {
                         page.extend_from_slice(b"],");
                     }
-                    page.extend_from_slice(format!("\"{word}\":[").as_bytes());
+                    write!(page, "\"{word}\":[").expect("a Vec takes every write");
                     doc
                 }
             };
-            page.extend_from_slice(gap.to_string().as_bytes());
+            write!(page, "{gap}").expect("a Vec takes every write");
             last = Some((word, doc));
         }
         for page in &mut json {
