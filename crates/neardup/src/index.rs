@@ -664,7 +664,7 @@ impl Index {
         mut near: Vec<(u32, u64)>,
         bits: impl Fn(u32) -> &'b [u8],
         threshold: f64,
-        mut compared: impl FnMut(f64),
+        mut compared: impl FnMut(u32, u64, f64),
     ) -> Vec<(u32, IndexMatch)> {
         exact.sort_unstable();
         near.sort_unstable();
@@ -689,7 +689,7 @@ impl Index {
             let mut best: Option<(f64, u64)> = None;
             for &(_, of) in group {
                 let s = bbit_similarity(bits(d), self.bits(of));
-                compared(s);
+                compared(d, of, s);
                 if s >= threshold && best.is_none_or(|(b, _)| s > b) {
                     best = Some((s, of));
                 }

@@ -124,8 +124,8 @@ pub struct Analysis {
     /// Per document: kept, or dropped as a copy of which kept document.
     verdicts: Vec<Verdict>,
     /// Candidate pairs of documents that matching compared, by estimated
-    /// similarity, in [`matching::SIMILARITY_BINS`] equal bins over [0, 1].
-    pub similarity_histogram: Vec<u64>,
+    /// similarity: a count per bin and the first pairs of each.
+    pub compared: matching::Compared,
     /// Segment keys found in many distinct documents, set aside when
     /// documents are compared.
     pub shared_lines: usize,
@@ -524,7 +524,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     } = g;
     // Documents that copy an indexed one are settled first.
     let mut verdicts = matching::unsettled(exact.len());
-    let mut index_histogram = vec![0u64; matching::SIMILARITY_BINS];
+    let mut compared = matching::Compared::default();
     let (bands, mut index_use, index_bands) = match index {
         None => (bands, None, None),
         Some(index) => {
@@ -537,7 +537,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
                     by: Some(found.by),
                 };
             }
-            index_histogram = m.histogram;
+            compared = m.compared;
             let used = IndexUse {
                 index,
                 matched: m.matches.iter().map(|&(d, found)| (d, found.of)).collect(),
@@ -549,7 +549,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
     let similarity = |a: u32, b: u32| sigs.similarity(a, b);
     let matching::Matched {
         mut verdicts,
-        mut histogram,
+        compared: in_run,
     } = matching::resolve(
         &exact,
         bands,
@@ -559,9 +559,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         temp.path(),
         budget / 4 / 16,
     )?;
-    for (h, i) in histogram.iter_mut().zip(index_histogram) {
-        *h += i;
-    }
+    compared.extend(in_run);
     if let (Some(threshold), Some((prefixes, mut signatures))) = (config.containment, prefixes) {
         containment::find(
             prefixes,
@@ -598,7 +596,7 @@ pub fn analyze(paths: &[PathBuf], config: Config, progress: &dyn Progress) -> Re
         skipped,
         ids,
         verdicts,
-        similarity_histogram: histogram,
+        compared,
         shared_lines,
         templates,
         shared,
@@ -617,8 +615,8 @@ struct IndexMatched {
     for_index: Option<Sorter<(u64, u32)>>,
     /// The documents that copy an indexed one, in order.
     matches: Vec<(u32, crate::index::IndexMatch)>,
-    /// The similarities compared, in [`matching::SIMILARITY_BINS`] bins.
-    histogram: Vec<u64>,
+    /// The pairs compared.
+    compared: matching::Compared,
 }
 
 /// Matches the run's documents against `index`: their exact hashes and
@@ -664,19 +662,19 @@ fn match_index(
     let mut records = by_exact.into_iter();
     let mut copies = Vec::new();
     index.candidates(false, || Ok(records.next()), |d, of| copies.push((d, of)))?;
-    let mut histogram = vec![0u64; matching::SIMILARITY_BINS];
+    let mut compared = matching::Compared::default();
     let matches = index.match_run(
         copies,
         near,
         |d| sigs.bits(d),
         config.threshold,
-        |s| histogram[matching::similarity_bin(s)] += 1,
+        |d, of, s| compared.add(d, Original::Indexed(of), s),
     );
     Ok(IndexMatched {
         bands: again,
         for_index,
         matches,
-        histogram,
+        compared,
     })
 }
 

@@ -264,18 +264,21 @@ fn screenshot() {
     }
 }
 
-/// A corpus of 20,060 short articles as JSON Lines, so that the
-/// report has two pages of its document list and 21 of texts: copies of
-/// earlier articles at the end (documents 20,000 and 20,001 both of
+/// Articles of the paged corpus before the copies at its end.
+const PAGED: u64 = 100_000;
+
+/// A corpus of 100,060 short articles as JSON Lines, so that the report
+/// has six pages of its document list and 101 of entries: copies of
+/// earlier articles at the end (documents 100,000 and 100,001 both of
 /// document 3, the largest cluster), and every 1,000th article with its
 /// paragraph doubled.
 fn paged_corpus(dir: &Path) -> PathBuf {
     let mut jsonl = String::new();
-    for i in 0..20_060u64 {
+    for i in 0..PAGED + 60 {
         let text = match i {
-            20_000 => article(3, 2),
-            20_001 => edit(&article(3, 2), 5, i),
-            20_002.. => edit(&article((i - 20_002) * 7 + 10, 2), 5, i),
+            PAGED => article(3, 2),
+            _ if i == PAGED + 1 => edit(&article(3, 2), 5, i),
+            _ if i > PAGED => edit(&article((i - PAGED - 2) * 7 + 10, 2), 5, i),
             _ if i % 1_000 == 500 => {
                 let p = article(i, 1);
                 format!("{p}\n\n{p}")
@@ -324,8 +327,8 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     let docs = report["documents"].as_array().unwrap();
     let page = out.join("report.html");
     let pages = out.join("report.pages");
-    assert!(pages.join("index-00001.js").is_file());
-    assert!(pages.join("docs-00020.js").is_file());
+    assert!(pages.join("index-00005.js").is_file());
+    assert!(pages.join("docs-00100.js").is_file());
     assert!(fs::metadata(&page).unwrap().len() < 200_000);
 
     // The largest cluster comes first on the summary page.
@@ -341,7 +344,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     let list = dom(&browser, &page, "documents?status=dropped&sort=-similarity");
     assert_eq!(
         testid(&list, "doc-count"),
-        format!("{} of 20,060", dropped.len())
+        format!("{} of 100,060", dropped.len())
     );
     let shown = rows(&list);
     assert_eq!(shown.len(), dropped.len().min(100));
@@ -349,7 +352,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     assert!(shown
         .windows(2)
         .all(|w| similarity(w[0]) >= similarity(w[1])));
-    assert!(shown.iter().all(|&i| i >= 20_000));
+    assert!(shown.iter().all(|&i| i >= PAGED as usize));
 
     // The documents that a removed span with `field` equal to `value` was
     // cut from.
@@ -365,9 +368,9 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
             .collect()
     };
 
-    // By rule: the doubled paragraphs, in both pages of the list.
+    // By rule: the doubled paragraphs, over every page of the list.
     let repeats = cut_by("rule", "exact_repeat");
-    assert_eq!(repeats.len(), 20);
+    assert_eq!(repeats.len(), 100);
     let list = dom(
         &browser,
         &page,
@@ -383,11 +386,11 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     assert_eq!(rows(&list), repeated);
 
     // A search by id finds the one document.
-    let list = dom(&browser, &page, "documents?q=d20059");
-    assert_eq!(rows(&list), vec![20_059]);
+    let list = dom(&browser, &page, "documents?q=d100059");
+    assert_eq!(rows(&list), vec![100_059]);
 
     // A document of the last page of texts, beside its kept twin of the first.
-    let doc = dom(&browser, &page, "doc=20001");
+    let doc = dom(&browser, &page, "doc=100001");
     let doc = section(&doc, "document");
     assert!(doc.contains("data-testid=\"diff-dropped\""));
     assert!(
@@ -398,7 +401,7 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
     // Text search: a phrase of a dropped copy finds it and the document it
     // copies; one of a doubled paragraph finds its document; words that
     // are in no text find nothing.
-    let copy = text_of(&corpus, 20_001);
+    let copy = text_of(&corpus, 100_001);
     let words: Vec<&str> = copy.split(' ').collect();
     let phrase = words[3..8].join(" ");
     let found = dom(
@@ -411,11 +414,11 @@ fn the_paged_report_lists_filters_sorts_and_shows_every_document() {
         "the view is shown"
     );
     let both = hits(&found);
-    assert!(both.contains(&20_001) && both.contains(&3), "{both:?}");
-    let doubled = text_of(&corpus, 1_500);
+    assert!(both.contains(&100_001) && both.contains(&3), "{both:?}");
+    let doubled = text_of(&corpus, 91_500);
     let phrase: Vec<&str> = doubled.split(' ').skip(2).take(4).collect();
     let found = dom(&browser, &page, &format!("search?q={}", phrase.join("+")));
-    assert!(hits(&found).contains(&1_500));
+    assert!(hits(&found).contains(&91_500));
     let found = dom(&browser, &page, "search?q=zzzqqq+xxyyzz");
     assert!(hits(&found).is_empty());
     assert_eq!(testid(&found, "search-count").split(' ').next(), Some("0"));
@@ -462,4 +465,72 @@ fn a_report_without_its_pages_says_so() {
         text(testid(&failed, "failure")).contains("report.pages must stay beside this page"),
         "{failed}"
     );
+}
+
+/// The `data-pair` keys ("doc-with") of the rows of the pairs view.
+fn pair_rows(dom: &str) -> Vec<String> {
+    section(dom, "pairs-note")
+        .split("<tr data-pair=\"")
+        .skip(1)
+        .map(|r| r[..r.find('"').unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn each_bar_of_the_similarity_histogram_lists_its_pairs() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Copies of one article with ever more words changed: near the
+    // threshold some are dropped and some kept, and the pairs below it are
+    // listed too.
+    let base = article(11, 6);
+    let mut jsonl = String::new();
+    for i in 0..40u64 {
+        let text = if i == 0 {
+            base.clone()
+        } else {
+            edit(&base, 5 + i, i)
+        };
+        jsonl.push_str(&serde_json::json!({ "id": format!("e{i}"), "text": text }).to_string());
+        jsonl.push('\n');
+    }
+    let corpus = dir.path().join("corpus.jsonl");
+    fs::write(&corpus, jsonl).unwrap();
+    let out = cleaned(dir.path(), &corpus);
+    let report = report(&out.join("report.json"));
+    let docs = report["documents"].as_array().unwrap();
+    let counts: Vec<u64> = report["similarity_histogram"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    let bin_width = report["similarity_histogram"]["bin_width"].as_f64().unwrap();
+    let threshold = report["parameters"]["threshold"].as_f64().unwrap();
+    let page = out.join("report.html");
+
+    let overview = dom(&browser, &page, "");
+    let mut below = 0;
+    for (k, &count) in counts.iter().enumerate().filter(|(_, &c)| c > 0) {
+        assert!(overview.contains(&format!("href=\"#pairs={k}\"")), "bar {k}");
+        let view = dom(&browser, &page, &format!("pairs={k}"));
+        let rows = pair_rows(&view);
+        assert_eq!(rows.len() as u64, count, "bin {k}");
+        for row in &rows {
+            let (doc, with) = row.split_once('-').unwrap();
+            let doc = &docs[doc.parse::<usize>().unwrap()];
+            // A pair at or above the threshold whose document was dropped
+            // as its copy says so; one below it never dropped a document.
+            let copy = doc["duplicate_of"]["index"].as_u64().map(|i| i.to_string());
+            if copy.as_deref() == Some(with) {
+                assert!((k + 1) as f64 * bin_width > threshold, "bin {k}: {row}");
+            }
+        }
+        if ((k + 1) as f64 * bin_width) <= threshold {
+            below += rows.len();
+            assert!(section(&view, "pairs-note").contains(">kept<"), "{view}");
+        }
+    }
+    assert!(below > 0, "some pairs fall below the threshold: {counts:?}");
+    assert!(docs.iter().any(|d| d["status"] == "dropped"));
 }

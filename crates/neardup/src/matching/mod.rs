@@ -36,6 +36,7 @@ pub mod lsh;
 pub mod verify;
 
 use crate::error::Result;
+use crate::removal::Original;
 use crate::spill::{Record, Sorter};
 use cluster::UnionFind;
 use rustc_hash::FxHashMap;
@@ -131,14 +132,76 @@ pub fn similarity_bin(s: f64) -> usize {
     ((s * SIMILARITY_BINS as f64) as usize).min(SIMILARITY_BINS - 1)
 }
 
-/// What matching gives: a verdict per document, and the similarities of the
-/// candidate pairs it compared, in [`SIMILARITY_BINS`] equal bins.
+/// Pairs of each bin that [`Compared`] keeps, at most: enough to read what
+/// a range of similarities holds, a few hundred kilobytes of report pages
+/// whatever the corpus.
+pub const PAIRS_PER_BIN: usize = 1_000;
+
+/// A candidate pair that matching compared: a document, the earlier kept
+/// document it was compared with, and their estimated similarity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComparedPair {
+    /// The document judged.
+    pub doc: u32,
+    /// The kept document it was compared with, of the run or of its index.
+    pub with: Original,
+    /// Their estimated Jaccard similarity.
+    pub similarity: f32,
+}
+
+/// The candidate pairs matching compared, by estimated similarity in
+/// [`SIMILARITY_BINS`] equal bins over [0, 1]: how many fell in each bin,
+/// and the first [`PAIRS_PER_BIN`] of each in the order compared (which
+/// does not depend on the thread count).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    /// Pairs per bin.
+    pub counts: Vec<u64>,
+    /// The first pairs of each bin.
+    pub pairs: Vec<Vec<ComparedPair>>,
+}
+
+impl Default for Compared {
+    fn default() -> Self {
+        Compared {
+            counts: vec![0; SIMILARITY_BINS],
+            pairs: vec![Vec::new(); SIMILARITY_BINS],
+        }
+    }
+}
+
+impl Compared {
+    /// Counts the pair (`doc`, `with`) of similarity `s`.
+    pub fn add(&mut self, doc: u32, with: Original, s: f64) {
+        let bin = similarity_bin(s);
+        self.counts[bin] += 1;
+        if self.pairs[bin].len() < PAIRS_PER_BIN {
+            self.pairs[bin].push(ComparedPair {
+                doc,
+                with,
+                similarity: s as f32,
+            });
+        }
+    }
+
+    /// Adds the pairs of `later`, compared after these.
+    pub fn extend(&mut self, later: Compared) {
+        for (bin, pairs) in later.pairs.into_iter().enumerate() {
+            self.counts[bin] += later.counts[bin];
+            let room = PAIRS_PER_BIN - self.pairs[bin].len();
+            self.pairs[bin].extend(pairs.into_iter().take(room));
+        }
+    }
+}
+
+/// What matching gives: a verdict per document, and the candidate pairs it
+/// compared.
 #[derive(Debug, Clone)]
 pub struct Matched {
     /// Per document, in input order: kept, or dropped as a copy of which kept document.
     pub verdicts: Vec<Verdict>,
-    /// The compared pairs by estimated similarity, in [`SIMILARITY_BINS`] bins.
-    pub histogram: Vec<u64>,
+    /// The compared pairs by estimated similarity.
+    pub compared: Compared,
 }
 
 /// A bucket of an exact group, told apart from the LSH buckets by its top bit.
@@ -235,19 +298,16 @@ pub fn resolve(
     )?;
 
     let mut verdicts = settled;
-    let mut histogram = vec![0u64; SIMILARITY_BINS];
+    let mut compared = Compared::default();
     let mut component = Component::default();
     members.sorted()?.for_each_group(
         |r| r.0 >> 32,
         |run| {
-            component.resolve(run, &similarity, threshold, &mut verdicts, &mut histogram);
+            component.resolve(run, &similarity, threshold, &mut verdicts, &mut compared);
             Ok(())
         },
     )?;
-    Ok(Matched {
-        verdicts,
-        histogram,
-    })
+    Ok(Matched { verdicts, compared })
 }
 
 /// The state of one component's resolution, reused between components.
@@ -266,7 +326,7 @@ impl Component {
         similarity: &impl Fn(u32, u32) -> f64,
         threshold: f64,
         verdicts: &mut [Verdict],
-        histogram: &mut [u64],
+        compared: &mut Compared,
     ) {
         self.kept.clear();
         for doc in run.chunk_by(|a, b| a.0 == b.0) {
@@ -299,7 +359,7 @@ impl Component {
                 let mut best: Option<(f64, u32)> = None;
                 for &c in &self.candidates {
                     let s = similarity(d, c);
-                    histogram[similarity_bin(s)] += 1;
+                    compared.add(d, Original::Run(c), s);
                     if s >= threshold && best.is_none_or(|(b, _)| s > b) {
                         best = Some((s, c));
                     }
@@ -412,7 +472,7 @@ mod tests {
         let exact = [Some(1), Some(2), Some(3)];
         let m = run(&exact, &[(0, 2, 215), (1, 2, 250), (0, 1, 10)], 0.8);
         assert_eq!(m.verdicts[2].of, 1);
-        assert_eq!(m.histogram.iter().sum::<u64>(), 3);
+        assert_eq!(m.compared.counts.iter().sum::<u64>(), 3);
     }
 
     proptest! {

@@ -5,7 +5,7 @@
 //! The summary page holds the run's totals, the charts, the top templates,
 //! the largest clusters, the kept documents with the most text removed and
 //! a few samples of each rule: its size does not grow with the corpus. The
-//! folder (`report.pages/` beside `report.html`) holds four kinds of page,
+//! folder (`report.pages/` beside `report.html`) holds five kinds of page,
 //! each a script that hands its data, gzip-compressed and in base64, to
 //! the summary page (a page opened from disk may load scripts beside it,
 //! but not read files):
@@ -22,13 +22,17 @@
 //!   the first line of its kept document and the range of similarities of
 //!   its dropped ones, [`CLUSTERS_PER_PAGE`] clusters a page;
 //! - `search-NNNNN.js`: the word index of the text search
-//!   ([`super::text_search`]), loaded by the pages of a query's words.
+//!   ([`super::text_search`]), loaded by the pages of a query's words;
+//! - `pairs-NNNNN.js`: the candidate pairs that matching compared, whose
+//!   similarities fell in bin NNNNN of the similarity histogram (the first
+//!   [`crate::matching::PAIRS_PER_BIN`] of each), loaded from a bar.
 //!
 //! `report.json` stays the full record.
 
 use super::report::{Footer, Header, Summary, TemplateEntry};
 use super::text_search::{IndexMeta, TextIndex};
 use crate::error::{Error, Result};
+use crate::matching::ComparedPair;
 use crate::pipeline::Analysis;
 use crate::plan::Cut;
 use crate::removal::{Fate, Kind, Original, Rule};
@@ -153,6 +157,23 @@ struct PagesMeta {
     index_per_page: usize,
     clusters: usize,
     clusters_per_page: usize,
+    /// Pairs listed on the page of each bin of the similarity histogram.
+    pairs: Vec<usize>,
+}
+
+/// A compared pair on a page of pairs.
+#[derive(Serialize)]
+struct PairRow<'a> {
+    doc: u32,
+    id: &'a str,
+    /// The document it was compared with: its number in the run, or none
+    /// for an indexed one.
+    with: Option<u32>,
+    with_id: std::borrow::Cow<'a, str>,
+    similarity: f32,
+    /// What became of `doc`: "copy" (dropped as a copy of `with`), "copy
+    /// of another" (dropped as a copy of another document) or "kept".
+    outcome: &'static str,
 }
 
 #[derive(Serialize)]
@@ -391,6 +412,15 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
             let json = serde_json::to_vec(page).map_err(|e| Error::io(&self.pages, e.into()))?;
             self.pager.write("clusters", k, json)?;
         }
+        let compared = &self.analysis.compared;
+        for (bin, pairs) in compared.pairs.iter().enumerate() {
+            if pairs.is_empty() {
+                continue;
+            }
+            let rows: Vec<PairRow> = pairs.iter().map(|p| pair_row(self.analysis, p)).collect();
+            let json = serde_json::to_vec(&rows).map_err(|e| Error::io(&self.pages, e.into()))?;
+            self.pager.write("pairs", bin, json)?;
+        }
         let (search_pages, search) = std::mem::take(&mut self.search).finish();
         for (k, json) in search_pages.into_iter().enumerate() {
             self.pager.write("search", k, json)?;
@@ -416,6 +446,7 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
                 index_per_page: INDEX_PER_PAGE,
                 clusters: clusters.len(),
                 clusters_per_page: CLUSTERS_PER_PAGE,
+                pairs: compared.pairs.iter().map(Vec::len).collect(),
             },
             cluster_sizes: clusters.iter().fold(BTreeMap::new(), |mut m, c| {
                 *m.entry(c.size).or_default() += 1;
@@ -438,6 +469,22 @@ impl<'a, W: Write> HtmlWriter<'a, W> {
         })()
         .map_err(|e| Error::io(html, e))?;
         Ok(self.out)
+    }
+}
+
+/// Compared pair `p` as its page lists it.
+fn pair_row<'a>(a: &'a Analysis, p: &ComparedPair) -> PairRow<'a> {
+    PairRow {
+        doc: p.doc,
+        id: a.id(p.doc),
+        with: p.with.numbers().0,
+        with_id: a.original_id(p.with),
+        similarity: p.similarity,
+        outcome: match a.fate(p.doc) {
+            Fate::Dropped { of, .. } if of == p.with => "copy",
+            Fate::Dropped { .. } => "copy of another",
+            Fate::Kept => "kept",
+        },
     }
 }
 

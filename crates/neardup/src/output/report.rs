@@ -21,7 +21,7 @@ pub fn input_path(input: &crate::corpus::Input) -> String {
 }
 
 /// Report format version; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Counts for the whole run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -322,8 +322,8 @@ impl<'a> Footer<'a> {
             skipped: &analysis.skipped,
             top_templates: top,
             similarity_histogram: Histogram {
-                bin_width: 1.0 / analysis.similarity_histogram.len().max(1) as f64,
-                counts: &analysis.similarity_histogram,
+                bin_width: 1.0 / analysis.compared.counts.len().max(1) as f64,
+                counts: &analysis.compared.counts,
             },
             summary,
         }
@@ -463,7 +463,6 @@ struct SpanEntry<'a> {
 struct SharedEntry<'a> {
     start: u32,
     end: u32,
-    text: &'a str,
     shared_with: DocRef<'a>,
 }
 
@@ -587,7 +586,6 @@ pub fn render(analysis: &Analysis, d: &DocumentView) -> String {
                 SharedEntry {
                     start: s.start,
                     end: s.end,
-                    text: &d.text[s.range()],
                     shared_with: doc_ref(twin),
                 }
             })
