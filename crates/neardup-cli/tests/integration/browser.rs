@@ -505,14 +505,19 @@ fn each_bar_of_the_similarity_histogram_lists_its_pairs() {
         .iter()
         .map(|c| c.as_u64().unwrap())
         .collect();
-    let bin_width = report["similarity_histogram"]["bin_width"].as_f64().unwrap();
+    let bin_width = report["similarity_histogram"]["bin_width"]
+        .as_f64()
+        .unwrap();
     let threshold = report["parameters"]["threshold"].as_f64().unwrap();
     let page = out.join("report.html");
 
     let overview = dom(&browser, &page, "");
     let mut below = 0;
     for (k, &count) in counts.iter().enumerate().filter(|(_, &c)| c > 0) {
-        assert!(overview.contains(&format!("href=\"#pairs={k}\"")), "bar {k}");
+        assert!(
+            overview.contains(&format!("href=\"#pairs={k}\"")),
+            "bar {k}"
+        );
         let view = dom(&browser, &page, &format!("pairs={k}"));
         let rows = pair_rows(&view);
         assert_eq!(rows.len() as u64, count, "bin {k}");
