@@ -475,6 +475,31 @@ mod tests {
         assert_eq!(m.compared.counts.iter().sum::<u64>(), 3);
     }
 
+    #[test]
+    fn compared_pairs_are_counted_all_and_listed_first_come_up_to_the_cap() {
+        let mut first = Compared::default();
+        for d in 0..PAIRS_PER_BIN as u32 + 5 {
+            first.add(d, Original::Run(0), 0.83);
+        }
+        first.add(7, Original::Indexed(9), 0.12);
+        let mut later = Compared::default();
+        later.add(5_000, Original::Run(1), 0.84);
+        later.add(5_001, Original::Run(1), 0.13);
+        first.extend(later);
+        let (high, low) = (similarity_bin(0.83), similarity_bin(0.12));
+        assert_eq!(first.counts[high], PAIRS_PER_BIN as u64 + 6);
+        assert_eq!(first.counts[low], 2);
+        assert_eq!(first.counts.iter().sum::<u64>(), PAIRS_PER_BIN as u64 + 8);
+        // The full bin lists its first pairs, in order; the other takes the later one.
+        assert_eq!(first.pairs[high].len(), PAIRS_PER_BIN);
+        assert!(first.pairs[high]
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.doc == i as u32));
+        let docs: Vec<(u32, Original)> = first.pairs[low].iter().map(|p| (p.doc, p.with)).collect();
+        assert_eq!(docs, [(7, Original::Indexed(9)), (5_001, Original::Run(1))]);
+    }
+
     proptest! {
         /// On random graphs of near-duplicate chains, no document is ever
         /// reported as a copy of a dropped one, of a later one, or at a
