@@ -10,6 +10,7 @@
 //! of its words only; the page then checks each candidate's text for the phrase,
 //! which also sets aside the rare document that a hash collision brings.
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 /// Postings (word, document) held at most: past them, later documents are
@@ -79,7 +80,7 @@ impl TextIndex {
         let pages = self.postings.len().div_ceil(POSTINGS_PER_PAGE).max(1);
         // By word, then document: the pages, and each word's documents, come
         // in order.
-        self.postings.sort_unstable();
+        self.postings.par_sort_unstable();
         let mut json = vec![b"{".to_vec(); pages];
         let mut last: Option<(u32, u32)> = None;
         let mut number = itoa::Buffer::new();
