@@ -233,8 +233,8 @@ fn report_inputs(path: &Path) -> Result<Vec<String>> {
         what: "the report of the cleaning to restore (give the output folder of `neardup clean`)",
         source,
     })?;
-    let file: Box<dyn Read> = match path.extension() {
-        Some(e) if e == "zst" => {
+    let file: Box<dyn Read> = match corpus::compression_of(path) {
+        Compression::Zstd => {
             Box::new(zstd::Decoder::new(file).map_err(|e| bad(format!("unreadable: {e}")))?)
         }
         _ => Box::new(file),

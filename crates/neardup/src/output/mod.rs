@@ -340,18 +340,17 @@ fn annotated_copy(
 /// output that cannot be written.
 pub fn report_files(path: &Path) -> Result<[PathBuf; 3]> {
     staging::folder_exists(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
-    if name.as_deref().is_some_and(|n| n.ends_with(".gz")) {
-        return Err(Error::Output {
-            path: path.to_path_buf(),
-            message: "a report is compressed with zstd: name it .zst (restore and eval read that)"
-                .into(),
-        });
-    }
-    let uncompressed = match path.extension() {
-        Some(e) if e == "zst" => path.with_extension(""),
-        _ => path.to_path_buf(),
-    };
+    let uncompressed =
+        match corpus::compression_of(path) {
+            Compression::Gzip => return Err(Error::Output {
+                path: path.to_path_buf(),
+                message:
+                    "a report is compressed with zstd: name it .zst (restore and eval read that)"
+                        .into(),
+            }),
+            Compression::Zstd => path.with_extension(""),
+            Compression::None => path.to_path_buf(),
+        };
     let html = uncompressed.with_extension("html");
     let pages = html::pages_folder(&html);
     for f in [path, &html] {
@@ -459,14 +458,13 @@ fn report_only(
     {
         progress.note(&interrupted_note(path, swept));
     }
-    let compressed = path.extension().is_some_and(|e| e == "zst");
     let pages_name = pages_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut reports = Reports::create(
         analysis,
-        (&tmp.path, compressed),
+        (&tmp.path, corpus::compression_of(path)),
         &tmp_html.path,
         (&tmp_pages.path, &pages_name),
     )?;
@@ -539,12 +537,12 @@ fn sync(w: BufWriter<fs::File>, path: &Path) -> Result<()> {
 }
 
 impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
-    /// Both reports, into new files at `json` (compressed with zstd when
-    /// `compressed`) and `html` and the empty folder `pages`, which the
+    /// Both reports, into new files at `json` (compressed with
+    /// `compression`) and `html` and the empty folder `pages`, which the
     /// page finds beside it under the name `pages_name`.
     fn create(
         analysis: &'a Analysis,
-        (json, compressed): (&Path, bool),
+        (json, compression): (&Path, Compression),
         html: &Path,
         (pages, pages_name): (&Path, &str),
     ) -> Result<Self> {
@@ -552,11 +550,6 @@ impl<'a> Reports<'a, Sink, BufWriter<fs::File>> {
             fs::File::create(p)
                 .map(BufWriter::new)
                 .map_err(|e| Error::io(p, e))
-        };
-        let compression = if compressed {
-            Compression::Zstd
-        } else {
-            Compression::None
         };
         Reports::new(
             analysis,
@@ -909,16 +902,14 @@ pub fn write_clean(
 
     let pages = staging_path.join(staging::PAGES_FOLDER);
     fs::create_dir(&pages).map_err(|e| Error::io(&pages, e))?;
+    let json = staging_path.join(if options.report_compress {
+        staging::JSON_ZST_FILE
+    } else {
+        staging::JSON_FILE
+    });
     let mut reports = Reports::create(
         analysis,
-        (
-            &staging_path.join(if options.report_compress {
-                staging::JSON_ZST_FILE
-            } else {
-                staging::JSON_FILE
-            }),
-            options.report_compress,
-        ),
+        (&json, corpus::compression_of(&json)),
         &staging_path.join(staging::HTML_FILE),
         (&pages, staging::PAGES_FOLDER),
     )?;
