@@ -233,6 +233,10 @@ static STAMP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"(?i){YEAR}|{TIME}|\bago\b|年")).expect("valid regex"));
 static SPAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d\s*[-–—]\s*\d").expect("valid regex"));
+/// A date's year joined to its time by a dash ("Tue, 01/31/2023 - 14:49",
+/// as Drupal stamps its comments): one moment, not a span of days.
+static YEAR_DASH_TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i){YEAR}\s*[-–—]\s*{TIME}")).expect("valid regex"));
 static HANDLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]{1,30}\b").expect("valid regex"));
 static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -324,7 +328,8 @@ fn stamp_others(s: &SegmentView) -> Option<usize> {
     }
     // A fragment of a sentence ("- 8 pct bonds due July 1, 1990,") is not a
     // stamp, nor a span of days ("March 2-5, 2026": an event's dates).
-    if s.text.trim_end().ends_with([',', ';']) || SPAN.is_match(s.text) {
+    let span = SPAN.is_match(s.text) && SPAN.is_match(&YEAR_DASH_TIME.replace_all(s.text, " "));
+    if s.text.trim_end().ends_with([',', ';']) || span {
         return None;
     }
     let rest = DATE.replace_all(s.text, " ");
@@ -1294,6 +1299,17 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_stamped_with_a_date_and_a_time_across_a_dash_goes() {
+        let comments = "Comments\n<span>Dianna Cole</span> Thu, 08/03/2023 - 08:05\nReply\n\
+            I have been fighting ants in my garden for a month now.\nReply to comment\n\
+            <span>Jawna</span> Thu, 07/04/2024 - 18:07\nReply\n\
+            Coffee grounds worked for me in one application.\nReply to comment";
+        let text = format!("{BODY}{BODY}{comments}");
+        let lines: Vec<&str> = comments.split('\n').collect();
+        assert_eq!(thread(&text), lines[..lines.len() - 1]);
+    }
+
+    #[test]
     fn timelines_and_data_rows_are_no_thread() {
         // Dates with no one's name beside them, spans of days, figures.
         for tail in [
@@ -1369,9 +1385,13 @@ mod tests {
         );
         assert_ne!(shape("3 weeks ago"), 0);
         assert_ne!(shape("3 weeks ago"), shape("March 3, 2021 at 9:14 pm"));
+        // A date joined to its time by a dash is one moment.
+        assert_ne!(shape("<b>Ann Lee</b> Tue, 01/31/2023 - 14:49"), 0);
         for other in [
             "1/1/2013 +13.1%",
             "March 2-5, 2026",
+            "01/30/2023 - 01/31/2023",
+            "Open 9:00 - 17:00, 2023",
             "The meeting was on March 3, 2021.",
         ] {
             assert_eq!(shape(other), 0, "{other}");
