@@ -367,6 +367,28 @@ fn title_copy(facts: &[LineFacts], removals: &[Option<Removal>], i: usize) -> bo
         && !repeat(below)
 }
 
+/// Whether `run`, a run of prose below the article, is the page's rather
+/// than the article's: site furniture ([`holds_furniture`]) parts it from
+/// the article (the lines `gap`), and most of its prose is off the
+/// article's topic (a footer's pitch, a bio, a teaser's summary; the next
+/// part of an article or of a listing shares its words). Nothing below
+/// such a run is the article's either.
+fn is_parted_tail(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    gap: Range<usize>,
+    run: &Range<usize>,
+) -> bool {
+    let prose = |off_topic: bool| -> u32 {
+        run.clone()
+            .filter(|&i| facts[i].class == Class::Good && removals[i].is_none())
+            .filter(|&i| facts[i].is_off_topic() == off_topic)
+            .map(|i| u32::from(facts[i].words))
+            .sum()
+    };
+    prose(true) > prose(false) && holds_furniture(facts, removals, gap, false)
+}
+
 /// Marks every line outside the body as `outside_body`. Lines already
 /// removed keep their reason, but for a headline that repeats the page's
 /// title line, which stays and leaves the title line to go; pinned lines
@@ -381,7 +403,10 @@ pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     body[first.clone()].fill(true);
     while let Some(range) = todo.pop() {
         if let Some((run, sum)) = best_run(&scores, range.clone()) {
-            if sum >= SECOND_RUN_SHARE * best {
+            let below = run.start >= first.end;
+            if sum >= SECOND_RUN_SHARE * best
+                && !(below && is_parted_tail(facts, removals, range.start..run.start, &run))
+            {
                 body[run.clone()].fill(true);
                 todo.push(range.start..run.start);
                 todo.push(run.end..range.end);
@@ -562,6 +587,30 @@ mod tests {
         assert!(removals[..3].iter().all(Option::is_none));
         assert!(removals[3..33].iter().all(Option::is_some));
         assert!(removals[33].is_none());
+    }
+
+    #[test]
+    fn off_topic_prose_parted_from_the_article_by_a_menu_goes() {
+        use Class::*;
+        let prose = |words: u16, in_body: u16| fact(Good, words).with_topic(words / 2, in_body);
+        let mut menu = fact(Bad, 2);
+        menu.menu = true;
+        // The article, a footer menu, then prose that shares next to none
+        // of its words (a shop's pitch, a bio) and what follows it.
+        let tail = |in_body: u16| {
+            let mut facts = vec![prose(60, 30), prose(40, 20)];
+            facts.extend([menu; 6]);
+            facts.extend([prose(30, in_body), fact(Middle, 3), prose(20, in_body)]);
+            let mut removals = vec![None; facts.len()];
+            select(&facts, &mut removals);
+            removals[8..]
+                .iter()
+                .map(Option::is_some)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tail(0), [true; 3]);
+        // The next part of the article, or of a listing, is on its topic.
+        assert_eq!(tail(10), [false; 3]);
     }
 
     #[test]

@@ -625,6 +625,17 @@ impl LineFacts {
         }
     }
 
+    /// The same facts with `content` content words, `in_body` of them
+    /// shared with the article.
+    #[cfg(test)]
+    pub(crate) fn with_topic(self, content: u16, in_body: u16) -> Self {
+        LineFacts {
+            content,
+            in_body,
+            ..self
+        }
+    }
+
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
