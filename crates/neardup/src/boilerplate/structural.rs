@@ -1058,8 +1058,7 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         start = end + 1;
         let (first, sides, _) = thread[0];
         let top = first - usize::from(sides & 1 != 0);
-        let written = thread.windows(2).any(|w| sentence(w[0].0, w[1].0));
-        if thread.len() < THREAD_RECORDS || !written || prose_above(top) < ARTICLE_WORDS {
+        if thread.len() < THREAD_RECORDS || prose_above(top) < ARTICLE_WORDS {
             continue;
         }
         let last = thread[thread.len() - 1].0;
@@ -1075,6 +1074,14 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             .find(|&q| line(q).has(ENDS))
             .or_else(|| reach.clone().find(|&q| line(q).button).map(|q| q - 1))
             .unwrap_or(last);
+        // Somebody writes a sentence: between two records, or as the last
+        // record, followed by the thread's button.
+        let answered =
+            sentence(last, close + 1) && reach.clone().any(|q| q > close && line(q).button);
+        let written = thread.windows(2).any(|w| sentence(w[0].0, w[1].0)) || answered;
+        if !written {
+            continue;
+        }
         for &i in &content[top..=close] {
             removals[i].get_or_insert(Removal::new(Rule::CommentThread));
         }
@@ -1307,6 +1314,16 @@ mod tests {
         // writing a sentence between, is no thread.
         let header = "Page updated:\n12 November 2025\nPage updated:\n12 November 2025\n";
         assert!(thread(&format!("{BODY}{BODY}{header}{BODY}")).is_empty());
+    }
+
+    #[test]
+    fn a_thread_whose_only_sentence_is_the_last_comment_goes() {
+        let comments = "2 Comments\nEmily Davids on January 8, 2026 2:01 am\n\
+            You spelled Wroth wrong\nReply\nbga-admin on January 8, 2026 12:23 pm\n\
+            Thanks for the catch! Definitely not the first time.\nReply";
+        let text = format!("{BODY}{BODY}{comments}");
+        let lines: Vec<&str> = comments.split('\n').collect();
+        assert_eq!(thread(&text), lines[1..lines.len() - 1]);
     }
 
     #[test]
