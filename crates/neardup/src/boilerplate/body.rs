@@ -23,7 +23,9 @@
 //!    densest block of prose, found by Kadane's maximum-subarray scan, as
 //!    Finn et al.'s Body Text Extraction does with tags); further runs count
 //!    as body too when they score at least a fifth of the best, so an
-//!    article split by an advertisement block stays whole, and so does the
+//!    article split by an advertisement block stays whole (but not a run
+//!    below it that site furniture parts from it and whose prose is mostly
+//!    off its topic: a footer's pitch, a bio), and so does the
 //!    run of prose right below the page's headline (a line that repeats its
 //!    title line), however short: an article's opening that a table of
 //!    contents parts from the rest of it. The nearest line above the body,

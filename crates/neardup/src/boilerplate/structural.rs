@@ -965,10 +965,11 @@ impl StopWords {
     }
 }
 
-/// Whether `text` holds a colon, ASCII or full-width (a byte search each,
-/// rather than decoding every character).
+/// Whether `text` holds a colon, ASCII or full-width, that ends a label
+/// ("Location: Paris"), not one inside a figure ("9:14", "2:1").
 fn has_colon(text: &str) -> bool {
-    text.contains(':') || text.contains('：')
+    text.match_indices([':', '：'])
+        .any(|(i, c)| !text[i + c.len()..].starts_with(|d: char| d.is_ascii_digit()))
 }
 
 /// Lines from one record of a thread to the next at most.
@@ -1015,11 +1016,17 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             f.words <= NAME_WORDS && f.flags & (ENDS | FIGURES | FIELD) == 0 && f.stamp == 0
         })
     };
+    // A stamp with words beside its date holds the commenter's name itself
+    // ("Anna Berg 3/12/2021 at 1:48am"): its name line can be either side,
+    // or missing, unless the stamp is a field ("Date: 18 June 2026").
+    let glued = |shape: u8| shape & 2 != 0;
     // A record: a stamp, the sides it has a name line on, and its shape.
     let records: Vec<(usize, u8, u8)> = (0..content.len())
         .filter_map(|p| {
             let sides = u8::from(name(p.checked_sub(1))) | u8::from(name(Some(p + 1))) << 1;
-            (line(p).stamp != 0 && sides != 0).then(|| (p, sides, line(p).stamp))
+            let shape = line(p).stamp;
+            let named = sides != 0 || (glued(shape) && !line(p).has(FIELD));
+            (shape != 0 && named).then_some((p, sides, shape))
         })
         .collect();
     // What a commenter wrote ends a sentence, or is followed by the
@@ -1031,9 +1038,6 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             .map(|q| usize::from(line(q).words))
             .sum::<usize>()
     };
-    // A stamp with words beside its date holds the commenter's name itself
-    // ("Anna Berg 3/12/2021 at 1:48am"): its name line can be either side.
-    let glued = |shape: u8| shape & 2 != 0;
     let follows = |a: (usize, u8, u8), b: (usize, u8, u8)| {
         a.2 == b.2
             && (a.1 & b.1 != 0 || glued(a.2))
@@ -1235,6 +1239,8 @@ mod tests {
         assert!(has_colon("Location: Paris"));
         assert!(has_colon("場所：パリ"));
         assert!(!has_colon("Paris, France"));
+        assert!(!has_colon("Anna Berg, May 3, 2021 at 9:14 pm"));
+        assert!(has_colon("Kick-off: 19:45"));
         assert!(!has_colon("ｐａｒｉｓ"));
     }
 
@@ -1324,6 +1330,20 @@ mod tests {
         let text = format!("{BODY}{BODY}{comments}");
         let lines: Vec<&str> = comments.split('\n').collect();
         assert_eq!(thread(&text), lines[1..lines.len() - 1]);
+    }
+
+    #[test]
+    fn stamps_that_hold_the_name_need_no_name_line() {
+        let comments = "Amy September 11, 2008 at 2:06 PM\n\
+            Very useful perspective, these ideas are timely.\n\
+            Tom September 15, 2008 at 9:19 PM\nLess is more, as a philosophy of life.";
+        let text = format!("{BODY}{BODY}{comments}");
+        let lines: Vec<&str> = comments.split('\n').collect();
+        assert_eq!(thread(&text), lines);
+        // Fields of a list of events are no stamps of comments.
+        let events = "Date: 18 June 2026 (pre-registered)\nThe fair brings makers together.\n\
+            Date: 9 July 2026 (to be confirmed)\nThe summit opens to students too.";
+        assert!(thread(&format!("{BODY}{BODY}{events}")).is_empty());
     }
 
     #[test]
