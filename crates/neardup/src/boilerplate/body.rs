@@ -24,8 +24,9 @@
 //!    Finn et al.'s Body Text Extraction does with tags); further runs count
 //!    as body too when they score at least a fifth of the best, so an
 //!    article split by an advertisement block stays whole (but not a run
-//!    below it that site furniture parts from it and whose prose is mostly
-//!    off its topic: a footer's pitch, a bio), and so does the
+//!    below it that the site's templates part from it, or a menu when the
+//!    run's prose is mostly off its topic: a footer's pitch, a bio), and so
+//!    does the
 //!    run of prose right below the page's headline (a line that repeats its
 //!    title line), however short: an article's opening that a table of
 //!    contents parts from the rest of it. The nearest line above the body,
@@ -189,17 +190,20 @@ fn best_run(scores: &[f32], range: Range<usize>) -> Option<(Range<usize>, f32)> 
 /// Template lines in a row that make a site's menu or footer.
 const TEMPLATE_RUN: usize = 3;
 
-/// Whether the lines `range` hold site furniture: [`TEMPLATE_RUN`] corpus
-/// template lines in a row (not rows of a table), or a run of menu-like lines that neither carries
-/// figures (a table's rows) nor shares its vocabulary with the article (a
-/// list of the article's own, such as a line-up or a list of nominees), or,
-/// in the document's `head`, is longer than [`HEAD_MENU`] lines.
+/// Whether the lines `range` hold site furniture: a run of templates
+/// ([`holds_templates`]) or of menu-like lines ([`holds_menu`]).
 fn holds_furniture(
     facts: &[LineFacts],
     removals: &[Option<Removal>],
     range: Range<usize>,
     head: bool,
 ) -> bool {
+    holds_templates(facts, removals, range.clone()) || holds_menu(facts, removals, range, head)
+}
+
+/// Whether the lines `range` hold [`TEMPLATE_RUN`] corpus template lines in
+/// a row (not rows of a table): what the site prints on its other pages.
+fn holds_templates(facts: &[LineFacts], removals: &[Option<Removal>], range: Range<usize>) -> bool {
     // Rows of a table are data, however often they recur.
     let all: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
     let template = |p: usize| {
@@ -209,16 +213,24 @@ fn holds_furniture(
     let lines: Vec<usize> = (0..all.len())
         .filter(|&p| range.contains(&all[p]))
         .collect();
-    if lines
+    lines
         .windows(TEMPLATE_RUN)
         .any(|w| w.iter().all(|&p| template(p)))
-    {
-        return true;
-    }
-    let lines: Vec<usize> = lines.into_iter().map(|p| all[p]).collect();
-    let menu: Vec<usize> = lines
-        .into_iter()
-        .filter(|&i| removals[i].is_none())
+}
+
+/// Whether the lines `range` hold a run of menu-like lines that neither
+/// carries figures (a table's rows) nor shares its vocabulary with the
+/// article (a list of the article's own, such as a line-up or a list of
+/// nominees), or, in the document's `head`, is longer than [`HEAD_MENU`]
+/// lines.
+fn holds_menu(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    range: Range<usize>,
+    head: bool,
+) -> bool {
+    let menu: Vec<usize> = range
+        .filter(|&i| facts[i].words > 0 && removals[i].is_none())
         .collect();
     menu.chunk_by(|&a, &b| facts[a].menu && facts[b].menu && b == a + 1)
         .filter(|run| facts[run[0]].menu && run.len() >= MENU_RUN)
@@ -370,11 +382,13 @@ fn title_copy(facts: &[LineFacts], removals: &[Option<Removal>], i: usize) -> bo
 }
 
 /// Whether `run`, a run of prose below the article, is the page's rather
-/// than the article's: site furniture ([`holds_furniture`]) parts it from
-/// the article (the lines `gap`), and most of its prose is off the
+/// than the article's: the lines `gap` that part it from the article hold
+/// the site's templates ([`holds_templates`]: its footer, its menus), or
+/// hold a menu ([`holds_menu`]) and most of the run's prose is off the
 /// article's topic (a footer's pitch, a bio, a teaser's summary; the next
-/// part of an article or of a listing shares its words). Nothing below
-/// such a run is the article's either.
+/// part of an article or of a listing, whose items a menu-like list of
+/// attributes may part, shares its words). Nothing below such a run is
+/// the article's either.
 fn is_parted_tail(
     facts: &[LineFacts],
     removals: &[Option<Removal>],
@@ -388,7 +402,8 @@ fn is_parted_tail(
             .map(|i| u32::from(facts[i].words))
             .sum()
     };
-    prose(true) > prose(false) && holds_furniture(facts, removals, gap, false)
+    holds_templates(facts, removals, gap.clone())
+        || (prose(true) > prose(false) && holds_menu(facts, removals, gap, false))
 }
 
 /// Marks every line outside the body as `outside_body`. Lines already
@@ -613,6 +628,14 @@ mod tests {
         assert_eq!(tail(0), [true; 3]);
         // The next part of the article, or of a listing, is on its topic.
         assert_eq!(tail(10), [false; 3]);
+        // Past the site's templates, whatever the prose.
+        let mut facts = vec![prose(60, 30), prose(40, 20)];
+        facts.extend([fact(Middle, 3); 3]);
+        facts.extend([prose(30, 10), prose(20, 10)]);
+        let mut removals = vec![None; facts.len()];
+        removals[2..5].fill(Some(Removal::new(Rule::CorpusTemplate)));
+        select(&facts, &mut removals);
+        assert!(removals[5..].iter().all(Option::is_some));
     }
 
     #[test]
