@@ -10,7 +10,8 @@
 //!    whether it sits in a run of short lines that end no sentence (menus,
 //!    link lists, tag clouds).
 //!    - `Good`: prose. At least 8 words, at least 1 in 10 a function word, and
-//!      it ends a sentence or has 30 words or more.
+//!      it ends a sentence or has 30 words or more (and is not link labels
+//!      run together: unpunctuated, three words in four capitalised).
 //!    - `Bad`: a line in a run of 4 or more short lines (5 words or fewer,
 //!      no sentence end), or a line without a single function word or
 //!      sentence end.
@@ -127,7 +128,7 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
                 .count();
             let class = if words >= GOOD_WORDS
                 && stop * GOOD_STOP_RATIO >= words
-                && (ends || words >= LONG_WORDS)
+                && (ends || (words >= LONG_WORDS && !is_run_of_labels(l.text)))
             {
                 Class::Good
             } else if run >= MENU_RUN || (stop == 0 && !ends) {
@@ -138,6 +139,26 @@ pub fn classify(lines: &[SegmentView], stop_bits: &[u64], stop_mask: u64) -> Vec
             (class, run >= MENU_RUN)
         })
         .collect()
+}
+
+/// Whether `text` is link labels run together ("How to Invest Money What to
+/// Invest In How to Invest in Stocks"): no punctuation that joins the parts
+/// of a sentence or a list (a comma, a colon, a semicolon, a bracket), and
+/// most words (three in four of those that start with a letter) start with
+/// a capital. Prose capitalises a word here and there (German its nouns),
+/// and a list of names is punctuated.
+fn is_run_of_labels(text: &str) -> bool {
+    if text.contains([',', ':', ';', '(', '，', '、', '：']) {
+        return false;
+    }
+    let (mut words, mut capitalised) = (0usize, 0usize);
+    for c in text.split_whitespace().filter_map(|w| w.chars().next()) {
+        if c.is_alphabetic() {
+            words += 1;
+            capitalised += usize::from(c.is_uppercase());
+        }
+    }
+    capitalised * 4 >= words * 3
 }
 
 /// The score of each line (see the module documentation).
@@ -541,6 +562,13 @@ mod tests {
             classes(&format!("In the news\nAbout us\nContact\n{prose}")),
             [Middle, Middle, Bad, Good]
         );
+        // Long without a sentence end: link labels run together are no
+        // prose; a punctuated list is.
+        let labels = "Home News Sport Business Money of the Week Travel Health Culture Style \
+            Food and Drink Cars Jobs Property in Your Area "
+            .repeat(2);
+        let names = "Anna Berg of the Royal Society, Tom Kerr of the Met Office, ".repeat(3);
+        assert_eq!(classes(&format!("{labels}\n{names}")), [Middle, Good]);
     }
 
     #[test]
