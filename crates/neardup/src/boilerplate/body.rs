@@ -27,10 +27,9 @@
 //!    article split by an advertisement block stays whole (but not a run
 //!    below it that the site's templates part from it, or a menu when the
 //!    run's prose is mostly off its topic: a footer's pitch, a bio), and so
-//!    does the
-//!    run of prose right below the page's headline (a line that repeats its
-//!    title line), however short: an article's opening that a table of
-//!    contents parts from the rest of it. The nearest line above the body,
+//!    does the run of prose right below the page's headline (a line that
+//!    repeats its title line), however short: an article's opening that a
+//!    table of contents parts from the rest of it. The nearest line above the body,
 //!    when it is headline-sized, is the headline and stays (passing over
 //!    names, dates and lines other rules removed); so does a page dump's
 //!    headline that repeats its title line, whose removal as a repeat is
