@@ -157,7 +157,7 @@ fn is_run_of_labels(text: &str) -> bool {
             capitalised += usize::from(c.is_uppercase());
         }
     }
-    capitalised * 4 >= words * 3
+    words > 0 && capitalised * 4 >= words * 3
 }
 
 /// The score of each line (see the module documentation).
@@ -568,6 +568,7 @@ mod tests {
             .repeat(2);
         let names = "Anna Berg of the Royal Society, Tom Kerr of the Met Office, ".repeat(3);
         assert_eq!(classes(&format!("{labels}\n{names}")), [Middle, Good]);
+        assert!(!is_run_of_labels("1 2 3 4 5 6 7 8 9"));
     }
 
     #[test]
