@@ -88,6 +88,9 @@ pub fn decide(
             body::select(&facts, &mut plan.removals);
         }
     }
+    if config.structural_rules {
+        structural::author_bio(&facts, &mut plan.removals);
+    }
     for (seg, r) in plan.removals.iter_mut().enumerate() {
         let flag = |r: &mut Removal| {
             r.rule.is_unsure() || (config.keep_boilerplate && r.rule.kind() == Kind::Boilerplate)

@@ -68,6 +68,9 @@ pub enum Rule {
     OutsideBody,
     /// Comment thread below the article, and what follows it.
     CommentThread,
+    /// Box about the author or publisher that closes the article, and what
+    /// follows it.
+    AuthorBio,
     /// Prose off the article's topic after its last paragraph on it (a bio,
     /// a disclaimer, a pitch): unsure, so kept and listed under `flagged`.
     OffTopicTail,
@@ -79,7 +82,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::ExactDocument,
         Rule::NearDuplicateDocument,
         Rule::ContainedDuplicate,
@@ -95,6 +98,7 @@ impl Rule {
         Rule::SocialEmbed,
         Rule::OutsideBody,
         Rule::CommentThread,
+        Rule::AuthorBio,
         Rule::OffTopicTail,
         Rule::UserRule,
         Rule::SharedPassage,
@@ -135,6 +139,7 @@ impl Rule {
             | Rule::SocialEmbed
             | Rule::OutsideBody
             | Rule::CommentThread
+            | Rule::AuthorBio
             | Rule::OffTopicTail
             | Rule::UserRule => Kind::Boilerplate,
         }

@@ -599,6 +599,11 @@ pub struct LineFacts {
     /// before or after a site's name ("Headline | Site"): a page dump's
     /// headline below its title line.
     title: bool,
+    /// A name (two to [`NAME_WORDS`] capitalised words, no figures, no
+    /// sentence end) that the next line opens with: "Jane Doe" above "Jane
+    /// Doe is a reporter who covers ...", as a box about the author or the
+    /// publisher starts.
+    introduces: bool,
 }
 
 const PROSE: u8 = 1;
@@ -748,7 +753,7 @@ impl LineFacts {
             | (self.menu as u8) << 6
             | (self.pinned as u8) << 7;
         b[8] = self.stamp;
-        b[9] = u8::from(self.title);
+        b[9] = u8::from(self.title) | u8::from(self.introduces) << 1;
         b
     }
 
@@ -766,7 +771,8 @@ impl LineFacts {
             menu: b[7] & 0x40 != 0,
             pinned: b[7] & 0x80 != 0,
             stamp: b[8],
-            title: b[9] != 0,
+            title: b[9] & 1 != 0,
+            introduces: b[9] & 2 != 0,
         }
     }
 }
@@ -848,6 +854,32 @@ pub fn line_facts(
             && 2 * n >= title_words.len()
             && (title_words.starts_with(words) || title_words.ends_with(words))
     };
+    // The next line with words, and whether a line is a name it opens with.
+    let mut next = vec![None; segs.len()];
+    for i in (0..segs.len().saturating_sub(1)).rev() {
+        next[i] = if segs[i + 1].words() > 0 {
+            Some(i + 1)
+        } else {
+            next[i + 1]
+        };
+    }
+    let introduces = |i: usize, s: &SegmentView| {
+        let name = s.text.trim();
+        (2..=usize::from(NAME_WORDS)).contains(&s.words())
+            && !ends_sentence(name)
+            && !name.ends_with([':', '：'])
+            && !s.tokens.clone().any(|t| tokens.has_digit(t))
+            && name
+                .split_whitespace()
+                .all(|w| w.starts_with(char::is_uppercase))
+            && next[i].is_some_and(|j| {
+                segs[j]
+                    .text
+                    .trim_start()
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with([' ', ',']))
+            })
+    };
     segs.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -901,6 +933,7 @@ pub fn line_facts(
                 dated_byline: is_dated_byline(s),
                 button: button(i),
                 title: title(i, s),
+                introduces: introduces(i, s),
                 content: content_words.min(u16::MAX as usize) as u16,
                 in_body: in_body.min(u16::MAX as usize) as u16,
                 words: s.words().min(u16::MAX as usize) as u16,
@@ -1135,6 +1168,46 @@ pub fn trailing_block(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     }
 }
 
+/// The `author_bio` rule. A box about the article's author or publisher
+/// closes many pages: a name line ("Jane Doe") and a paragraph that opens
+/// with the name ("Jane Doe is a reporter who covers ..."), sometimes one
+/// box for each author. Below at least `ARTICLE_WORDS` words of prose, the
+/// first such pair of lines goes, with everything after it, when every
+/// line of prose below it on the article's topic is a paragraph that such
+/// a name opens: no more of the article follows. A listing whose items open
+/// the same way ("Power BI" above "Power BI is a tool that ...") has more
+/// of the article between or after them, and stays.
+pub fn author_bio(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
+    let kept = kept_lines(facts, removals);
+    // The kept lines that open a box: a name, right above a paragraph of
+    // prose that opens with it.
+    let boxes: Vec<usize> = (0..kept.len().saturating_sub(1))
+        .filter(|&p| {
+            let (name, text) = (kept[p], kept[p + 1]);
+            facts[name].introduces
+                && facts[text].has(PROSE)
+                && (name + 1..text).all(|i| facts[i].words == 0)
+        })
+        .collect();
+    let Some(&first) = boxes.first() else {
+        return;
+    };
+    let opened: Vec<usize> = boxes.iter().map(|&p| kept[p + 1]).collect();
+    let article =
+        |i: usize| facts[i].has(PROSE) && !facts[i].is_off_topic() && !opened.contains(&i);
+    let above: usize = kept[..first]
+        .iter()
+        .filter(|&&i| facts[i].has(PROSE))
+        .map(|&i| usize::from(facts[i].words))
+        .sum();
+    if above < ARTICLE_WORDS || kept[first..].iter().any(|&i| article(i)) {
+        return;
+    }
+    for &i in &kept[first..] {
+        removals[i] = Some(Removal::new(Rule::AuthorBio));
+    }
+}
+
 /// The lines no rule removed yet that hold words.
 fn kept_lines(facts: &[LineFacts], removals: &[Option<Removal>]) -> Vec<usize> {
     (0..facts.len())
@@ -1286,6 +1359,87 @@ mod tests {
             .filter(|(_, r)| *r == Some(Rule::CommentThread))
             .map(|(t, _)| t)
             .collect()
+    }
+
+    /// The lines of `text` that the author-bio rule removes.
+    fn bio(text: &str) -> Vec<String> {
+        run(text, false, author_bio)
+            .into_iter()
+            .filter(|(_, r)| *r == Some(Rule::AuthorBio))
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    #[test]
+    fn a_box_about_the_author_that_closes_the_article_goes() {
+        let boxes = "Jane Doe\nJane Doe is a reporter who covers the city for the paper.\n\
+            Email Jane\nJohn Roe\nJohn Roe, the paper's editor, has led its newsroom since 2010.\n\
+            More from the paper";
+        let text = format!("{BODY}{BODY}{boxes}");
+        // Both boxes go, with what follows them.
+        assert_eq!(bio(&text), boxes.split('\n').collect::<Vec<_>>());
+        // Not without an article above, nor when more of it follows.
+        assert!(bio(&format!("{BODY}{boxes}")).is_empty());
+        let more = "The council will vote on the library budget again in June.";
+        assert!(bio(&format!("{BODY}{BODY}{boxes}\n{more}")).is_empty());
+        // A name line is a name: two capitalised words or more, without
+        // figures, that the next line opens as its first words.
+        for (name, next) in [
+            (
+                "Jane",
+                "Jane is a reporter who covers the city for the paper.",
+            ),
+            (
+                "jane doe",
+                "jane doe is a reporter who covers the city for the paper.",
+            ),
+            (
+                "Jane Doe 2",
+                "Jane Doe 2 is a reporter who covers the city for the paper.",
+            ),
+            (
+                "Jane Do",
+                "Jane Doe is a reporter who covers the city for the paper.",
+            ),
+            (
+                "Jane Doe",
+                "She is a reporter who covers the city for the paper.",
+            ),
+        ] {
+            assert!(
+                bio(&format!("{BODY}{BODY}{name}\n{next}")).is_empty(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_listing_whose_items_open_with_their_names_stays() {
+        let listing = "Power BI\nPower BI is a tool that turns the budget into charts.\n\
+            Members can explore spending on roads and schools with it.\n\
+            Apache Spark\nApache Spark is an engine for budget data too large for one machine.\n\
+            The city library uses it for its records.";
+        assert!(bio(&format!("{BODY}{BODY}{listing}")).is_empty());
+    }
+
+    #[test]
+    fn line_facts_survive_their_bytes() {
+        let text = format!("Budget approved | City News\n{BODY}Budget approved\nJane Doe\nJane Doe is a reporter who covers the city.");
+        let segments = segment(&text);
+        let mut tokens = Tokens::default();
+        Tokenizer::new(1).tokenize(&text, &mut tokens);
+        let views: Vec<SegmentView> = segments
+            .iter()
+            .map(|s| SegmentView {
+                text: &text[s.range()],
+                tokens: tokens.range(s.start as usize, s.end as usize),
+            })
+            .collect();
+        let facts = line_facts(&views, &tokens, &StopWords::new(&Tokenizer::new(1)), None);
+        assert!(facts[4].is_title() && facts[5].introduces);
+        for f in facts {
+            assert_eq!(LineFacts::from_bytes(f.to_bytes()), f);
+        }
     }
 
     #[test]
