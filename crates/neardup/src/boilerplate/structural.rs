@@ -1023,9 +1023,9 @@ const BUTTON_WORDS: usize = 4;
 
 /// The `comment_thread` rule. A thread is a run of records, each a stamp
 /// (a short line with a date and a year, a time or an age, and at most
-/// `STAMP_OTHERS` other words) beside a short line that ends no sentence
-/// and is neither a field ("Location: Paris") nor a figure (the commenter's
-/// name, a "Reply" button). Each record is shaped as the one before (the
+/// `STAMP_OTHERS` other words) beside a line that ends no sentence and is
+/// neither a field ("Location: Paris") nor a figure: a short one (the
+/// commenter's name, a "Reply" button) or a headline (a teaser's). Each record is shaped as the one before (the
 /// same parts to its stamp, the name on the same side, or either side when
 /// the stamp holds words besides its date: "Anna Berg 3/12/2021 at
 /// 1:48am") and at most `RECORD_GAP` lines and `RECORD_WORDS` words from
@@ -1038,15 +1038,20 @@ const BUTTON_WORDS: usize = 4;
 /// first record's first line to what its last record says (its last
 /// sentence, or the line before its button), as far from that record as
 /// the records are from each other. A list of teasers with their dates goes
-/// the same way. A timeline or a list of events has dates, but no one's
-/// name beside each, or spans of days.
+/// the same way, when none of the article's prose (on its topic) follows
+/// it: a timeline of the article's own has headlines beside its dates too.
+/// A list of events has dates, but no one's name beside each, or spans of
+/// days.
 pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let content: Vec<usize> = (0..facts.len()).filter(|&i| facts[i].words > 0).collect();
     let line = |p: usize| facts[content[p]];
+    // A commenter's name, or a teaser's headline.
     let name = |p: Option<usize>| {
         p.filter(|&p| p < content.len()).is_some_and(|p| {
             let f = line(p);
-            f.words <= NAME_WORDS && f.flags & (ENDS | FIGURES | FIELD) == 0 && f.stamp == 0
+            (f.words <= NAME_WORDS || f.has(HEADLINE))
+                && f.flags & (ENDS | FIGURES | FIELD) == 0
+                && f.stamp == 0
         })
     };
     // A stamp with words beside its date holds the commenter's name itself
@@ -1116,7 +1121,18 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         let answered =
             sentence(last, close + 1) && reach.clone().any(|q| q > close && line(q).button);
         let written = thread.windows(2).any(|w| sentence(w[0].0, w[1].0)) || answered;
-        if !written {
+        // Records that a headline names are teasers, not comments; a
+        // timeline of the article's is shaped alike, so they go only when
+        // none of the article's prose follows them.
+        let teaser = |&(p, sides, _): &(usize, u8, u8)| {
+            let headline = |q: usize| line(q).words > NAME_WORDS;
+            sides != 0 && (sides & 1 == 0 || headline(p - 1)) && (sides & 2 == 0 || headline(p + 1))
+        };
+        let article_after = (close + 1..content.len()).any(|q| {
+            let f = line(q);
+            f.has(PROSE) && !f.is_off_topic() && removals[content[q]].is_none()
+        });
+        if !written || (thread.iter().all(teaser) && article_after) {
             continue;
         }
         for &i in &content[top..=close] {
@@ -1440,6 +1456,20 @@ mod tests {
         for f in facts {
             assert_eq!(LineFacts::from_bytes(f.to_bytes()), f);
         }
+    }
+
+    #[test]
+    fn teasers_with_headlines_and_dates_after_the_article_go() {
+        let teasers = "How the council plans a budget that lasts a decade\nMarch 3, 2025\n\
+            Budget planning starts with the roads and the schools.\nRead more\n\
+            Why the library matters to every member of the council\nFebruary 2, 2025\n\
+            The library is where members of the council meet the public.\nRead more";
+        let text = format!("{BODY}{BODY}{teasers}");
+        let lines: Vec<&str> = teasers.split('\n').collect();
+        assert_eq!(thread(&text), lines[..lines.len() - 1]);
+        // Shaped alike, a timeline of the article's own is followed by more
+        // of it, and stays.
+        assert!(thread(&format!("{BODY}{BODY}{teasers}\n{BODY}")).is_empty());
     }
 
     #[test]
