@@ -26,7 +26,9 @@
 //!    as body too when they score at least a fifth of the best, so an
 //!    article split by an advertisement block stays whole (but not a run
 //!    below it that the site's templates part from it, or a menu when the
-//!    run's prose is mostly off its topic: a footer's pitch, a bio), and so
+//!    run's prose is mostly off its topic: a footer's pitch, a bio; nor
+//!    does such a run join the best one when it outweighs the menu but not
+//!    the article above it), and so
 //!    does the run of prose right below the page's headline (a line that
 //!    repeats its title line), however short: an article's opening that a
 //!    table of contents parts from the rest of it. The nearest line above the body,
@@ -249,16 +251,28 @@ fn holds_menu(
     range: Range<usize>,
     head: bool,
 ) -> bool {
+    first_menu(facts, removals, range, head).is_some()
+}
+
+/// The first line of the first run of menu-like lines in `range` that
+/// [`holds_menu`] counts.
+fn first_menu(
+    facts: &[LineFacts],
+    removals: &[Option<Removal>],
+    range: Range<usize>,
+    head: bool,
+) -> Option<usize> {
     let menu: Vec<usize> = range
         .filter(|&i| facts[i].words > 0 && removals[i].is_none())
         .collect();
     menu.chunk_by(|&a, &b| facts[a].menu && facts[b].menu && b == a + 1)
         .filter(|run| facts[run[0]].menu && run.len() >= MENU_RUN)
-        .any(|run| {
+        .find(|run| {
             let figures = run.iter().filter(|&&i| facts[i].has_figures()).count();
             let own = super::structural::share_article_words(run.iter().map(|&i| &facts[i]));
             figures * 2 < run.len() && (!own || (head && run.len() > HEAD_MENU))
         })
+        .map(|run| run[0])
 }
 
 /// Kept lines above the article's main run of prose (rows of a table not
@@ -432,9 +446,21 @@ fn is_parted_tail(
 /// stay.
 pub fn select(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let scores = scores(facts, removals);
-    let Some((first, best)) = best_run(&scores, 0..scores.len()) else {
+    let Some((mut first, best)) = best_run(&scores, 0..scores.len()) else {
         return;
     };
+    // Prose below a menu can outweigh the menu's penalty, and join the
+    // article's run: the run stops at the menu when what follows it is a
+    // parted tail, as a further run below would be.
+    if let Some(menu) = first_menu(facts, removals, first.clone(), false) {
+        let head = best_run(&scores, first.start..menu);
+        let tail = best_run(&scores, menu..first.end);
+        if let (Some((head, above)), Some((tail, below))) = (head, tail) {
+            if below < above && is_parted_tail(facts, removals, head.end..tail.start, &tail) {
+                first = head;
+            }
+        }
+    }
     let mut body = vec![false; facts.len()];
     let mut todo = vec![0..first.start, first.end..facts.len()];
     body[first.clone()].fill(true);
@@ -650,12 +676,23 @@ mod tests {
             select(&facts, &mut removals);
             removals[8..]
                 .iter()
-                .map(Option::is_some)
+                .map(|r| r.is_some_and(|r| r.rule == Rule::OutsideBody))
                 .collect::<Vec<_>>()
         };
+        // Outside the body, though the prose below the menu outweighs it
+        // (a run from the article through the menu scores higher than the
+        // article alone).
         assert_eq!(tail(0), [true; 3]);
         // The next part of the article, or of a listing, is on its topic.
         assert_eq!(tail(10), [false; 3]);
+        // Prose below a menu that outweighs what stands above it is the
+        // article (a course's transcript below its short introduction).
+        let mut facts = vec![prose(20, 10)];
+        facts.extend([menu; 6]);
+        facts.push(prose(200, 0));
+        let mut removals = vec![None; facts.len()];
+        select(&facts, &mut removals);
+        assert_eq!(removals[7], None);
         // Past the site's templates, whatever the prose.
         let mut facts = vec![prose(60, 30), prose(40, 20)];
         facts.extend([fact(Middle, 3); 3]);
