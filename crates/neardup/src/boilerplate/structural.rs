@@ -1025,10 +1025,11 @@ const BUTTON_WORDS: usize = 4;
 /// (a short line with a date and a year, a time or an age, and at most
 /// `STAMP_OTHERS` other words) beside a line that ends no sentence and is
 /// neither a field ("Location: Paris") nor a figure: a short one (the
-/// commenter's name, a "Reply" button) or a headline (a teaser's). Each record is shaped as the one before (the
-/// same parts to its stamp, the name on the same side, or either side when
-/// the stamp holds words besides its date: "Anna Berg 3/12/2021 at
-/// 1:48am") and at most `RECORD_GAP` lines and `RECORD_WORDS` words from
+/// commenter's name, a "Reply" button) or a headline (a teaser's). Each
+/// record is shaped as the one before (the same parts to its stamp, the
+/// name on the same side, or either side when the stamp holds words
+/// besides its date: "Anna Berg 3/12/2021 at 1:48am") and at most
+/// `RECORD_GAP` lines and `RECORD_WORDS` words from
 /// it, with what the commenter wrote between them: a sentence, or a line
 /// that ends none followed by the thread's button (a short line without
 /// figures that the document repeats, such as "Reply"). At least one
