@@ -1369,22 +1369,27 @@ mod tests {
         run(text, true, trailing_block)
     }
 
-    /// The lines of `text` that the comment-thread rule removes.
-    fn thread(text: &str) -> Vec<String> {
-        run(text, false, comment_thread)
+    /// The lines of `text` that the plan-stage rule `later` removes as `rule`.
+    fn removed_by(
+        text: &str,
+        later: fn(&[LineFacts], &mut [Option<Removal>]),
+        rule: Rule,
+    ) -> Vec<String> {
+        run(text, false, later)
             .into_iter()
-            .filter(|(_, r)| *r == Some(Rule::CommentThread))
+            .filter(|(_, r)| *r == Some(rule))
             .map(|(t, _)| t)
             .collect()
     }
 
+    /// The lines of `text` that the comment-thread rule removes.
+    fn thread(text: &str) -> Vec<String> {
+        removed_by(text, comment_thread, Rule::CommentThread)
+    }
+
     /// The lines of `text` that the author-bio rule removes.
     fn bio(text: &str) -> Vec<String> {
-        run(text, false, author_bio)
-            .into_iter()
-            .filter(|(_, r)| *r == Some(Rule::AuthorBio))
-            .map(|(t, _)| t)
-            .collect()
+        removed_by(text, author_bio, Rule::AuthorBio)
     }
 
     #[test]
@@ -1442,21 +1447,12 @@ mod tests {
     #[test]
     fn line_facts_survive_their_bytes() {
         let text = format!("Budget approved | City News\n{BODY}Budget approved\nJane Doe\nJane Doe is a reporter who covers the city.");
-        let segments = segment(&text);
-        let mut tokens = Tokens::default();
-        Tokenizer::new(1).tokenize(&text, &mut tokens);
-        let views: Vec<SegmentView> = segments
-            .iter()
-            .map(|s| SegmentView {
-                text: &text[s.range()],
-                tokens: tokens.range(s.start as usize, s.end as usize),
-            })
-            .collect();
-        let facts = line_facts(&views, &tokens, &StopWords::new(&Tokenizer::new(1)), None);
-        assert!(facts[4].is_title() && facts[5].introduces);
-        for f in facts {
-            assert_eq!(LineFacts::from_bytes(f.to_bytes()), f);
-        }
+        run(&text, false, |facts, _| {
+            assert!(facts[4].is_title() && facts[5].introduces);
+            for &f in facts {
+                assert_eq!(LineFacts::from_bytes(f.to_bytes()), f);
+            }
+        });
     }
 
     #[test]
