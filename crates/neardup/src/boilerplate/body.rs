@@ -28,14 +28,14 @@
 //!    below it that the site's templates part from it, or a menu when the
 //!    run's prose is mostly off its topic: a footer's pitch, a bio; nor
 //!    does such a run join the best one when it outweighs the menu but not
-//!    the article above it), and so
-//!    does the run of prose right below the page's headline (a line that
-//!    repeats its title line), however short: an article's opening that a
-//!    table of contents parts from the rest of it. The nearest line above the body,
-//!    when it is headline-sized, is the headline and stays (passing over
-//!    names, dates and lines other rules removed); so does a page dump's
-//!    headline that repeats its title line, whose removal as a repeat is
-//!    lifted (the title line, outside the body, goes instead).
+//!    the article above it), and so does the run of prose right below the
+//!    page's headline (a line that repeats its title line), however short:
+//!    an article's opening that a table of contents parts from the rest of
+//!    it. The nearest line above the body, when it is headline-sized, is
+//!    the headline and stays (passing over names, dates and lines other
+//!    rules removed); so does a page dump's headline that repeats its title
+//!    line, whose removal as a repeat is lifted (the title line, outside the
+//!    body, goes instead).
 //!    Everything outside goes, as `outside_body`, with its score.
 //!
 //! Inside the body only templates and the structural rules remove lines, so

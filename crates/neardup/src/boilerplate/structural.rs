@@ -705,6 +705,12 @@ impl LineFacts {
         self.content >= OFF_TOPIC_WORDS && self.in_body * OFF_TOPIC_SHARE < self.content
     }
 
+    /// Whether the line is prose on the article's topic: more of the
+    /// article, not a pitch or a bio below it.
+    fn is_article_prose(&self) -> bool {
+        self.has(PROSE) && !self.is_off_topic()
+    }
+
     /// Whether the line ends a sentence.
     pub fn ends_sentence(&self) -> bool {
         self.has(ENDS)
@@ -1029,10 +1035,10 @@ const BUTTON_WORDS: usize = 4;
 /// record is shaped as the one before (the same parts to its stamp, the
 /// name on the same side, or either side when the stamp holds words
 /// besides its date: "Anna Berg 3/12/2021 at 1:48am") and at most
-/// `RECORD_GAP` lines and `RECORD_WORDS` words from
-/// it, with what the commenter wrote between them: a sentence, or a line
-/// that ends none followed by the thread's button (a short line without
-/// figures that the document repeats, such as "Reply"). At least one
+/// `RECORD_GAP` lines and `RECORD_WORDS` words from it, with what the
+/// commenter wrote between them: a sentence, or a line that ends none
+/// followed by the thread's button (a short line without figures that the
+/// document repeats, such as "Reply"). At least one
 /// commenter writes a sentence. `THREAD_RECORDS` records or more below at
 /// least `ARTICLE_WORDS` words of prose (the article: a forum page, whose
 /// first record opens it, has no thread) make a thread; it goes from its
@@ -1084,13 +1090,6 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
             && words(a.0, b.0) <= RECORD_WORDS
             && said(a.0, b.0)
     };
-    let prose_above = |top: usize| -> usize {
-        content[..top]
-            .iter()
-            .filter(|&&i| facts[i].has(PROSE))
-            .map(|&i| usize::from(facts[i].words))
-            .sum()
-    };
     let mut start = 0;
     while start < records.len() {
         let mut end = start;
@@ -1101,7 +1100,7 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         start = end + 1;
         let (first, sides, _) = thread[0];
         let top = first - usize::from(sides & 1 != 0);
-        if thread.len() < THREAD_RECORDS || prose_above(top) < ARTICLE_WORDS {
+        if thread.len() < THREAD_RECORDS || prose_words(facts, &content[..top]) < ARTICLE_WORDS {
             continue;
         }
         let last = thread[thread.len() - 1].0;
@@ -1131,7 +1130,7 @@ pub fn comment_thread(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         };
         let article_after = (close + 1..content.len()).any(|q| {
             let f = line(q);
-            f.has(PROSE) && !f.is_off_topic() && removals[content[q]].is_none()
+            f.is_article_prose() && removals[content[q]].is_none()
         });
         if !written || (thread.iter().all(teaser) && article_after) {
             continue;
@@ -1210,19 +1209,25 @@ pub fn author_bio(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
         return;
     };
     let opened: Vec<usize> = boxes.iter().map(|&p| kept[p + 1]).collect();
-    let article =
-        |i: usize| facts[i].has(PROSE) && !facts[i].is_off_topic() && !opened.contains(&i);
-    let above: usize = kept[..first]
-        .iter()
-        .filter(|&&i| facts[i].has(PROSE))
-        .map(|&i| usize::from(facts[i].words))
-        .sum();
-    if above < ARTICLE_WORDS || kept[first..].iter().any(|&i| article(i)) {
+    let article = |i: usize| facts[i].is_article_prose() && !opened.contains(&i);
+    if prose_words(facts, &kept[..first]) < ARTICLE_WORDS
+        || kept[first..].iter().any(|&i| article(i))
+    {
         return;
     }
     for &i in &kept[first..] {
         removals[i] = Some(Removal::new(Rule::AuthorBio));
     }
+}
+
+/// Words of prose among `lines`: at least [`ARTICLE_WORDS`] make an article
+/// above what a rule removes below it.
+fn prose_words(facts: &[LineFacts], lines: &[usize]) -> usize {
+    lines
+        .iter()
+        .filter(|&&i| facts[i].has(PROSE))
+        .map(|&i| usize::from(facts[i].words))
+        .sum()
 }
 
 /// The lines no rule removed yet that hold words.
@@ -1251,13 +1256,8 @@ fn footer(facts: &[LineFacts], removals: &mut [Option<Removal>]) {
     let Some(n) = kept.iter().rposition(|&i| facts[i].notice) else {
         return;
     };
-    let article = |i: usize| facts[i].has(PROSE) && !facts[i].notice && !facts[i].is_off_topic();
-    let above: usize = kept[..n]
-        .iter()
-        .filter(|&&i| facts[i].has(PROSE))
-        .map(|&i| usize::from(facts[i].words))
-        .sum();
-    if above < ARTICLE_WORDS || kept[n + 1..].iter().any(|&i| article(i)) {
+    let article = |i: usize| facts[i].is_article_prose() && !facts[i].notice;
+    if prose_words(facts, &kept[..n]) < ARTICLE_WORDS || kept[n + 1..].iter().any(|&i| article(i)) {
         return;
     }
     let links = kept[..n]
