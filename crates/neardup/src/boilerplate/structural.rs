@@ -401,6 +401,11 @@ fn is_dated_byline(s: &SegmentView) -> bool {
     }
     let is_marker = |w: &str| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        // The markers are in lower case: an ASCII word is compared without
+        // being lower-cased (every line of up to 30 words is asked).
+        if w.is_ascii() {
+            return BY_MARKERS.iter().any(|m| m.eq_ignore_ascii_case(w));
+        }
         BY_MARKERS
             .iter()
             .any(|m| w.chars().flat_map(char::to_lowercase).eq(m.chars()))
@@ -1007,8 +1012,20 @@ impl StopWords {
 /// Whether `text` holds a colon, ASCII or full-width, that ends a label
 /// ("Location: Paris"), not one inside a figure ("9:14", "2:1").
 fn has_colon(text: &str) -> bool {
-    text.match_indices([':', '：'])
-        .any(|(i, c)| !text[i + c.len()..].starts_with(|d: char| d.is_ascii_digit()))
+    // A byte search (every line is asked): the full-width colon is the
+    // bytes EF BC 9A, and a digit after either colon is one byte.
+    const FULL_WIDTH: &[u8] = "：".as_bytes();
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b':', FULL_WIDTH[0], b).any(|i| {
+        let after = if b[i] == b':' {
+            i + 1
+        } else if b[i..].starts_with(FULL_WIDTH) {
+            i + FULL_WIDTH.len()
+        } else {
+            return false;
+        };
+        !b.get(after).is_some_and(u8::is_ascii_digit)
+    })
 }
 
 /// Lines from one record of a thread to the next at most.

@@ -49,6 +49,14 @@ pub fn key(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<u64> {
 /// a character of a script written without spaces is a word of its own).
 fn key_and_words(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<(u64, usize)> {
     let bytes = text.as_bytes();
+    // Figures are the runs of ASCII digits, which the key keeps apart as the
+    // text does (what separates two runs leaves a byte between them): with
+    // one at most, its digits are written as `0`.
+    let table = if figure_runs(bytes) <= 1 {
+        &ASCII_KEY_MASKED
+    } else {
+        &ASCII_KEY
+    };
     let mut words = 0usize;
     // Every byte gives at most one byte of the key, except a non-ASCII
     // character whose lower case is longer: room for those is made there.
@@ -63,7 +71,8 @@ fn key_and_words(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<(u64, usize
         // after a word is written as a space, the others dropped.
         let out = &mut buf[..];
         for &b in bytes {
-            let mapped = ASCII_KEY[b as usize];
+            // ASCII: the mask changes nothing and spares the bounds check.
+            let mapped = table[usize::from(b & 0x7f)];
             let word = mapped != 0;
             out[len] = mapped | (u8::from(!word) * b' ');
             len += usize::from(word | !gap);
@@ -75,7 +84,7 @@ fn key_and_words(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<(u64, usize
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            let mapped = ASCII_KEY[b as usize];
+            let mapped = table[b as usize];
             let word = mapped != 0;
             buf[len] = mapped | (u8::from(!word) * b' ');
             len += usize::from(word | !gap);
@@ -113,31 +122,36 @@ fn key_and_words(text: &str, seed: u64, buf: &mut Vec<u8>) -> Option<(u64, usize
     if len == 0 {
         return None;
     }
-    let key = &mut buf[..len];
-    // Figures are the runs of ASCII digits, which the key keeps apart as the
-    // text does (a character that is not a digit stays between them).
-    let digit = |b: u8| b.is_ascii_digit();
-    let figures = key
+    Some((xxh3_64_with_seed(&buf[..len], seed), words))
+}
+
+/// Runs of ASCII digits in `bytes`. Branch-free, so that it vectorises.
+fn figure_runs(bytes: &[u8]) -> usize {
+    let digit = |b: u8| b.wrapping_sub(b'0') < 10;
+    let first = bytes.first().is_some_and(|&b| digit(b));
+    let after = bytes.get(1..).unwrap_or_default();
+    let starts: usize = after
         .iter()
-        .enumerate()
-        .filter(|&(j, &b)| digit(b) && (j == 0 || !digit(key[j - 1])))
-        .count();
-    if figures <= 1 {
-        for b in key.iter_mut().filter(|b| b.is_ascii_digit()) {
-            *b = b'0';
-        }
-    }
-    Some((xxh3_64_with_seed(key, seed), words))
+        .zip(bytes)
+        .map(|(&b, &before)| usize::from(digit(b) & !digit(before)))
+        .sum();
+    usize::from(first) + starts
 }
 
 /// Each ASCII byte as it stands in a template key: letters lower-cased,
 /// digits as they are, everything else 0 (a separator).
-static ASCII_KEY: [u8; 128] = {
+static ASCII_KEY: [u8; 128] = ascii_key(false);
+/// [`ASCII_KEY`] with every digit as `0`.
+static ASCII_KEY_MASKED: [u8; 128] = ascii_key(true);
+
+const fn ascii_key(mask_digits: bool) -> [u8; 128] {
     let mut t = [0u8; 128];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = if c.is_ascii_alphanumeric() {
+        t[b] = if mask_digits && c.is_ascii_digit() {
+            b'0'
+        } else if c.is_ascii_alphanumeric() {
             c.to_ascii_lowercase()
         } else {
             0
@@ -145,7 +159,7 @@ static ASCII_KEY: [u8; 128] = {
         b += 1;
     }
     t
-};
+}
 
 /// One segment of one document in the census: its key, the key of the
 /// document's whole text (so exact copies count once) and the document.
