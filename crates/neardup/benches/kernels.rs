@@ -1,6 +1,8 @@
 //! Criterion benches of the pipeline's kernels, each reporting throughput in
-//! bytes of source text: tokenise, the signature stage (normalise, shingle,
-//! MinHash), normalise + shingle, MinHash alone, the whole per-document
+//! bytes of source text: tokenise (with every token's facts, as the
+//! paragraph work needs them, and hashes only), the signature stage
+//! (normalise, shingle, MinHash; hashes only, as document dedup runs it),
+//! normalise + shingle, MinHash alone, the whole per-document
 //! stage, banding, matching (bucket sort and resolution), union-find.
 //!
 //! Input: the bundled `corpora/news-sample` articles, repeated to 4 MiB with a
@@ -17,7 +19,7 @@ use neardup::matching::lsh::band_keys;
 use neardup::matching::verify::BitSignatures;
 use neardup::sketch::{shingles, MinHasher};
 use neardup::spill::Sorter;
-use neardup::text::{Tokenizer, Tokens};
+use neardup::text::{Hashes, Tokenizer, Tokens};
 
 /// About `bytes` of article text as separate documents.
 fn documents(bytes: usize) -> Vec<String> {
@@ -65,8 +67,19 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    g.bench_function("tokenise (hashes only)", |b| {
+        let mut hashes = Hashes::default();
+        b.iter(|| {
+            for d in &docs {
+                tokenizer.tokenize(d, &mut hashes);
+                black_box(&hashes);
+            }
+        })
+    });
+
+    // As document dedup runs it: the tokens' hashes only.
     g.bench_function("signature stage (normalise+shingle+MinHash)", |b| {
-        let (mut tokens, mut sh) = (Tokens::default(), Vec::new());
+        let (mut tokens, mut sh) = (Hashes::default(), Vec::new());
         let mut sig = vec![0; config.doc_sketch.permutations];
         b.iter(|| {
             for d in &docs {
@@ -89,7 +102,7 @@ fn bench(c: &mut Criterion) {
     });
 
     g.bench_function("normalise+shingle", |b| {
-        let (mut tokens, mut sh) = (Tokens::default(), Vec::new());
+        let (mut tokens, mut sh) = (Hashes::default(), Vec::new());
         b.iter(|| {
             for d in &docs {
                 tokenizer.tokenize(d, &mut tokens);

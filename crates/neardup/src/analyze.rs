@@ -19,7 +19,7 @@ use crate::removal::{Removal, Rule};
 use crate::repeats::{self, RepeatParams, SegmentKey};
 use crate::sketch::shingle::combine;
 use crate::sketch::{shingles, MinHasher};
-use crate::text::{segment, Segment, Tokenizer, Tokens};
+use crate::text::{segment, Hashes, Segment, Tokenizer, Tokens};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// One segment's sketch.
@@ -85,6 +85,7 @@ pub struct Analyzer {
 #[derive(Debug, Default)]
 pub struct Scratch {
     tokens: Tokens,
+    hashes: Hashes,
     kept: Vec<u64>,
     content: Vec<u64>,
     shingles: Vec<u32>,
@@ -128,61 +129,78 @@ impl Analyzer {
         shared: &SharedLines,
         keys: Option<&[u64]>,
     ) -> DocSketch {
+        if !self.config.paragraphs {
+            // Document dedup alone: the whole text is kept and compared, and
+            // of its tokens only the hashes are needed.
+            self.tokenizer.tokenize(text, &mut scratch.hashes);
+            let hashes = &scratch.hashes.hashes;
+            let paragraphs = Paragraphs::default();
+            let shingles = &mut scratch.shingles;
+            return self.sketch(text, hashes.len(), (hashes, hashes), paragraphs, shingles);
+        }
         self.tokenizer.tokenize(text, &mut scratch.tokens);
-        let paragraphs = if self.config.paragraphs {
-            self.paragraphs(doc, text, scratch, shared, keys)
-        } else {
-            Paragraphs::default()
-        };
+        let paragraphs = self.paragraphs(doc, text, scratch, shared, keys);
 
         // Exact copies are found on what the in-document rules keep, so that
         // copies with other bylines, captions or link lists still meet; near
         // copies on the content, so that pages of one site do not meet on
         // the menus and footers they share.
-        let tokens = &scratch.tokens;
-        scratch.kept.clear();
-        scratch.content.clear();
-        if self.config.paragraphs {
-            for (i, (s, removal)) in paragraphs
-                .segments
-                .iter()
-                .zip(&paragraphs.removals)
-                .enumerate()
-            {
-                if removal.is_none() {
-                    let range = tokens.range(s.span.start as usize, s.span.end as usize);
-                    scratch
-                        .kept
-                        .extend_from_slice(&tokens.hashes[range.clone()]);
-                    if !paragraphs.set_aside[i] {
-                        scratch.content.extend_from_slice(&tokens.hashes[range]);
-                    }
+        let Scratch {
+            tokens,
+            kept,
+            content,
+            shingles,
+            ..
+        } = scratch;
+        kept.clear();
+        content.clear();
+        for (i, (s, removal)) in paragraphs
+            .segments
+            .iter()
+            .zip(&paragraphs.removals)
+            .enumerate()
+        {
+            if removal.is_none() {
+                let range = tokens.range(s.span.start as usize, s.span.end as usize);
+                kept.extend_from_slice(&tokens.hashes[range.clone()]);
+                if !paragraphs.set_aside[i] {
+                    content.extend_from_slice(&tokens.hashes[range]);
                 }
             }
-        } else {
-            scratch.kept.extend_from_slice(&tokens.hashes);
-            scratch.content.extend_from_slice(&tokens.hashes);
         }
-        scratch.shingles.clear();
+        self.sketch(text, tokens.len(), (kept, content), paragraphs, shingles)
+    }
+
+    /// The document's sketch from its `words`, the word hashes the
+    /// in-document rules keep (`kept`), those it is compared on (`content`)
+    /// and its paragraphs' results; `scratch_shingles` is scratch.
+    fn sketch(
+        &self,
+        text: &str,
+        words: usize,
+        (kept, content): (&[u64], &[u64]),
+        paragraphs: Paragraphs,
+        scratch_shingles: &mut Vec<u32>,
+    ) -> DocSketch {
+        scratch_shingles.clear();
         shingles(
-            &scratch.content,
+            content,
             self.config.doc_sketch.shingle_size,
-            &mut scratch.shingles,
+            scratch_shingles,
         );
         let mut signature = vec![0; self.config.doc_sketch.permutations];
-        self.doc_hasher.sign(&scratch.shingles, &mut signature);
+        self.doc_hasher.sign(scratch_shingles, &mut signature);
 
         DocSketch {
             text_hash: xxh3_64(text.as_bytes()),
             bytes: text.len() as u32,
-            words: tokens.len() as u32,
-            kept_words: scratch.kept.len() as u32,
-            content_words: scratch.content.len() as u32,
-            exact: combine(&scratch.kept),
+            words: words as u32,
+            kept_words: kept.len() as u32,
+            content_words: content.len() as u32,
+            exact: combine(kept),
             signature,
-            shingles: scratch.shingles.len() as u32,
-            prefix: (scratch.content.len() >= PREFIX_WORDS)
-                .then(|| combine(&scratch.content[..PREFIX_WORDS])),
+            shingles: scratch_shingles.len() as u32,
+            prefix: (content.len() >= PREFIX_WORDS).then(|| combine(&content[..PREFIX_WORDS])),
             segments: paragraphs.segments,
             removals: paragraphs.removals,
             facts: paragraphs.facts,

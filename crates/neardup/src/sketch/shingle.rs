@@ -33,7 +33,22 @@ pub fn shingles(tokens: &[u64], k: usize, out: &mut Vec<u32>) {
         out.push(fold(combine(tokens)));
         return;
     }
-    out.extend(tokens.windows(k).map(|w| fold(combine(w))));
+    // The common sizes with `k` known when compiled, so that each window's
+    // fold is unrolled: the same hashes as the loop of any other size.
+    match k {
+        3 => windows::<3>(tokens, out),
+        4 => windows::<4>(tokens, out),
+        5 => windows::<5>(tokens, out),
+        _ => out.extend(tokens.windows(k).map(|w| fold(combine(w)))),
+    }
+}
+
+/// [`shingles`] of `K` tokens each, for a text longer than `K` tokens.
+fn windows<const K: usize>(tokens: &[u64], out: &mut Vec<u32>) {
+    out.extend(tokens.windows(K).map(|w| {
+        let w: &[u64; K] = w.try_into().expect("windows of K tokens");
+        fold(combine(w))
+    }));
 }
 
 #[inline(always)]
@@ -57,5 +72,16 @@ mod tests {
         out.clear();
         shingles(&[], 5, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn every_size_folds_each_window_alike() {
+        let tokens: Vec<u64> = (0..40u64).map(|i| fmix64(i + 1)).collect();
+        for k in 1..=7 {
+            let mut out = Vec::new();
+            shingles(&tokens, k, &mut out);
+            let want: Vec<u32> = tokens.windows(k).map(|w| fold(combine(w))).collect();
+            assert_eq!(out, want, "k = {k}");
+        }
     }
 }

@@ -4,5 +4,5 @@
 pub mod normalize;
 pub mod segment;
 
-pub use normalize::{is_unspaced_script, Tokenizer, Tokens};
+pub use normalize::{is_unspaced_script, Hashes, TokenSink, Tokenizer, Tokens};
 pub use segment::{segment, Segment};

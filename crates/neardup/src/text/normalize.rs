@@ -74,6 +74,70 @@ impl Tokens {
     }
 }
 
+/// Where the tokenizer puts each token: [`Tokens`] keeps everything the
+/// paragraph work needs, [`Hashes`] the hashes only (document dedup).
+pub trait TokenSink {
+    /// Whether the digit-masked hash is wanted (a second hash per token
+    /// with a digit).
+    const MASKED: bool;
+    /// Empties the sink and makes room for about `n` tokens.
+    fn start(&mut self, n: usize);
+    /// Pushes a token: its hash, its digit-masked hash (its hash when not
+    /// [`TokenSink::MASKED`]), the byte where it starts, its characters.
+    fn push(&mut self, hash: u64, masked: u64, start: usize, chars: usize);
+    /// Scratch for the normalised form of one token.
+    fn norm(&mut self) -> &mut Vec<u8>;
+}
+
+impl TokenSink for Tokens {
+    const MASKED: bool = true;
+
+    fn start(&mut self, n: usize) {
+        self.clear();
+        self.reserve(n);
+    }
+
+    // Once per token: inlined into the tokenizer's loop.
+    #[inline(always)]
+    fn push(&mut self, hash: u64, masked: u64, start: usize, chars: usize) {
+        self.hashes.push(hash);
+        self.masked.push(masked);
+        self.starts.push(start as u32);
+        self.chars.push(chars.min(255) as u8);
+    }
+
+    fn norm(&mut self) -> &mut Vec<u8> {
+        &mut self.norm
+    }
+}
+
+/// The token hashes of one text alone, reused between texts: what document
+/// dedup compares, without the facts the paragraph work needs.
+#[derive(Debug, Default, Clone)]
+pub struct Hashes {
+    /// xxh3 of each normalised token, as [`Tokens::hashes`] has them.
+    pub hashes: Vec<u64>,
+    norm: Vec<u8>,
+}
+
+impl TokenSink for Hashes {
+    const MASKED: bool = false;
+
+    fn start(&mut self, n: usize) {
+        self.hashes.clear();
+        self.hashes.reserve(n);
+    }
+
+    #[inline(always)]
+    fn push(&mut self, hash: u64, _masked: u64, _start: usize, _chars: usize) {
+        self.hashes.push(hash);
+    }
+
+    fn norm(&mut self) -> &mut Vec<u8> {
+        &mut self.norm
+    }
+}
+
 /// Cuts text into normalised, hashed tokens. Cheap to create; holds only the seed.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokenizer {
@@ -124,11 +188,10 @@ impl Tokenizer {
     /// or going on with an apostrophe or a non-ASCII character, a non-ASCII
     /// character, the last bytes of the text) takes one step of the
     /// byte-by-byte path, which gives the same tokens as the masks would.
-    pub fn tokenize(&self, text: &str, out: &mut Tokens) {
+    pub fn tokenize(&self, text: &str, out: &mut impl TokenSink) {
         // `Block` classifies `BLOCK` bytes; `Tokenizer::step` is the
         // byte-by-byte path.
-        out.clear();
-        out.reserve(text.len() / 5);
+        out.start(text.len() / 5);
         let bytes = text.as_bytes();
         let mut i = 0;
         while let Some(block) = bytes.get(i..i + BLOCK) {
@@ -170,7 +233,7 @@ impl Tokenizer {
 
     /// One step of the byte-by-byte path at `i`: skips a separator, or
     /// pushes the token that starts there. Returns where the next step starts.
-    fn step(&self, text: &str, i: usize, out: &mut Tokens) -> usize {
+    fn step<S: TokenSink>(&self, text: &str, i: usize, out: &mut S) -> usize {
         let bytes = text.as_bytes();
         let b = bytes[i];
         if b < 0x80 {
@@ -199,7 +262,7 @@ impl Tokenizer {
     /// straight or curly, may join it) starting at `start`, lower-cased and
     /// hashed. Returns where it ends, or `None` when the word goes on with
     /// other letters and needs Unicode normalisation.
-    fn ascii_word(&self, bytes: &[u8], start: usize, out: &mut Tokens) -> Option<usize> {
+    fn ascii_word<S: TokenSink>(&self, bytes: &[u8], start: usize, out: &mut S) -> Option<usize> {
         let mut j = start;
         let mut upper = false;
         while let Some(&c) = bytes.get(j).filter(|c| c.is_ascii_alphanumeric()) {
@@ -233,10 +296,15 @@ impl Tokenizer {
 
     /// [`Tokenizer::ascii_word`] for a word followed by an apostrophe or a
     /// non-ASCII character.
-    fn ascii_word_joined(&self, bytes: &[u8], start: usize, out: &mut Tokens) -> Option<usize> {
+    fn ascii_word_joined<S: TokenSink>(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        out: &mut S,
+    ) -> Option<usize> {
         const CURLY: &[u8] = "\u{2019}".as_bytes();
         let alnum_at = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_alphanumeric);
-        let mut norm = std::mem::take(&mut out.norm);
+        let mut norm = std::mem::take(out.norm());
         norm.clear();
         let mut j = start;
         let end = loop {
@@ -266,12 +334,12 @@ impl Tokenizer {
         if end.is_some() {
             self.finish_token(&norm, norm.len(), start, has_digit(&norm), out);
         }
-        out.norm = norm;
+        *out.norm() = norm;
         end
     }
 
-    fn push_normalized(&self, word: &str, start: usize, out: &mut Tokens) {
-        let mut norm = std::mem::take(&mut out.norm);
+    fn push_normalized<S: TokenSink>(&self, word: &str, start: usize, out: &mut S) {
+        let mut norm = std::mem::take(out.norm());
         norm.clear();
         let mut chars = 0;
         let mut utf8 = [0u8; 4];
@@ -287,21 +355,21 @@ impl Tokenizer {
         if chars > 0 {
             self.finish_token(&norm, chars, start, has_digit(&norm), out);
         }
-        out.norm = norm;
+        *out.norm() = norm;
     }
 
     /// Pushes the normalised `word`, of `chars` characters, found at
     /// `start`; `digits`: whether it holds an ASCII digit.
-    fn finish_token(
+    fn finish_token<S: TokenSink>(
         &self,
         word: &[u8],
         chars: usize,
         start: usize,
         digits: bool,
-        out: &mut Tokens,
+        out: &mut S,
     ) {
         let hash = xxh3_64_with_seed(word, self.seed);
-        let masked = if digits {
+        let masked = if S::MASKED && digits {
             let mut m = [0u8; 64];
             if word.len() <= m.len() {
                 for (d, &b) in m.iter_mut().zip(word) {
@@ -318,10 +386,7 @@ impl Tokenizer {
         } else {
             hash
         };
-        out.hashes.push(hash);
-        out.masked.push(masked);
-        out.starts.push(start as u32);
-        out.chars.push(chars.min(255) as u8);
+        out.push(hash, masked, start, chars);
     }
 }
 
