@@ -78,7 +78,11 @@ pub fn find(
         }
     }
 
-    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::default();
+    // The kept segments under each band key, as lists threaded through one
+    // vector (the key's last entry, then each entry's predecessor), so that
+    // a key costs no allocation of its own.
+    let mut buckets: HashMap<u64, usize> = HashMap::default();
+    let mut entries: Vec<(usize, Option<usize>)> = Vec::new();
     let set = |i: usize| {
         let mut s = Vec::new();
         shingles(segs[i].tokens, params.shingle_size, &mut s);
@@ -93,11 +97,14 @@ pub fn find(
         band_keys(sig, params.lsh, params.seed, &mut keys);
         if removals[i].is_none() {
             let mut best: Option<(usize, f64)> = None;
-            let mut candidates: Vec<usize> = keys
-                .iter()
-                .flat_map(|k| buckets.get(k).map(Vec::as_slice).unwrap_or_default())
-                .copied()
-                .collect();
+            let mut candidates: Vec<usize> = Vec::new();
+            for k in &keys {
+                let mut at = buckets.get(k).copied();
+                while let Some(e) = at {
+                    candidates.push(entries[e].0);
+                    at = entries[e].1;
+                }
+            }
             candidates.sort_unstable();
             candidates.dedup();
             let mine = if candidates.is_empty() {
@@ -118,7 +125,8 @@ pub fn find(
         // Only kept segments can be twins.
         if removals[i].is_none() {
             for &k in &keys {
-                buckets.entry(k).or_default().push(i);
+                let before = buckets.insert(k, entries.len());
+                entries.push((i, before));
             }
         }
     }

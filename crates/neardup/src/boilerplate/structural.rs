@@ -431,7 +431,13 @@ const NOTICE_WORDS: usize = 60;
 fn is_notice(s: &SegmentView) -> bool {
     let text = s.text;
     let sign = text.contains('©');
-    let opens = raw_words(text).next().is_some_and(|w| w == "copyright");
+    // The first word, as `raw_words` cuts it, is "copyright" in any case (no
+    // other character lower-cases to these letters): compared without
+    // lower-casing it (every line is asked).
+    let opens = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| w.eq_ignore_ascii_case("copyright"));
     (sign || opens) && STAMP_PARTS[0].is_match(text) && s.words() <= NOTICE_WORDS
 }
 
@@ -1598,6 +1604,26 @@ mod tests {
         // the site's name and a shorter part (less than half of it), the
         // title line itself and prose do not count.
         assert_eq!(titles, [false, false, false, true, false, false, false]);
+    }
+
+    #[test]
+    fn notices_open_with_the_sign_or_the_word_beside_a_year() {
+        let notice = |t: &str| on_line(t, is_notice);
+        for line in [
+            "© 2025 Acme Ltd. All rights reserved.",
+            "Copyright 2010-2025 Jane Doe",
+            "COPYRIGHT 2024 ACME",
+            "(copyright) 2019 Acme",
+        ] {
+            assert!(notice(line), "{line}");
+        }
+        for other in [
+            "Copyrighted 2024 by Acme",
+            "The copyright 2024 ruling",
+            "Copyright law",
+        ] {
+            assert!(!notice(other), "{other}");
+        }
     }
 
     #[test]

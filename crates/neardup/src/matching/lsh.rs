@@ -87,14 +87,26 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// that includes the band number, so equal values in different bands never
 /// share a bucket.
 pub fn band_keys(sig: &[u32], lsh: LshParams, seed: u64, out: &mut Vec<u64>) {
-    let mut buf = Vec::with_capacity(lsh.rows * 4);
+    // A band's bytes, on the stack for bands of up to 64 rows (once per
+    // segment and document: no allocation).
+    let mut stack = [0u8; 256];
+    let mut heap = Vec::new();
+    let buf = match stack.get_mut(..lsh.rows * 4) {
+        Some(b) => b,
+        None => {
+            heap.resize(lsh.rows * 4, 0);
+            &mut heap[..]
+        }
+    };
     for band in 0..lsh.bands {
-        buf.clear();
-        for v in &sig[band * lsh.rows..(band + 1) * lsh.rows] {
-            buf.extend_from_slice(&v.to_le_bytes());
+        for (b, v) in buf
+            .chunks_exact_mut(4)
+            .zip(&sig[band * lsh.rows..(band + 1) * lsh.rows])
+        {
+            b.copy_from_slice(&v.to_le_bytes());
         }
         out.push(xxh3_64_with_seed(
-            &buf,
+            buf,
             seed ^ (band as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         ));
     }
@@ -120,5 +132,26 @@ mod tests {
         assert!((0..3).all(|i| ka[i] != kb[i]));
         assert!(kc.iter().all(|k| !ka.contains(k)));
         assert_eq!(&kb[1..3], &kc[1..3], "b and c share their middle bands");
+    }
+
+    #[test]
+    fn a_band_key_is_the_seeded_hash_of_its_values_bytes() {
+        // Bands whose bytes fit the stack buffer, and wider ones.
+        for rows in [2, 80] {
+            let lsh = LshParams { bands: 3, rows };
+            let sig: Vec<u32> = (0..3 * rows as u32)
+                .map(|v| v.wrapping_mul(2_654_435_761))
+                .collect();
+            let mut keys = Vec::new();
+            band_keys(&sig, lsh, 5, &mut keys);
+            for (band, key) in keys.iter().enumerate() {
+                let bytes: Vec<u8> = sig[band * rows..(band + 1) * rows]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect();
+                let seed = 5 ^ (band as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                assert_eq!(*key, xxh3_64_with_seed(&bytes, seed), "rows {rows}");
+            }
+        }
     }
 }
