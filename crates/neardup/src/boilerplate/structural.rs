@@ -244,19 +244,22 @@ static POST_LINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Lower-cased words of a line, split on white space and punctuation,
-/// lazily (callers mostly stop at the first word), borrowed when already in
-/// lower case.
-fn raw_words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+/// Words of a line as written, split on white space and punctuation.
+fn words_as_written(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            if w.chars().any(char::is_uppercase) {
-                Cow::Owned(w.to_lowercase())
-            } else {
-                Cow::Borrowed(w)
-            }
-        })
+}
+
+/// [`words_as_written`], lower-cased, lazily (callers mostly stop at the
+/// first word), borrowed when already in lower case.
+fn raw_words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    words_as_written(text).map(|w| {
+        if w.chars().any(char::is_uppercase) {
+            Cow::Owned(w.to_lowercase())
+        } else {
+            Cow::Borrowed(w)
+        }
+    })
 }
 
 fn is_social_embed_attribution(text: &str) -> bool {
@@ -431,12 +434,11 @@ const NOTICE_WORDS: usize = 60;
 fn is_notice(s: &SegmentView) -> bool {
     let text = s.text;
     let sign = text.contains('©');
-    // The first word, as `raw_words` cuts it, is "copyright" in any case (no
-    // other character lower-cases to these letters): compared without
-    // lower-casing it (every line is asked).
-    let opens = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .find(|w| !w.is_empty())
+    // The first word is "copyright" in any case (no other character
+    // lower-cases to these letters): compared without lower-casing a copy
+    // (every line is asked).
+    let opens = words_as_written(text)
+        .next()
         .is_some_and(|w| w.eq_ignore_ascii_case("copyright"));
     (sign || opens) && STAMP_PARTS[0].is_match(text) && s.words() <= NOTICE_WORDS
 }

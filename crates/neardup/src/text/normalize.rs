@@ -58,20 +58,6 @@ impl Tokens {
         let hi = self.starts.partition_point(|&s| (s as usize) < end);
         lo..hi
     }
-
-    fn reserve(&mut self, n: usize) {
-        self.hashes.reserve(n);
-        self.masked.reserve(n);
-        self.starts.reserve(n);
-        self.chars.reserve(n);
-    }
-
-    fn clear(&mut self) {
-        self.hashes.clear();
-        self.masked.clear();
-        self.starts.clear();
-        self.chars.clear();
-    }
 }
 
 /// Where the tokenizer puts each token: [`Tokens`] keeps everything the
@@ -93,8 +79,14 @@ impl TokenSink for Tokens {
     const MASKED: bool = true;
 
     fn start(&mut self, n: usize) {
-        self.clear();
-        self.reserve(n);
+        self.hashes.clear();
+        self.masked.clear();
+        self.starts.clear();
+        self.chars.clear();
+        self.hashes.reserve(n);
+        self.masked.reserve(n);
+        self.starts.reserve(n);
+        self.chars.reserve(n);
     }
 
     // Once per token: inlined into the tokenizer's loop.
